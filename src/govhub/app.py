@@ -1,0 +1,88 @@
+"""The ASGI app factory. `create_app(settings)` wires settings, database, middleware, error handlers,
+pages and every building block that has arrived; `uvicorn --factory govhub.app:create_app` serves it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from starlette.staticfiles import StaticFiles
+
+from govhub import __version__
+from govhub.blocks import BUILDING_BLOCKS
+from govhub.config import ConfigurationError, Settings
+from govhub.db import Database, migration_heads, migration_status
+from govhub.health.routes import router as health_router
+from govhub.home.routes import router as home_router
+from govhub.kit.body_limit import BodySizeLimitMiddleware
+from govhub.kit.logging import AccessLogMiddleware
+from govhub.kit.metrics import HttpMetrics, MetricsMiddleware
+from govhub.kit.problems import install_problem_handlers
+from govhub.kit.request_context import RequestIdMiddleware
+from govhub.kit.templating import Pages
+
+logger = logging.getLogger("govhub.app")
+
+PACKAGE_ASSETS = Path(__file__).resolve().parent / "static"
+
+API_DESCRIPTION = """\
+Government as a platform. Our own APIs answer errors as RFC 9457 `application/problem+json`; APIs that are
+compatible with someone else's (GOV.UK Notify and Pay, GovStack) answer as those do.
+"""
+
+
+def _lifespan(settings: Settings, database: Database) -> object:
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        status = await migration_status(database.engine, migration_heads())
+        if not status.at_head:
+            if settings.is_production:
+                # Production applies nothing by itself: an operator runs `govhub db upgrade` first.
+                await database.dispose()
+                raise ConfigurationError(f"production mode refuses to start: {status.describe()}")
+            logger.warning(status.describe())
+        yield
+        await database.dispose()
+
+    return lifespan
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    settings.check_can_start()
+    database = Database(settings)
+
+    app = FastAPI(
+        title=f"{settings.brand_name} API",
+        version=__version__,
+        description=API_DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+        lifespan=_lifespan(settings, database),  # type: ignore[arg-type]
+    )
+    app.state.settings = settings
+    app.state.database = database
+    app.state.pages = Pages(settings)
+    app.state.migration_heads = migration_heads()
+    app.state.http_metrics = HttpMetrics()
+
+    install_problem_handlers(app)
+    app.include_router(health_router)
+    app.include_router(home_router)
+    for block in BUILDING_BLOCKS:
+        routes = block.module("routes")
+        if routes is not None:
+            app.include_router(routes.router)
+
+    assets = Path(settings.assets_dir) if settings.assets_dir else PACKAGE_ASSETS
+    app.mount("/assets", StaticFiles(directory=assets, check_dir=False), name="assets")
+
+    # Added innermost first: the request id wraps everything, so every log line and response carries it.
+    app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_request_body_bytes)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.http_metrics)
+    app.add_middleware(AccessLogMiddleware)
+    app.add_middleware(RequestIdMiddleware)
+    return app

@@ -1,0 +1,1 @@
+"""The `govhub` command: serve the platform, manage the database, load demo data."""

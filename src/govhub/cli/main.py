@@ -1,0 +1,24 @@
+"""Entry point of the `govhub` console script."""
+
+from __future__ import annotations
+
+import click
+
+from govhub.cli.db import db
+from govhub.cli.demo import demo
+from govhub.cli.serve import serve
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="govhub")
+def cli() -> None:
+    """govhub: government as a platform. Settings come from GOVHUB_* variables or a .env file."""
+
+
+cli.add_command(serve)
+cli.add_command(db)
+cli.add_command(demo)
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,131 @@
+"""One typed settings object for the whole platform.
+
+Every setting is read from a `GOVHUB_*` environment variable or an optional `.env` file, validated once,
+and passed into the app factory and the CLI. Domain code never reads the environment itself.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: The secret a development checkout signs with. Production refuses to start while it is in use.
+DEVELOPMENT_SECRET_KEY = "development-only-secret-key-do-not-use-in-production"  # noqa: S105 (a known dev value)
+
+_HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+#: WCAG 2.2 AA contrast for normal text (1.4.3); the header draws white text on the brand colour.
+_MINIMUM_CONTRAST_WITH_WHITE = 4.5
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class ConfigurationError(Exception):
+    """The settings cannot run the platform; the message says what to change."""
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{Path('var/govhub.db').as_posix()}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="GOVHUB_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    environment: Environment = Environment.DEVELOPMENT
+    database_url: str = Field(default_factory=default_database_url)
+    #: Pool size per app node for PostgreSQL; SQLite ignores it.
+    database_pool_size: Annotated[int, Field(ge=1, le=200)] = 10
+    secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET_KEY)
+
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=1, le=65535)] = 8000
+    #: The address people use to reach this deployment, for links in pages and documents.
+    public_url: str = "http://127.0.0.1:8000"
+
+    #: Largest request body accepted, in bytes; larger bodies get a 413 problem.
+    max_request_body_bytes: Annotated[int, Field(ge=1024)] = 1_048_576
+    log_level: str = "INFO"
+    #: JSON lines for machines (default) or plain text for a person watching a terminal.
+    log_format: str = "json"
+
+    brand_name: Annotated[str, Field(min_length=1, max_length=60)] = "govhub"
+    #: Header colour. White text sits on it, so it must reach 4.5:1 contrast with white.
+    brand_colour: str = "#1d4f91"
+    #: Logo shown in the header; empty means the platform's own mark.
+    brand_logo_url: str = ""
+    #: Where the compiled front-end assets live; empty means the copy built into the package.
+    assets_dir: str = ""
+
+    @field_validator("brand_colour")
+    @classmethod
+    def _readable_on_white_text(cls, value: str) -> str:
+        if not _HEX_COLOUR.match(value):
+            raise ValueError("must be a colour written as #rrggbb")
+        ratio = contrast_with_white(value)
+        if ratio < _MINIMUM_CONTRAST_WITH_WHITE:
+            raise ValueError(
+                f"white header text on {value} has contrast {ratio:.2f}:1; WCAG 2.2 AA needs 4.5:1, "
+                "so choose a darker colour"
+            )
+        return value.lower()
+
+    @field_validator("log_format")
+    @classmethod
+    def _known_log_format(cls, value: str) -> str:
+        if value not in {"json", "text"}:
+            raise ValueError("must be 'json' or 'text'")
+        return value
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment is Environment.PRODUCTION
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def production_problems(self) -> list[str]:
+        """What stops these settings from running in production, one line per problem."""
+        problems: list[str] = []
+        secret = self.secret_key.get_secret_value()
+        if secret == DEVELOPMENT_SECRET_KEY:
+            problems.append("GOVHUB_SECRET_KEY is the development key: set a random secret of 32+ characters")
+        elif len(secret) < 32:
+            problems.append("GOVHUB_SECRET_KEY is shorter than 32 characters")
+        if self.public_url.startswith("http://") and not _is_loopback_url(self.public_url):
+            problems.append("GOVHUB_PUBLIC_URL must use https outside loopback")
+        return problems
+
+    def check_can_start(self) -> None:
+        """Refuse to run production with development keys or secrets, naming each one."""
+        if not self.is_production:
+            return
+        problems = self.production_problems()
+        if problems:
+            listed = "\n  - ".join(problems)
+            raise ConfigurationError(f"production mode refuses to start:\n  - {listed}")
+
+
+def _is_loopback_url(url: str) -> bool:
+    return re.match(r"^https?://(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(/|$)", url) is not None
+
+
+def _relative_luminance(colour: str) -> float:
+    """WCAG 2.2 relative luminance of an sRGB colour written #rrggbb."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast_with_white(colour: str) -> float:
+    return 1.05 / (_relative_luminance(colour) + 0.05)

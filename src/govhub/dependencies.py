@@ -1,0 +1,41 @@
+"""FastAPI dependencies shared by every block: the settings, the database session, the page renderer."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from govhub.config import Settings
+from govhub.db import Database
+from govhub.kit.templating import Pages
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _database(request: Request) -> Database:
+    database: Database = request.app.state.database
+    return database
+
+
+def _pages(request: Request) -> Pages:
+    pages: Pages = request.app.state.pages
+    return pages
+
+
+async def _unit_of_work(request: Request) -> AsyncIterator[AsyncSession]:
+    async for session in _database(request).unit_of_work():
+        yield session
+
+
+AppSettings = Annotated[Settings, Depends(_settings)]
+AppDatabase = Annotated[Database, Depends(_database)]
+PageRenderer = Annotated[Pages, Depends(_pages)]
+#: The request's unit of work. It commits before the response is sent, so a client never sees success
+#: for a change that was then lost.
+DbSession = Annotated[AsyncSession, Depends(_unit_of_work, scope="function")]

@@ -1,0 +1,1 @@
+"""The platform's front door: the home page, the API documentation page and the brand stylesheet."""

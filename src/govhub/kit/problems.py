@@ -1,0 +1,155 @@
+"""One handler registry, one body: RFC 9457 problem details for APIs, HTML error pages for browsers.
+
+Blocks whose API copies someone else's (Notify, Pay, GovStack, OAuth) register their own handlers for their
+own error classes; everything else lands here.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from govhub.kit.errors import FieldError, GovhubError
+from govhub.kit.request_context import current_request_id
+from govhub.kit.templating import Pages
+
+PROBLEM_JSON = "application/problem+json"
+logger = logging.getLogger("govhub.errors")
+
+
+def problem_type(slug: str) -> str:
+    """Problem type URIs are URNs: stable identifiers that never dangle as dead links."""
+    return f"urn:govhub:problem:{slug}"
+
+
+def wants_html(request: Request) -> bool:
+    """Browsers ask for text/html first; API clients ask for JSON or anything."""
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept and "json" not in accept
+
+
+def problem_response(
+    request: Request,
+    *,
+    status: int,
+    title: str,
+    detail: str,
+    type_: str = "about:blank",
+    field_errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    if wants_html(request):
+        pages: Pages = request.app.state.pages
+        return pages.error_page(
+            request, status=status, title=title, detail=detail, request_id=_request_id(request), headers=headers
+        )
+    body: dict[str, Any] = {
+        "type": type_,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+    }
+    if field_errors:
+        body["errors"] = [error.as_problem_member() for error in field_errors]
+    request_id = _request_id(request)
+    if request_id:
+        body["request_id"] = request_id
+    return Response(json.dumps(body), status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _request_id(request: Request) -> str | None:
+    # Unhandled errors are rendered outside the request-id middleware, after its context has ended;
+    # the id it stored in the scope is still there.
+    stored = request.scope.get("state", {}).get("request_id")
+    return stored if isinstance(stored, str) else current_request_id()
+
+
+async def _govhub_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, GovhubError)
+    return problem_response(
+        request,
+        status=exc.status,
+        title=exc.title,
+        detail=exc.detail,
+        type_=problem_type(exc.slug),
+        field_errors=exc.field_errors,
+    )
+
+
+def _field_errors(exc: RequestValidationError) -> list[FieldError]:
+    errors: list[FieldError] = []
+    for error in exc.errors():
+        location, *path = [str(part) for part in error.get("loc", ("body",))]
+        if location == "body":
+            name = "/" + "/".join(part.replace("~", "~0").replace("/", "~1") for part in path)
+        else:
+            name = path[0] if path else location
+        errors.append(FieldError(location=location, name=name, detail=str(error.get("msg", "is invalid"))))
+    return errors
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    malformed = next((e for e in exc.errors() if e.get("type") == "json_invalid"), None)
+    if malformed is not None:
+        context = malformed.get("ctx") or {}
+        reason = context.get("error", "the body is not valid JSON")
+        return problem_response(
+            request,
+            status=400,
+            title="Malformed JSON",
+            detail=f"The request body could not be parsed as JSON: {reason}.",
+            type_=problem_type("malformed-json"),
+        )
+    return problem_response(
+        request,
+        status=422,
+        title="Invalid request",
+        detail="Some of the request's values are missing or invalid; see errors.",
+        type_=problem_type("validation-error"),
+        field_errors=_field_errors(exc),
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    phrase = HTTPStatus(exc.status_code).phrase
+    detail = exc.detail if isinstance(exc.detail, str) and exc.detail != phrase else _default_detail(exc)
+    return problem_response(
+        request, status=exc.status_code, title=phrase, detail=detail, headers=exc.headers
+    )
+
+
+def _default_detail(exc: StarletteHTTPException) -> str:
+    if exc.status_code == 404:
+        return "There is nothing at this address."
+    if exc.status_code == 405:
+        allowed = (exc.headers or {}).get("Allow", "")
+        return f"This address does not accept that method. Allowed: {allowed}."
+    return HTTPStatus(exc.status_code).description
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> Response:
+    logger.error("unhandled error", exc_info=exc)
+    return problem_response(
+        request,
+        status=500,
+        title="Internal Server Error",
+        detail="Something went wrong on our side. The request id identifies it in our logs.",
+    )
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(GovhubError, _govhub_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)

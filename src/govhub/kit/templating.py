@@ -1,0 +1,82 @@
+"""Pages: one Jinja environment over the shared layout, each block's `templates/` and the GOV.UK Frontend
+macros from `govuk-frontend-jinja`, with the platform's brand from settings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from govhub.blocks import BUILDING_BLOCKS
+from govhub.config import Settings
+
+_PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _block_template_loaders() -> dict[str, jinja2.BaseLoader]:
+    loaders: dict[str, jinja2.BaseLoader] = {
+        "govuk_frontend_jinja": jinja2.PackageLoader("govuk_frontend_jinja", "templates"),
+    }
+    for directory in sorted(_PACKAGE_ROOT.glob("*/templates")):
+        loaders[directory.parent.name] = jinja2.FileSystemLoader(directory)
+    return loaders
+
+
+class Pages:
+    """Renders templates named `<block>/<file>.html`, or shared ones such as `layout.html`."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.environment = jinja2.Environment(
+            loader=jinja2.ChoiceLoader(
+                [
+                    jinja2.FileSystemLoader(_PACKAGE_ROOT / "templates"),
+                    jinja2.PrefixLoader(_block_template_loaders()),
+                ]
+            ),
+            autoescape=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.environment.globals.update(
+            brand_name=settings.brand_name,
+            brand_colour=settings.brand_colour,
+            brand_logo_url=settings.brand_logo_url,
+            building_blocks=BUILDING_BLOCKS,
+        )
+
+    def render(
+        self,
+        request: Request,
+        template: str,
+        context: Mapping[str, Any] | None = None,
+        *,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+    ) -> HTMLResponse:
+        html = self.environment.get_template(template).render(
+            {"request": request, "current_path": request.url.path, **(context or {})}
+        )
+        return HTMLResponse(html, status_code=status_code, headers=headers)
+
+    def error_page(
+        self,
+        request: Request,
+        *,
+        status: int,
+        title: str,
+        detail: str,
+        request_id: str | None,
+        headers: Mapping[str, str] | None = None,
+    ) -> HTMLResponse:
+        return self.render(
+            request,
+            "error.html",
+            {"status": status, "title": title, "detail": detail, "request_id": request_id},
+            status_code=status,
+            headers=headers,
+        )
