@@ -22,6 +22,7 @@ from govhub.kit.logging import AccessLogMiddleware
 from govhub.kit.metrics import HttpMetrics, MetricsMiddleware
 from govhub.kit.problems import install_problem_handlers
 from govhub.kit.request_context import RequestIdMiddleware
+from govhub.kit.routing import ApiRoute
 from govhub.kit.templating import Pages
 
 logger = logging.getLogger("govhub.app")
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         lifespan=_lifespan(settings, database),  # type: ignore[arg-type]
     )
+    app.router.route_class = ApiRoute
     app.state.settings = settings
     app.state.database = database
     app.state.pages = Pages(settings)

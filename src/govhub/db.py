@@ -7,6 +7,7 @@ database: WAL, foreign keys, a busy timeout, and transactions that SQLAlchemy co
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,8 +65,11 @@ def async_url(url: str | URL) -> URL:
 
 
 def _ensure_sqlite_directory(url: URL) -> None:
+    """Create the SQLite file's folder (`./var/` by default). If that is impossible, connecting fails
+    later with the real error, which readiness reports, rather than the app failing to build."""
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(OSError):
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
 
 
 def _configure_sqlite(engine: Engine) -> None:

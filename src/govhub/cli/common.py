@@ -15,10 +15,15 @@ def load_settings() -> Settings:
         settings.check_can_start()
     except ValidationError as error:
         lines = [
-            f"  - GOVHUB_{'_'.join(str(part) for part in e['loc']).upper()}: {e['msg']}" for e in error.errors()
+            f"  - GOVHUB_{'_'.join(str(part) for part in e['loc']).upper()}: {e['msg']}"
+            for e in error.errors()
         ]
         raise click.ClickException("the settings are invalid:\n" + "\n".join(lines)) from None
     except ConfigurationError as error:
         raise click.ClickException(str(error)) from None
     configure_logging(settings.log_level, settings.log_format)
     return settings
+
+
+def _setting_name(location: tuple[int | str, ...]) -> str:
+    return "_".join(str(part) for part in location).upper()

@@ -3,7 +3,9 @@ head), else 503 so a load balancer sends traffic elsewhere. `/metrics`: Promethe
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Any
+
+from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -13,10 +15,11 @@ from govhub.health.schemas import Liveness, MigrationState, Readiness
 from govhub.kit.access import PUBLIC
 from govhub.kit.metrics import HttpMetrics
 from govhub.kit.problems import PROBLEM_JSON, problem_type
+from govhub.kit.routing import api_router
 
-router = APIRouter(tags=["operations"], dependencies=[PUBLIC])
+router = api_router(tags=["operations"], dependencies=[PUBLIC])
 
-_NOT_READY = {
+_NOT_READY: dict[int | str, dict[str, Any]] = {
     503: {
         "description": "Not ready: the database is unreachable or its schema is behind the code.",
         "content": {PROBLEM_JSON: {}},

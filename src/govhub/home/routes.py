@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, Response
 
 from govhub.dependencies import AppSettings, PageRenderer
 from govhub.kit.access import PUBLIC
+from govhub.kit.routing import api_router
 
-router = APIRouter(dependencies=[PUBLIC], include_in_schema=False)
+router = api_router(dependencies=[PUBLIC], include_in_schema=False)
 
 
 @router.get("/", response_class=HTMLResponse)

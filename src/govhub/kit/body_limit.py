@@ -7,7 +7,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from govhub.kit.problems import problem_response
+from govhub.kit.problems import problem_response, status_title
 
 
 class RequestBodyTooLarge(HTTPException):
@@ -32,7 +32,7 @@ class BodySizeLimitMiddleware:
             # Refused before the body is read at all, whether or not the route would have read it.
             refusal = RequestBodyTooLarge(self.max_body_bytes)
             response = problem_response(
-                Request(scope), status=413, title="Content Too Large", detail=str(refusal.detail)
+                Request(scope), status=413, title=status_title(413), detail=str(refusal.detail)
             )
             await response(scope, receive, send)
             return

@@ -16,6 +16,16 @@ from govhub.kit.request_context import current_request_id
 _STANDARD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
 
 
+class RequestIdFilter(logging.Filter):
+    """Stamps each record with the request id while the request is still in progress; formatting may
+    happen later, elsewhere."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "request_id", None) is None:
+            record.request_id = current_request_id()
+        return True
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
@@ -24,11 +34,12 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        request_id = getattr(record, "request_id", None) or current_request_id()
-        if request_id:
-            entry["request_id"] = request_id
         entry.update(
-            {key: value for key, value in vars(record).items() if key not in _STANDARD_ATTRIBUTES}
+            {
+                key: value
+                for key, value in vars(record).items()
+                if key not in _STANDARD_ATTRIBUTES and value is not None
+            }
         )
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
@@ -37,7 +48,7 @@ class JsonFormatter(logging.Formatter):
 
 class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        request_id = current_request_id()
+        request_id = getattr(record, "request_id", None)
         prefix = f"[{request_id[:8]}] " if request_id else ""
         line = f"{record.levelname:<7} {record.name}: {prefix}{record.getMessage()}"
         if record.exc_info:
@@ -49,6 +60,7 @@ def configure_logging(level: str, log_format: str) -> None:
     """Send every logger, uvicorn's included, through one handler on stderr."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
+    handler.addFilter(RequestIdFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import ExceptionHandler
 
 from govhub.kit.errors import FieldError, GovhubError
-from govhub.kit.request_context import current_request_id
+from govhub.kit.request_context import REQUEST_ID_HEADER, current_request_id
 from govhub.kit.templating import Pages
 
 PROBLEM_JSON = "application/problem+json"
@@ -44,12 +46,18 @@ def problem_response(
     detail: str,
     type_: str = "about:blank",
     field_errors: list[FieldError] | None = None,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> Response:
     if wants_html(request):
         pages: Pages = request.app.state.pages
+        request_id = _request_id(request)
         return pages.error_page(
-            request, status=status, title=title, detail=detail, request_id=_request_id(request), headers=headers
+            request,
+            status=status,
+            title=title,
+            detail=detail,
+            request_id=request_id,
+            headers={**(headers or {}), **({REQUEST_ID_HEADER: request_id} if request_id else {})},
         )
     body: dict[str, Any] = {
         "type": type_,
@@ -61,9 +69,11 @@ def problem_response(
     if field_errors:
         body["errors"] = [error.as_problem_member() for error in field_errors]
     request_id = _request_id(request)
+    all_headers = dict(headers or {})
     if request_id:
         body["request_id"] = request_id
-    return Response(json.dumps(body), status_code=status, media_type=PROBLEM_JSON, headers=headers)
+        all_headers[REQUEST_ID_HEADER] = request_id
+    return Response(json.dumps(body), status_code=status, media_type=PROBLEM_JSON, headers=all_headers)
 
 
 def _request_id(request: Request) -> str | None:
@@ -73,8 +83,7 @@ def _request_id(request: Request) -> str | None:
     return stored if isinstance(stored, str) else current_request_id()
 
 
-async def _govhub_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, GovhubError)
+async def _govhub_error(request: Request, exc: GovhubError) -> Response:
     return problem_response(
         request,
         status=exc.status,
@@ -97,8 +106,7 @@ def _field_errors(exc: RequestValidationError) -> list[FieldError]:
     return errors
 
 
-async def _validation_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, RequestValidationError)
+async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
     malformed = next((e for e in exc.errors() if e.get("type") == "json_invalid"), None)
     if malformed is not None:
         context = malformed.get("ctx") or {}
@@ -120,13 +128,18 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     )
 
 
-async def _http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, StarletteHTTPException)
-    phrase = HTTPStatus(exc.status_code).phrase
+async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    phrase = status_title(exc.status_code)
     detail = exc.detail if isinstance(exc.detail, str) and exc.detail != phrase else _default_detail(exc)
-    return problem_response(
-        request, status=exc.status_code, title=phrase, detail=detail, headers=exc.headers
-    )
+    return problem_response(request, status=exc.status_code, title=phrase, detail=detail, headers=exc.headers)
+
+
+#: RFC 9110 renamed these; Python's `http.HTTPStatus` still has the old phrases.
+_RFC_9110_TITLES = {413: "Content Too Large", 422: "Unprocessable Content"}
+
+
+def status_title(status: int) -> str:
+    return _RFC_9110_TITLES.get(status) or HTTPStatus(status).phrase
 
 
 def _default_detail(exc: StarletteHTTPException) -> str:
@@ -149,7 +162,8 @@ async def _unexpected_error(request: Request, exc: Exception) -> Response:
 
 
 def install_problem_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(GovhubError, _govhub_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
+    # Starlette types every handler as taking `Exception`; each of ours takes the class it is registered for.
+    app.add_exception_handler(GovhubError, cast("ExceptionHandler", _govhub_error))
+    app.add_exception_handler(RequestValidationError, cast("ExceptionHandler", _validation_error))
+    app.add_exception_handler(StarletteHTTPException, cast("ExceptionHandler", _http_error))
     app.add_exception_handler(Exception, _unexpected_error)

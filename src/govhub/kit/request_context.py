@@ -22,7 +22,7 @@ def current_request_id() -> str | None:
 def _incoming_or_new(scope: Scope) -> str:
     for name, value in scope.get("headers", []):
         if name == b"x-request-id":
-            candidate = value.decode("latin-1")
+            candidate: str = value.decode("latin-1")
             if _ACCEPTABLE_ID.match(candidate):
                 return candidate
     return uuid.uuid4().hex

@@ -16,7 +16,7 @@ config = context.config
 def _database_url() -> URL:
     url = config.attributes.get("database_url")
     if not isinstance(url, URL):
-        raise RuntimeError("run migrations through `govhub db upgrade`, which supplies the database URL")
+        raise TypeError("run migrations through `govhub db upgrade`, which supplies the database URL")
     return url
 
 

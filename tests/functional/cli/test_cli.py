@@ -1,0 +1,97 @@
+"""The `govhub` command against a real database of the backend under test."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from click.testing import CliRunner
+from pydantic import SecretStr
+
+from govhub.app import create_app
+from govhub.cli.main import cli
+from govhub.config import ConfigurationError
+from govhub.db import migration_heads
+from tests.conftest import make_settings
+
+
+@pytest.fixture
+def runner(monkeypatch: pytest.MonkeyPatch, blank_database_url: str) -> CliRunner:
+    monkeypatch.setenv("GOVHUB_DATABASE_URL", blank_database_url)
+    monkeypatch.setenv("GOVHUB_LOG_FORMAT", "text")
+    return CliRunner()
+
+
+def test_db_upgrade_then_current(runner: CliRunner) -> None:
+    before = runner.invoke(cli, ["db", "current"])
+    assert before.exit_code == 0, before.output
+    assert "no migrations applied" in before.output
+
+    upgraded = runner.invoke(cli, ["db", "upgrade"])
+    assert upgraded.exit_code == 0, upgraded.output
+    [head] = migration_heads()
+    assert f"database at {head}" in upgraded.output
+
+    after = runner.invoke(cli, ["db", "current"])
+    assert after.output.strip() == f"{head} (head)"
+
+    again = runner.invoke(cli, ["db", "upgrade"])
+    assert again.exit_code == 0
+
+
+def test_demo_load_is_idempotent(runner: CliRunner) -> None:
+    assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
+    first = runner.invoke(cli, ["demo", "load"])
+    second = runner.invoke(cli, ["demo", "load"])
+    assert first.exit_code == 0, first.output
+    assert second.exit_code == 0, second.output
+
+
+def test_invalid_settings_are_named(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GOVHUB_BRAND_COLOUR", "#ffff00")
+    result = runner.invoke(cli, ["db", "current"])
+    assert result.exit_code == 1
+    assert "GOVHUB_BRAND_COLOUR" in result.output
+    assert "contrast" in result.output
+
+
+def test_serve_refuses_production_with_development_secrets(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GOVHUB_ENVIRONMENT", "production")
+    result = runner.invoke(cli, ["serve"])
+    assert result.exit_code == 1
+    assert "production mode refuses to start" in result.output
+    assert "GOVHUB_SECRET_KEY" in result.output
+
+
+def test_serve_refuses_production_while_migrations_are_behind(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GOVHUB_ENVIRONMENT", "production")
+    monkeypatch.setenv("GOVHUB_SECRET_KEY", "p" * 40)
+    result = runner.invoke(cli, ["serve"])
+    assert result.exit_code == 1
+    assert "schema is behind" in result.output
+    assert "govhub db upgrade" in result.output
+
+
+async def test_the_app_itself_refuses_production_while_migrations_are_behind(blank_database_url: str) -> None:
+    settings = make_settings(
+        blank_database_url,
+        environment="production",
+        secret_key=SecretStr("p" * 40),
+        public_url="https://x.example",
+    )
+    app = create_app(settings)
+    with pytest.raises(ConfigurationError, match="schema is behind"):
+        async with app.router.lifespan_context(app):
+            pass
+
+
+async def test_development_serves_with_a_warning_while_migrations_are_behind(blank_database_url: str) -> None:
+    app = create_app(make_settings(blank_database_url))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            assert (await client.get("/healthz")).status_code == 200
+            assert (await client.get("/readyz")).status_code == 503

@@ -1,0 +1,75 @@
+"""Guards on the architecture: one migration head, models that match migrations, a committed OpenAPI
+snapshot, and an access declaration on every route."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+from govhub.blocks import import_all_models
+from govhub.db import Base, create_sync_engine, migration_heads
+from govhub.kit.access import ACCESS_DEPENDENCIES
+from govhub.kit.routing import ApiRoute
+
+SNAPSHOT = Path(__file__).resolve().parent.parent / "snapshots" / "openapi.json"
+
+
+def test_there_is_a_single_migration_head() -> None:
+    assert len(migration_heads()) == 1
+
+
+def test_models_match_migrations(database_url: str) -> None:
+    """The worker database was built by `alembic upgrade head`; autogenerate must find nothing to add."""
+    import_all_models()
+    engine = create_sync_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    finally:
+        engine.dispose()
+    assert differences == []
+
+
+def test_openapi_matches_the_committed_snapshot(app: FastAPI) -> None:
+    """Any change to the public API shows up in review as a change to tests/snapshots/openapi.json.
+    Regenerate with `make openapi-snapshot`."""
+    document: dict[str, Any] = app.openapi()
+    rendered = json.dumps(document, indent=2, sort_keys=True) + "\n"
+    if os.environ.get("GOVHUB_TEST_UPDATE_SNAPSHOTS") == "1":
+        SNAPSHOT.write_text(rendered)
+    assert SNAPSHOT.read_text() == rendered
+
+
+def _dependency_calls(route: APIRoute) -> set[object]:
+    calls: set[object] = set()
+    pending = list(route.dependant.dependencies)
+    while pending:
+        dependant = pending.pop()
+        calls.add(dependant.call)
+        pending.extend(dependant.dependencies)
+    return calls
+
+
+def test_every_route_declares_who_may_call_it(app: FastAPI) -> None:
+    undeclared = [
+        f"{sorted(route.methods or ())} {route.path}"
+        for route in app.routes
+        if isinstance(route, APIRoute)
+        and route.path != "/openapi.json"
+        and not (_dependency_calls(route) & ACCESS_DEPENDENCIES)
+    ]
+    assert undeclared == []
+
+
+def test_every_api_route_checks_its_content_type(app: FastAPI) -> None:
+    plain = [
+        route.path for route in app.routes if isinstance(route, APIRoute) and not isinstance(route, ApiRoute)
+    ]
+    assert plain == []
