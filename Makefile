@@ -65,7 +65,7 @@ run: install assets ## Migrate the database, load the demo data and serve on htt
 	@mkdir -p var
 	$(BIN)/govhub db upgrade
 	$(BIN)/govhub demo load
-	$(BIN)/govhub serve
+	GOVHUB_LOG_FORMAT=$${GOVHUB_LOG_FORMAT:-text} $(BIN)/govhub serve
 
 test: install assets ## Lint, type-check and run the tests on SQLite and PostgreSQL (scripts/test.sh)
 	scripts/test.sh $(PYTEST_ARGS)
