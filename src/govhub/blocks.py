@@ -38,6 +38,7 @@ BUILDING_BLOCKS: tuple[BuildingBlock, ...] = (
         "ledger",
         "Verifiable ledger",
         "Tamper-evident logs with signed checkpoints, so anyone can check that records were only ever added.",
+        home_path="/ledgers",
     ),
     BuildingBlock(
         "registries",

@@ -10,6 +10,7 @@ import re
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -46,6 +47,10 @@ class Settings(BaseSettings):
     #: Pool size per app node for PostgreSQL; SQLite ignores it.
     database_pool_size: Annotated[int, Field(ge=1, le=200)] = 10
     secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET_KEY)
+    #: Ed25519 key that signs ledger checkpoints, as a signed-note private key
+    #: (`PRIVATE+KEY+<name>+<id>+<key>`, made by `govhub ledger keygen`). Empty in development: a key is
+    #: generated on first use and kept in the database. Production refuses to start without one.
+    ledger_signing_key: SecretStr = SecretStr("")
 
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=1, le=65535)] = 8000
@@ -79,6 +84,20 @@ class Settings(BaseSettings):
             )
         return value.lower()
 
+    @field_validator("ledger_signing_key")
+    @classmethod
+    def _signed_note_private_key(cls, value: SecretStr) -> SecretStr:
+        if value.get_secret_value():
+            from govhub.ledger.note import NoteError, NoteSigner  # noqa: PLC0415 (only when a key is set)
+
+            try:
+                NoteSigner.from_private_key(value.get_secret_value())
+            except NoteError as error:
+                raise ValueError(
+                    f"is not a signed-note private key ({error}); make one with `govhub ledger keygen`"
+                ) from None
+        return value
+
     @field_validator("log_format")
     @classmethod
     def _known_log_format(cls, value: str) -> str:
@@ -89,6 +108,11 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.environment is Environment.PRODUCTION
+
+    @property
+    def public_host(self) -> str:
+        """Host and port of the public URL: the prefix of ledger origins and key names."""
+        return urlsplit(self.public_url).netloc or "localhost"
 
     @property
     def is_sqlite(self) -> bool:
@@ -102,6 +126,10 @@ class Settings(BaseSettings):
             problems.append("GOVHUB_SECRET_KEY is the development key: set a random secret of 32+ characters")
         elif len(secret) < 32:
             problems.append("GOVHUB_SECRET_KEY is shorter than 32 characters")
+        if not self.ledger_signing_key.get_secret_value():
+            problems.append(
+                "GOVHUB_LEDGER_SIGNING_KEY is not set: make one with `govhub ledger keygen`, keep it secret"
+            )
         if self.public_url.startswith("http://") and not _is_loopback_url(self.public_url):
             problems.append("GOVHUB_PUBLIC_URL must use https outside loopback")
         return problems

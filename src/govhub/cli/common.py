@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
 import click
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import ConfigurationError, Settings
+from govhub.db import Database
 from govhub.kit.logging import configure_logging
+
+T = TypeVar("T")
 
 
 def load_settings() -> Settings:
@@ -27,3 +34,13 @@ def load_settings() -> Settings:
 
 def _setting_name(location: tuple[int | str, ...]) -> str:
     return "_".join(str(part) for part in location).upper()
+
+
+async def in_unit_of_work(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run `work` in one transaction, committed when it returns: a CLI command's unit of work."""
+    database = Database(settings)
+    try:
+        async with database.sessions() as session, session.begin():
+            return await work(session)
+    finally:
+        await database.dispose()

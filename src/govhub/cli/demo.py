@@ -1,7 +1,7 @@
 """`govhub demo load`: demo data a newcomer can click through. Idempotent: running it twice changes nothing.
 
-Each building block that has demo data offers `govhub.<block>.demo.load(session) -> str`, which adds what
-is missing and says what it did; this command runs them in order in one unit of work.
+Each building block that has demo data offers `govhub.<block>.demo.load(session, settings) -> str`, which
+adds what is missing and says what it did; this command runs them in order in one unit of work.
 """
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from __future__ import annotations
 import asyncio
 
 import click
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.blocks import BUILDING_BLOCKS
-from govhub.cli.common import load_settings
+from govhub.cli.common import in_unit_of_work, load_settings
 from govhub.config import Settings
-from govhub.db import Database
 
 
 @click.group()
@@ -29,14 +29,12 @@ def load() -> None:
 
 
 async def _load(settings: Settings) -> list[str]:
-    database = Database(settings)
-    report: list[str] = []
-    try:
-        async with database.sessions() as session, session.begin():
-            for block in BUILDING_BLOCKS:
-                module = block.module("demo")
-                if module is not None:
-                    report.append(f"{block.name}: {await module.load(session)}")
-    finally:
-        await database.dispose()
-    return report or ["no building block has demo data yet"]
+    async def load_each_block(session: AsyncSession) -> list[str]:
+        report: list[str] = []
+        for block in BUILDING_BLOCKS:
+            module = block.module("demo")
+            if module is not None:
+                report.append(f"{block.name}: {await module.load(session, settings)}")
+        return report
+
+    return await in_unit_of_work(settings, load_each_block) or ["no building block has demo data yet"]

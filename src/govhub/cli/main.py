@@ -6,6 +6,7 @@ import click
 
 from govhub.cli.db import db
 from govhub.cli.demo import demo
+from govhub.cli.ledger import ledger
 from govhub.cli.serve import serve
 
 
@@ -18,6 +19,7 @@ def cli() -> None:
 cli.add_command(serve)
 cli.add_command(db)
 cli.add_command(demo)
+cli.add_command(ledger)
 
 
 def main() -> None:

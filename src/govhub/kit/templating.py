@@ -46,6 +46,7 @@ class Pages:
             brand_name=settings.brand_name,
             brand_colour=settings.brand_colour,
             brand_logo_url=settings.brand_logo_url,
+            public_url=settings.public_url,
             building_blocks=BUILDING_BLOCKS,
         )
 

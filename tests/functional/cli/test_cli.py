@@ -12,6 +12,7 @@ from govhub.cli.main import cli
 from govhub.config import ConfigurationError
 from govhub.db import migration_heads
 from tests.conftest import make_settings
+from tests.support.keys import TEST_LEDGER_KEY
 
 
 @pytest.fixture
@@ -69,6 +70,7 @@ def test_serve_refuses_production_while_migrations_are_behind(
 ) -> None:
     monkeypatch.setenv("GOVHUB_ENVIRONMENT", "production")
     monkeypatch.setenv("GOVHUB_SECRET_KEY", "p" * 40)
+    monkeypatch.setenv("GOVHUB_LEDGER_SIGNING_KEY", TEST_LEDGER_KEY.get_secret_value())
     result = runner.invoke(cli, ["serve"])
     assert result.exit_code == 1
     assert "schema is behind" in result.output
@@ -81,6 +83,7 @@ async def test_the_app_itself_refuses_production_while_migrations_are_behind(bla
         environment="production",
         secret_key=SecretStr("p" * 40),
         public_url="https://x.example",
+        ledger_signing_key=TEST_LEDGER_KEY,
     )
     app = create_app(settings)
     with pytest.raises(ConfigurationError, match="schema is behind"):

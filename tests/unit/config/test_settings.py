@@ -10,6 +10,7 @@ from govhub.config import (
     Settings,
     contrast_with_white,
 )
+from tests.support.keys import TEST_LEDGER_KEY
 
 
 def settings(**values: object) -> Settings:
@@ -44,14 +45,18 @@ def test_production_names_every_problem_at_once() -> None:
         environment="production", secret_key=SecretStr("short"), public_url="http://gov.example"
     )
     problems = production.production_problems()
-    assert len(problems) == 2
+    assert len(problems) == 3
     assert any("shorter than 32" in problem for problem in problems)
+    assert any("GOVHUB_LEDGER_SIGNING_KEY is not set" in problem for problem in problems)
     assert any("https" in problem for problem in problems)
 
 
 def test_production_starts_with_real_secrets() -> None:
     production = settings(
-        environment="production", secret_key=SecretStr("s" * 48), public_url="https://gov.example"
+        environment="production",
+        secret_key=SecretStr("s" * 48),
+        public_url="https://gov.example",
+        ledger_signing_key=TEST_LEDGER_KEY,
     )
     production.check_can_start()
     assert production.production_problems() == []
@@ -76,3 +81,8 @@ def test_contrast_matches_wcag_reference_values() -> None:
     assert contrast_with_white("#ffffff") == pytest.approx(1.0)
     # GOV.UK blue #1d70b8 is documented as 5.17:1 on white.
     assert contrast_with_white("#1d70b8") == pytest.approx(5.17, abs=0.01)
+
+
+def test_a_malformed_ledger_key_is_refused_at_load() -> None:
+    with pytest.raises(ValidationError, match="not a signed-note private key"):
+        settings(ledger_signing_key=SecretStr("PRIVATE+KEY+nonsense"))

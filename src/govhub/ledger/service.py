@@ -1,0 +1,166 @@
+"""The ledger's rules: naming, appending, tree heads, checkpoints, entries and proofs.
+
+Other blocks append through `LedgerService.append` inside their own unit of work, so a record and its
+ledger entry commit together or not at all. The service never commits.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from govhub.config import Settings
+from govhub.ledger import merkle
+from govhub.ledger.errors import EmptyAppend, InvalidLogName, InvalidRange, LogNotFound
+from govhub.ledger.keys import Keyring
+from govhub.ledger.note import Checkpoint, format_checkpoint
+from govhub.ledger.repository import LedgerRepository, LogHead, StoredEntry
+
+LOG_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+#: Most entries one `entries` call returns; callers page with `start`.
+MAX_ENTRIES_PER_PAGE = 1000
+
+
+@dataclass(frozen=True)
+class AppendResult:
+    first_index: int
+    size: int
+    root_hash: bytes
+
+
+@dataclass(frozen=True)
+class InclusionProof:
+    index: int
+    tree_size: int
+    leaf_hash: bytes
+    path: list[bytes]
+
+
+@dataclass(frozen=True)
+class ConsistencyProof:
+    first: int
+    second: int
+    path: list[bytes]
+
+
+class LedgerService:
+    def __init__(self, repository: LedgerRepository, settings: Settings, keyring: Keyring) -> None:
+        self.repository = repository
+        self.settings = settings
+        self.keyring = keyring
+
+    # --- logs ---------------------------------------------------------------------------------------
+
+    async def heads(self) -> list[LogHead]:
+        return await self.repository.list_heads()
+
+    async def head(self, name: str) -> LogHead:
+        head = await self.repository.head(name)
+        if head is None:
+            raise LogNotFound(f"There is no ledger called {name!r}.")
+        return head
+
+    async def create(self, name: str) -> LogHead:
+        if not LOG_NAME.match(name):
+            raise InvalidLogName(
+                f"{name!r} is not a ledger name: use 1 to 63 lower-case letters, digits and hyphens, "
+                "starting and ending with a letter or digit."
+            )
+        return await self.repository.create(name, origin=f"{self.settings.public_host}/ledgers/{name}")
+
+    async def ensure(self, name: str) -> LogHead:
+        """The log called `name`, made if it does not exist yet. For blocks that keep one log each."""
+        head = await self.repository.head(name)
+        return head if head is not None else await self.create(name)
+
+    async def append(self, name: str, leaves: Sequence[bytes]) -> AppendResult:
+        """Append leaves in order; they take consecutive indexes from the current size."""
+        if not leaves:
+            raise EmptyAppend("Give at least one leaf to append.")
+        head = await self.repository.lock_for_append(name)
+        if head is None:
+            raise LogNotFound(f"There is no ledger called {name!r}.")
+        size = head.size
+        frontier_keys = merkle.frontier(size)
+        frontier = await self.repository.read_nodes(head.id, frontier_keys)
+        leaf_hashes = [merkle.leaf_hash(leaf) for leaf in leaves]
+        nodes = merkle.new_nodes(size, leaf_hashes, frontier)
+        new_size = size + len(leaves)
+        root = merkle.root_from([nodes.get(key) or frontier[key] for key in merkle.frontier(new_size)])
+        await self.repository.append(head.id, size, leaves, nodes, root)
+        return AppendResult(first_index=size, size=new_size, root_hash=root)
+
+    # --- checkpoints --------------------------------------------------------------------------------
+
+    async def checkpoint(self, name: str) -> str:
+        """The current tree head as a C2SP checkpoint, signed as a C2SP signed note."""
+        head = await self.head(name)
+        signer = await self.keyring.signer(self.repository)
+        return signer.sign(format_checkpoint(Checkpoint(head.origin, head.size, head.root_hash)))
+
+    async def verifier_key(self) -> str:
+        return (await self.keyring.signer(self.repository)).verifier_key()
+
+    async def verifier_keys(self) -> list[str]:
+        """Every key that has signed checkpoints here, oldest first."""
+        await self.keyring.signer(self.repository)  # records the current key if it is new
+        return [key.verifier_key for key in await self.repository.signing_keys()]
+
+    # --- reads --------------------------------------------------------------------------------------
+
+    async def entries(self, name: str, start: int, end: int | None) -> list[StoredEntry]:
+        """Leaves from `start` to `end` inclusive (end defaults to the last), at most a page of them."""
+        head = await self.head(name)
+        if start < 0:
+            raise InvalidRange("start must be 0 or more.")
+        if start >= head.size:
+            raise InvalidRange(f"start {start} is past the end of the ledger, which has {head.size} entries.")
+        last = head.size - 1 if end is None else end
+        if last < start:
+            raise InvalidRange(f"end {last} is before start {start}.")
+        last = min(last, head.size - 1, start + MAX_ENTRIES_PER_PAGE - 1)
+        return await self.repository.entries(head.id, start, last)
+
+    async def root_at(self, name: str, tree_size: int) -> bytes:
+        head = await self.head(name)
+        self._check_size(tree_size, head, allow_zero=True)
+        if tree_size == head.size:
+            return head.root_hash
+        plan = merkle.root_plan(tree_size)
+        return plan.assemble(await self.repository.read_nodes(head.id, plan.nodes))[0]
+
+    async def inclusion_proof(self, name: str, index: int, tree_size: int | None) -> InclusionProof:
+        """RFC 9162 §2.1.3.1: the audit path of leaf `index` in the tree of `tree_size` leaves."""
+        head = await self.head(name)
+        size = head.size if tree_size is None else tree_size
+        self._check_size(size, head, allow_zero=False)
+        if not 0 <= index < size:
+            raise InvalidRange(
+                f"index must be from 0 to {size - 1} in a tree of {size} entries, not {index}."
+            )
+        plan = merkle.inclusion_plan(index, size)
+        hashes = await self.repository.read_nodes(head.id, {*plan.nodes, (0, index)})
+        return InclusionProof(index, size, hashes[(0, index)], plan.assemble(hashes))
+
+    async def consistency_proof(self, name: str, first: int, second: int | None) -> ConsistencyProof:
+        """RFC 9162 §2.1.4.1: proof that the tree of `first` leaves is a prefix of the tree of `second`."""
+        head = await self.head(name)
+        size = head.size if second is None else second
+        self._check_size(size, head, allow_zero=False)
+        if not 1 <= first <= size:
+            raise InvalidRange(f"first must be from 1 to second ({size}), not {first}.")
+        plan = merkle.consistency_plan(first, size)
+        return ConsistencyProof(
+            first, size, plan.assemble(await self.repository.read_nodes(head.id, plan.nodes))
+        )
+
+    @staticmethod
+    def _check_size(tree_size: int, head: LogHead, *, allow_zero: bool) -> None:
+        lowest = 0 if allow_zero else 1
+        if tree_size < lowest:
+            raise InvalidRange(f"tree size must be at least {lowest}, not {tree_size}.")
+        if tree_size > head.size:
+            raise InvalidRange(
+                f"tree size {tree_size} is larger than the ledger, which has {head.size} entries."
+            )
