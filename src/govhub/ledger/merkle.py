@@ -163,20 +163,21 @@ class Plan:
 
     def assemble(self, hashes: Mapping[NodeKey, bytes]) -> list[bytes]:
         """The result hashes, in RFC order, from the stored hashes of (at least) `nodes`."""
-        result: list[bytes] = []
-        for element in self.elements:
-            try:
-                values = [hashes[key] for key in element]
-            except KeyError as missing:
-                raise MissingNodeError(
-                    f"stored hash for node {missing.args[0]} (level, index) was not supplied; a plan needs "
-                    f"every key in plan.nodes"
-                ) from None
-            for key, value in zip(element, values, strict=True):
-                if len(value) != HASH_SIZE:
-                    raise ValueError(f"stored hash for node {key} is {len(value)} bytes, not {HASH_SIZE}")
-            result.append(_fold(values))
-        return result
+        try:
+            stored = {key: hashes[key] for key in self.nodes}
+        except KeyError as missing:
+            raise MissingNodeError(
+                f"stored hash for node {missing.args[0]} (level, index) was not supplied; a plan needs "
+                f"every key in plan.nodes"
+            ) from None
+        for key, value in stored.items():
+            if len(value) != HASH_SIZE:
+                raise ValueError(f"stored hash for node {key} is {len(value)} bytes, not {HASH_SIZE}")
+        # Nearly every element is a single stored subtree; only one per proof needs folding.
+        return [
+            stored[element[0]] if len(element) == 1 else _fold([stored[key] for key in element])
+            for element in self.elements
+        ]
 
     def __repr__(self) -> str:
         return f"Plan(elements={self.elements!r})"

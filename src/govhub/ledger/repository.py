@@ -7,11 +7,14 @@ before anything is read, so two writers can never both build on the same tree si
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import and_, insert, select, tuple_, update
+from sqlalchemy import and_, insert, select, update
+from sqlalchemy.engine import Result
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -43,8 +46,51 @@ class StoredEntry:
     leaf_hash: bytes
 
 
+_HEAD_COLUMNS = (
+    LedgerLog.id,
+    LedgerLog.name,
+    LedgerLog.origin,
+    LedgerLog.size,
+    LedgerLog.root_hash,
+    LedgerLog.updated_at,
+)
+
+
 def _head(row: LedgerLog) -> LogHead:
     return LogHead(row.id, row.name, row.origin, row.size, row.root_hash, row.updated_at)
+
+
+@functools.cache
+def _node_lookup_sql(count: int, marker: str) -> str:
+    """Only the number of terms varies; every value is a bound parameter."""
+    term = f"(log_id = {marker} AND level = {marker} AND idx = {marker})"
+    return "SELECT level, idx, hash FROM ledger_nodes WHERE " + " OR ".join([term] * count)  # noqa: S608 (ditto)
+
+
+@functools.cache
+def _head_and_node_lookup_sql(count: int, marker: str) -> str:
+    """The log's size and root (as the row with level -1), then the nodes, found by the log's name."""
+    head = f"SELECT -1, size, root_hash FROM ledger_logs WHERE name = {marker}"  # noqa: S608 (placeholders)
+    if count == 0:
+        return head
+    log_id = f"(SELECT id FROM ledger_logs WHERE name = {marker})"  # noqa: S608 (a placeholder, not a value)
+    term = f"(log_id = {log_id} AND level = {marker} AND idx = {marker})"
+    nodes = "SELECT level, idx, hash FROM ledger_nodes WHERE " + " OR ".join([term] * count)  # noqa: S608
+    return f"{head} UNION ALL {nodes}"
+
+
+def _node_rows(result: Result[Any]) -> list[tuple[int, int, bytes]]:
+    """Rows of a textual node lookup, which SQLAlchemy cannot type for us."""
+    return cast("list[tuple[int, int, bytes]]", result.all())
+
+
+@dataclass(frozen=True)
+class SizedNodes:
+    """A log's size and root, read in the same statement as some of its nodes."""
+
+    size: int
+    root_hash: bytes
+    nodes: dict[NodeKey, bytes]
 
 
 class LedgerRepository:
@@ -56,8 +102,10 @@ class LedgerRepository:
         return [_head(row) for row in rows]
 
     async def head(self, name: str) -> LogHead | None:
-        row = await self.session.scalar(select(LedgerLog).where(LedgerLog.name == name))
-        return None if row is None else _head(row)
+        # Core, not ORM: every proof and page starts here, and the ORM layer would double its cost.
+        connection = await self.session.connection()
+        row = (await connection.execute(select(*_HEAD_COLUMNS).where(LedgerLog.name == name))).one_or_none()
+        return None if row is None else LogHead(*row)
 
     async def create(self, name: str, origin: str) -> LogHead:
         now = utcnow()
@@ -85,30 +133,51 @@ class LedgerRepository:
                 update(LedgerLog)
                 .where(LedgerLog.name == name)
                 .values(size=LedgerLog.size)
-                .returning(
-                    LedgerLog.id,
-                    LedgerLog.name,
-                    LedgerLog.origin,
-                    LedgerLog.size,
-                    LedgerLog.root_hash,
-                    LedgerLog.updated_at,
-                )
+                .returning(*_HEAD_COLUMNS)
             )
         ).one_or_none()
         return None if row is None else LogHead(*row)
 
     async def read_nodes(self, log_id: int, keys: Iterable[NodeKey]) -> dict[NodeKey, bytes]:
+        """The stored hashes of the given nodes, in one round trip per 500 keys.
+
+        This is the read behind every proof, so it skips SQLAlchemy's statement building: one primary-key
+        equality per node, OR-ed, so each term is an index lookup on both backends. (SQLite answers
+        `(level, idx) IN (VALUES ...)`, or a shared `log_id = ?` beside the OR, by scanning every node.)
+        """
         wanted = list(keys)
         found: dict[NodeKey, bytes] = {}
+        connection = await self.session.connection()
+        marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
         for start in range(0, len(wanted), _MAX_KEYS_PER_QUERY):
             chunk = wanted[start : start + _MAX_KEYS_PER_QUERY]
-            rows = await self.session.execute(
-                select(LedgerNode.level, LedgerNode.idx, LedgerNode.hash).where(
-                    LedgerNode.log_id == log_id, tuple_(LedgerNode.level, LedgerNode.idx).in_(chunk)
-                )
-            )
-            found.update({(level, idx): digest for level, idx, digest in rows})
+            parameters: list[int] = []
+            for level, idx in chunk:
+                parameters += (log_id, level, idx)
+            result = await connection.exec_driver_sql(_node_lookup_sql(len(chunk), marker), tuple(parameters))
+            found.update({(level, idx): bytes(digest) for level, idx, digest in _node_rows(result)})
         return found
+
+    async def read_head_and_nodes(self, name: str, keys: Iterable[NodeKey]) -> SizedNodes | None:
+        """`read_nodes` and the log's size in one round trip, for proofs against a given tree size:
+        an auditor's request is one indexed statement. None when there is no such log."""
+        wanted = list(keys)
+        if len(wanted) > _MAX_KEYS_PER_QUERY:
+            raise ValueError(f"at most {_MAX_KEYS_PER_QUERY} nodes in one read")
+        connection = await self.session.connection()
+        marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+        parameters: list[int | str] = [name]
+        for level, idx in wanted:
+            parameters += (name, level, idx)
+        head: tuple[int, bytes] | None = None
+        nodes: dict[NodeKey, bytes] = {}
+        sql = _head_and_node_lookup_sql(len(wanted), marker)
+        for level, idx, digest in _node_rows(await connection.exec_driver_sql(sql, tuple(parameters))):
+            if level == -1:
+                head = (idx, bytes(digest))
+            else:
+                nodes[(level, idx)] = bytes(digest)
+        return None if head is None else SizedNodes(head[0], head[1], nodes)
 
     async def append(
         self,

@@ -7,13 +7,14 @@ ledger entry commit together or not at all. The service never commits.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from govhub.config import Settings
 from govhub.ledger import merkle
 from govhub.ledger.errors import EmptyAppend, InvalidLogName, InvalidRange, LogNotFound
 from govhub.ledger.keys import Keyring
+from govhub.ledger.merkle import NodeKey
 from govhub.ledger.note import Checkpoint, format_checkpoint
 from govhub.ledger.repository import LedgerRepository, LogHead, StoredEntry
 
@@ -122,45 +123,41 @@ class LedgerService:
         last = min(last, head.size - 1, start + MAX_ENTRIES_PER_PAGE - 1)
         return await self.repository.entries(head.id, start, last)
 
-    async def root_at(self, name: str, tree_size: int) -> bytes:
-        head = await self.head(name)
-        self._check_size(tree_size, head, allow_zero=True)
-        if tree_size == head.size:
-            return head.root_hash
-        plan = merkle.root_plan(tree_size)
-        return plan.assemble(await self.repository.read_nodes(head.id, plan.nodes))[0]
-
     async def inclusion_proof(self, name: str, index: int, tree_size: int | None) -> InclusionProof:
-        """RFC 9162 §2.1.3.1: the audit path of leaf `index` in the tree of `tree_size` leaves."""
-        head = await self.head(name)
-        size = head.size if tree_size is None else tree_size
-        self._check_size(size, head, allow_zero=False)
-        if not 0 <= index < size:
+        """RFC 9162 §2.1.3.1: the audit path of leaf `index` in the tree of `tree_size` leaves (default:
+        the current size). With `tree_size` given, as auditors give it, this is one database read."""
+        if tree_size is None:
+            tree_size = (await self.head(name)).size
+        if tree_size < 1:
+            raise InvalidRange(f"tree size must be at least 1, not {tree_size}.")
+        if not 0 <= index < tree_size:
             raise InvalidRange(
-                f"index must be from 0 to {size - 1} in a tree of {size} entries, not {index}."
+                f"index must be from 0 to {tree_size - 1} in a tree of {tree_size} entries, not {index}."
             )
-        plan = merkle.inclusion_plan(index, size)
-        hashes = await self.repository.read_nodes(head.id, {*plan.nodes, (0, index)})
-        return InclusionProof(index, size, hashes[(0, index)], plan.assemble(hashes))
+        plan = merkle.inclusion_plan(index, tree_size)
+        read = await self._read_within(name, tree_size, {*plan.nodes, (0, index)})
+        return InclusionProof(index, tree_size, read[(0, index)], plan.assemble(read))
 
     async def consistency_proof(self, name: str, first: int, second: int | None) -> ConsistencyProof:
-        """RFC 9162 §2.1.4.1: proof that the tree of `first` leaves is a prefix of the tree of `second`."""
-        head = await self.head(name)
-        size = head.size if second is None else second
-        self._check_size(size, head, allow_zero=False)
-        if not 1 <= first <= size:
-            raise InvalidRange(f"first must be from 1 to second ({size}), not {first}.")
-        plan = merkle.consistency_plan(first, size)
+        """RFC 9162 §2.1.4.1: proof that the tree of `first` leaves is a prefix of the tree of `second`
+        (default: the current size). With `second` given this is one database read."""
+        if second is None:
+            second = (await self.head(name)).size
+        if second < 1:
+            raise InvalidRange(f"tree size must be at least 1, not {second}.")
+        if not 1 <= first <= second:
+            raise InvalidRange(f"first must be from 1 to second ({second}), not {first}.")
+        plan = merkle.consistency_plan(first, second)
         return ConsistencyProof(
-            first, size, plan.assemble(await self.repository.read_nodes(head.id, plan.nodes))
+            first, second, plan.assemble(await self._read_within(name, second, plan.nodes))
         )
 
-    @staticmethod
-    def _check_size(tree_size: int, head: LogHead, *, allow_zero: bool) -> None:
-        lowest = 0 if allow_zero else 1
-        if tree_size < lowest:
-            raise InvalidRange(f"tree size must be at least {lowest}, not {tree_size}.")
-        if tree_size > head.size:
+    async def _read_within(self, name: str, tree_size: int, keys: Iterable[NodeKey]) -> dict[NodeKey, bytes]:
+        read = await self.repository.read_head_and_nodes(name, keys)
+        if read is None:
+            raise LogNotFound(f"There is no ledger called {name!r}.")
+        if tree_size > read.size:
             raise InvalidRange(
-                f"tree size {tree_size} is larger than the ledger, which has {head.size} entries."
+                f"tree size {tree_size} is larger than the ledger, which has {read.size} entries."
             )
+        return read.nodes
