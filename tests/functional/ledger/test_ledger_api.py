@@ -220,6 +220,8 @@ async def test_pages_list_ledgers_and_show_one(client: httpx.AsyncClient) -> Non
     assert page.status_code == 200
     assert "Signed checkpoint" in page.text
     assert "127.0.0.1:8000/ledgers/sample" in page.text
+    assert '<code class="govhub-code-inline">' in page.text
+    assert "&lt;code" not in page.text
     missing = await client.get("/ledgers/nothing", headers=browser)
     assert missing.status_code == 404
     assert missing.headers["content-type"].startswith("text/html")

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from govhub.ledger import verify
 from govhub.ledger.verify import VerificationError, verify_consistency, verify_inclusion
-from tests.unit.ledger.test_merkle import LEAVES, MAX_LEAVES, mth, path, proof, reference_leaf_hash
+from tests.support.rfc9162 import LEAVES, MAX_LEAVES, mth, path, proof, reference_leaf_hash
 
 EXHAUSTIVE = 128
 MUTATED = 40  # every tampering of every proof up to here
