@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from govhub.cli.common import in_unit_of_work, load_settings
 from govhub.config import Settings
 from govhub.kit.errors import GovhubError
-from govhub.ledger.audit import AuditFailed, AuditReport, audit, open_checkpoint
+from govhub.ledger.audit import AuditFailed, AuditReport, audit, open_ledger_checkpoint
 from govhub.ledger.integrity import check_storage
 from govhub.ledger.keys import Keyring, key_name, rotate_development_key
 from govhub.ledger.note import NoteError, NoteSigner, NoteVerifier
@@ -155,7 +155,7 @@ def checkpoint(name: str, url: str, output: Path | None, keys: tuple[str, ...]) 
     try:
         signed, vkeys = asyncio.run(fetch())
         verifiers = [NoteVerifier.from_verifier_key(key) for key in vkeys]
-        cp, _signers = open_checkpoint(signed, verifiers, f"/ledgers/{name}")
+        cp, _signers = open_ledger_checkpoint(signed, verifiers, f"/ledgers/{name}")
     except (httpx.HTTPError, NoteError, AuditFailed) as error:
         raise click.ClickException(f"could not get a valid checkpoint: {error}") from None
     destination = output or Path(f"{name}.checkpoint")

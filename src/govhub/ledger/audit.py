@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from govhub.ledger.note import Checkpoint, NoteError, NoteVerifier, open_note, parse_checkpoint
+from govhub.ledger.note import Checkpoint, NoteError, NoteVerifier, open_checkpoint
 from govhub.ledger.verify import (
+    RootBuilder,
     VerificationError,
     leaf_hash,
-    root_of_leaves,
     verify_consistency,
     verify_inclusion,
 )
@@ -72,12 +72,12 @@ async def _get(client: httpx.AsyncClient, path: str, **params: int) -> httpx.Res
     return response
 
 
-def open_checkpoint(
+def open_ledger_checkpoint(
     signed: str, verifiers: list[NoteVerifier], origin_suffix: str
 ) -> tuple[Checkpoint, list[str]]:
+    """A checkpoint signed by a trusted key and naming this ledger, or AuditFailed saying why not."""
     try:
-        body, signers = open_note(signed, verifiers)
-        checkpoint = parse_checkpoint(body)
+        checkpoint, signers = open_checkpoint(signed, verifiers)
     except NoteError as error:
         raise AuditFailed(f"checkpoint rejected: {error}") from error
     if not checkpoint.origin.endswith(origin_suffix):
@@ -109,20 +109,18 @@ async def audit(
         raise AuditFailed(f"verifier key rejected: {error}") from error
     origin_suffix = f"/ledgers/{name}"
     signed = (await _get(client, f"/ledgers/{name}/checkpoint")).text
-    checkpoint, signers = open_checkpoint(signed, verifiers, origin_suffix)
+    checkpoint, signers = open_ledger_checkpoint(signed, verifiers, origin_suffix)
     report = AuditReport(name, checkpoint, signers)
 
     progress(f"reading {checkpoint.size} entries")
     sample = _sample(checkpoint.size)
     sampled_hashes: dict[int, bytes] = {}
-    leaves = [
-        leaf
-        async for leaf in _leaves(
-            client, name, size=checkpoint.size, report=report, sample=set(sample), keep=sampled_hashes
-        )
-    ]
-    computed = root_of_leaves(leaves)
-    del leaves
+    builder = RootBuilder()
+    async for hashed in _leaf_hashes(
+        client, name, size=checkpoint.size, report=report, sample=set(sample), keep=sampled_hashes
+    ):
+        builder.add_leaf_hash(hashed)
+    computed = builder.root()
     if computed != checkpoint.root_hash:
         raise AuditFailed(
             f"root recomputed from the {checkpoint.size} entries is {_b64(computed)}, "
@@ -155,7 +153,7 @@ async def audit(
     return report
 
 
-async def _leaves(
+async def _leaf_hashes(
     client: httpx.AsyncClient,
     name: str,
     *,
@@ -164,7 +162,8 @@ async def _leaves(
     sample: set[int],
     keep: dict[int, bytes],
 ) -> AsyncIterator[bytes]:
-    """Every leaf in order, each checked against its stored hash; the hashes of sampled entries are kept."""
+    """Every leaf's hash in order, each computed from its bytes and checked against the stored hash; the
+    hashes of sampled entries are kept for the inclusion checks."""
     start = 0
     while start < size:
         page = (await _get(client, f"/ledgers/{name}/entries", start=start, end=size - 1)).json()["entries"]
@@ -186,7 +185,7 @@ async def _leaves(
                 keep[start] = hashed
             report.entries_checked += 1
             start += 1
-            yield leaf
+            yield hashed
 
 
 async def _check_consistency(
@@ -199,7 +198,7 @@ async def _check_consistency(
     latest: Checkpoint,
     report: AuditReport,
 ) -> None:
-    earlier, _ = open_checkpoint(since, verifiers, origin_suffix)
+    earlier, _ = open_ledger_checkpoint(since, verifiers, origin_suffix)
     if earlier.origin != latest.origin:
         raise AuditFailed(f"saved checkpoint is for {earlier.origin!r}, not {latest.origin!r}")
     if earlier.size > latest.size:

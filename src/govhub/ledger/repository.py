@@ -84,6 +84,16 @@ def _node_rows(result: Result[Any]) -> list[tuple[int, int, bytes]]:
     return cast("list[tuple[int, int, bytes]]", result.all())
 
 
+#: PostgreSQL's twin of the lookup above: the same statement text for any number of nodes, so its plan is
+#: prepared once; each key is joined to the primary key. (OR-ed terms would be planned on every call.)
+_POSTGRES_HEAD_AND_NODES = (
+    "SELECT -1 AS level, size AS idx, root_hash AS hash FROM ledger_logs WHERE name = %(name)s "
+    "UNION ALL SELECT n.level, n.idx, n.hash FROM unnest(%(levels)s::smallint[], %(indexes)s::bigint[]) "
+    "AS k(level, idx) JOIN ledger_nodes n ON n.log_id = (SELECT id FROM ledger_logs WHERE name = %(name)s) "
+    "AND n.level = k.level AND n.idx = k.idx"
+)
+
+
 @dataclass(frozen=True)
 class SizedNodes:
     """A log's size and root, read in the same statement as some of its nodes."""
@@ -162,17 +172,23 @@ class LedgerRepository:
         """`read_nodes` and the log's size in one round trip, for proofs against a given tree size:
         an auditor's request is one indexed statement. None when there is no such log."""
         wanted = list(keys)
-        if len(wanted) > _MAX_KEYS_PER_QUERY:
+        if len(wanted) > _MAX_KEYS_PER_QUERY:  # proofs need about 2·log2(n); this bounds SQLite's statement
             raise ValueError(f"at most {_MAX_KEYS_PER_QUERY} nodes in one read")
         connection = await self.session.connection()
-        marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-        parameters: list[int | str] = [name]
-        for level, idx in wanted:
-            parameters += (name, level, idx)
+        if connection.dialect.name == "postgresql":
+            levels, indexes = [key[0] for key in wanted], [key[1] for key in wanted]
+            arguments = {"name": name, "levels": levels, "indexes": indexes}
+            result = await connection.exec_driver_sql(_POSTGRES_HEAD_AND_NODES, arguments)
+        else:
+            parameters: list[int | str] = [name]
+            for level, idx in wanted:
+                parameters += (name, level, idx)
+            result = await connection.exec_driver_sql(
+                _head_and_node_lookup_sql(len(wanted), "?"), tuple(parameters)
+            )
         head: tuple[int, bytes] | None = None
         nodes: dict[NodeKey, bytes] = {}
-        sql = _head_and_node_lookup_sql(len(wanted), marker)
-        for level, idx, digest in _node_rows(await connection.exec_driver_sql(sql, tuple(parameters))):
+        for level, idx, digest in _node_rows(result):
             if level == -1:
                 head = (idx, bytes(digest))
             else:

@@ -41,25 +41,40 @@ def node_hash(left: bytes, right: bytes) -> bytes:
     return hashlib.sha256(b"\x01" + left + right).digest()
 
 
+class RootBuilder:
+    """RFC 9162 §2.1.1 `MTH` of leaf hashes added one at a time, with O(log n) memory: for an auditor
+    reading a whole log page by page."""
+
+    def __init__(self) -> None:
+        # The roots of the complete subtrees seen so far, largest first. Leaf number `count` completes
+        # one subtree per trailing one bit of `count`.
+        self._pending: list[bytes] = []
+        self.count = 0
+
+    def add_leaf_hash(self, value: bytes) -> None:
+        carry = self.count
+        while carry & 1:
+            value = node_hash(self._pending.pop(), value)
+            carry >>= 1
+        self._pending.append(value)
+        self.count += 1
+
+    def root(self) -> bytes:
+        if not self._pending:
+            return EMPTY_ROOT
+        # The RFC splits off the largest power of two first, so the smallest subtrees combine first.
+        value = self._pending[-1]
+        for left in reversed(self._pending[:-1]):
+            value = node_hash(left, value)
+        return value
+
+
 def root_of_leaves(leaves: Iterable[bytes]) -> bytes:
     """RFC 9162 §2.1.1 `MTH` of raw leaf entries (not their hashes), streamed with O(log n) memory."""
-    # `pending` holds the roots of the complete subtrees seen so far, largest first. Leaf number `count`
-    # completes one subtree per trailing one bit of `count`.
-    pending: list[bytes] = []
-    for count, leaf in enumerate(leaves):
-        value = leaf_hash(leaf)
-        carry = count
-        while carry & 1:
-            value = node_hash(pending.pop(), value)
-            carry >>= 1
-        pending.append(value)
-    if not pending:
-        return EMPTY_ROOT
-    # The RFC splits off the largest power of two first, so the smallest subtrees combine first.
-    value = pending.pop()
-    while pending:
-        value = node_hash(pending.pop(), value)
-    return value
+    builder = RootBuilder()
+    for leaf in leaves:
+        builder.add_leaf_hash(leaf_hash(leaf))
+    return builder.root()
 
 
 def _check_hash(what: str, value: bytes) -> None:
