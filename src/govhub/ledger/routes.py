@@ -72,7 +72,7 @@ async def ledger(
     head = await ledgers.head(name)
     if wants_html(request):
         recent_start = max(0, head.size - 10)
-        recent = await ledgers.entries(name, recent_start, None) if head.size else []
+        recent = (await ledgers.entries(name, recent_start, None)).entries if head.size else []
         return pages.render(
             request,
             "ledger/log.html",
@@ -134,12 +134,7 @@ async def entries(
     ] = None,
 ) -> EntryPage:
     found = await ledgers.entries(name, start, end)
-    last = found[-1].index if found else start - 1
-    head_size = (await ledgers.head(name)).size
-    wanted_last = head_size - 1 if end is None else min(end, head_size - 1)
-    return EntryPage(
-        entries=[Entry.of(entry) for entry in found], next_start=last + 1 if last < wanted_last else None
-    )
+    return EntryPage(entries=[Entry.of(entry) for entry in found.entries], next_start=found.next_start)
 
 
 @router.get("/{name}/proof/inclusion", summary="Inclusion proof", responses=_PROBLEMS)

@@ -31,6 +31,12 @@ class AppendResult:
 
 
 @dataclass(frozen=True)
+class EntryRange:
+    entries: list[StoredEntry]
+    next_start: int | None
+
+
+@dataclass(frozen=True)
 class InclusionProof:
     index: int
     tree_size: int
@@ -110,8 +116,9 @@ class LedgerService:
 
     # --- reads --------------------------------------------------------------------------------------
 
-    async def entries(self, name: str, start: int, end: int | None) -> list[StoredEntry]:
-        """Leaves from `start` to `end` inclusive (end defaults to the last), at most a page of them."""
+    async def entries(self, name: str, start: int, end: int | None) -> EntryRange:
+        """Leaves from `start` to `end` inclusive (end defaults to the last), at most a page of them, and
+        where the next page starts if this one stopped short of `end`."""
         head = await self.head(name)
         if start < 0:
             raise InvalidRange("start must be 0 or more.")
@@ -120,8 +127,10 @@ class LedgerService:
         last = head.size - 1 if end is None else end
         if last < start:
             raise InvalidRange(f"end {last} is before start {start}.")
-        last = min(last, head.size - 1, start + MAX_ENTRIES_PER_PAGE - 1)
-        return await self.repository.entries(head.id, start, last)
+        wanted_last = min(last, head.size - 1)
+        page_last = min(wanted_last, start + MAX_ENTRIES_PER_PAGE - 1)
+        found = await self.repository.entries(head.id, start, page_last)
+        return EntryRange(found, next_start=page_last + 1 if page_last < wanted_last else None)
 
     async def inclusion_proof(self, name: str, index: int, tree_size: int | None) -> InclusionProof:
         """RFC 9162 §2.1.3.1: the audit path of leaf `index` in the tree of `tree_size` leaves (default:

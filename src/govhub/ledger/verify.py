@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 __all__ = [
     "EMPTY_ROOT",
     "HASH_SIZE",
+    "RootBuilder",
     "VerificationError",
     "leaf_hash",
     "node_hash",

@@ -225,3 +225,18 @@ async def test_pages_list_ledgers_and_show_one(client: httpx.AsyncClient) -> Non
     missing = await client.get("/ledgers/nothing", headers=browser)
     assert missing.status_code == 404
     assert missing.headers["content-type"].startswith("text/html")
+
+
+async def test_entries_come_in_bounded_pages(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+) -> None:
+    await create_ledger(session, settings, "long", sample_leaves(1205))
+    await session.commit()
+    first = (await client.get("/ledgers/long/entries")).json()
+    assert len(first["entries"]) == 1000
+    assert first["next_start"] == 1000
+    rest = (await client.get("/ledgers/long/entries", params={"start": first["next_start"]})).json()
+    assert [entry["index"] for entry in rest["entries"]] == list(range(1000, 1205))
+    assert rest["next_start"] is None
+    window = (await client.get("/ledgers/long/entries", params={"start": 10, "end": 1500})).json()
+    assert (window["entries"][-1]["index"], window["next_start"]) == (1009, 1010)
