@@ -7,6 +7,7 @@ import click
 from govhub.cli.db import db
 from govhub.cli.demo import demo
 from govhub.cli.ledger import ledger
+from govhub.cli.registry import registry
 from govhub.cli.serve import serve
 
 
@@ -20,6 +21,7 @@ cli.add_command(serve)
 cli.add_command(db)
 cli.add_command(demo)
 cli.add_command(ledger)
+cli.add_command(registry)
 
 
 def main() -> None:

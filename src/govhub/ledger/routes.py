@@ -38,7 +38,7 @@ _PROBLEMS: dict[int | str, dict[str, Any]] = {
 _TEXT: dict[str, Any] = {"content": {"text/plain": {}}}
 
 
-def _keyring(request: Request, settings: AppSettings) -> Keyring:
+def keyring_of(request: Request, settings: AppSettings) -> Keyring:
     """One keyring per app node, made on first use, so the signing key is looked up once."""
     keyring: Keyring | None = getattr(request.app.state, "ledger_keyring", None)
     if keyring is None:
@@ -47,7 +47,7 @@ def _keyring(request: Request, settings: AppSettings) -> Keyring:
 
 
 def _service(
-    session: DbSession, settings: AppSettings, keyring: Annotated[Keyring, Depends(_keyring)]
+    session: DbSession, settings: AppSettings, keyring: Annotated[Keyring, Depends(keyring_of)]
 ) -> LedgerService:
     return LedgerService(LedgerRepository(session), settings, keyring)
 

@@ -1,0 +1,120 @@
+"""`govhub registry ...`: define registers, grant access, and list them, on this deployment."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TypeVar
+
+import click
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from govhub.cli.common import in_unit_of_work, load_settings
+from govhub.config import Settings
+from govhub.kit.errors import GovhubError
+from govhub.ledger.keys import Keyring
+from govhub.ledger.repository import LedgerRepository
+from govhub.ledger.service import LedgerService
+from govhub.registries.repository import RegistriesRepository
+from govhub.registries.service import CLASSIFICATIONS, RegisterDefinition, RegistriesService
+
+T = TypeVar("T")
+
+
+def _local(settings: Settings, work: Callable[[RegistriesService], Awaitable[T]]) -> T:
+    async def with_service(session: AsyncSession) -> T:
+        ledgers = LedgerService(LedgerRepository(session), settings, Keyring(settings))
+        return await work(RegistriesService(RegistriesRepository(session), ledgers))
+
+    try:
+        return asyncio.run(in_unit_of_work(settings, with_service))
+    except GovhubError as error:
+        raise click.ClickException(error.detail) from None
+
+
+@click.group()
+def registry() -> None:
+    """Authoritative registers (GovStack Digital Registries)."""
+
+
+@registry.command("list")
+def list_registers() -> None:
+    """List this deployment's registers."""
+    registers = _local(load_settings(), lambda service: service.repository.registers())
+    for register in registers:
+        click.echo(
+            f"{register.name}\t{register.classification}\t{register.entry_count} entries\t{register.title}"
+        )
+    if not registers:
+        click.echo("no registers yet")
+
+
+@registry.command()
+@click.argument("name")
+@click.option(
+    "--schema", "schema_file", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option("--key-field", required=True, help="The field whose value identifies a record.")
+@click.option("--version", "version", default="1", show_default=True)
+@click.option("--title", default=None, help="Default: NAME.")
+@click.option("--description", default="")
+@click.option("--classification", type=click.Choice(CLASSIFICATIONS), default="open", show_default=True)
+@click.option("--owner", required=True, help="The owning member, INSTANCE/CLASS/MEMBER.")
+@click.option("--database-code", default=None, help="GovStack database code. Default: NAME upper-cased.")
+@click.option("--subject-field", default=None, help="For personal registers: whom each record is about.")
+@click.option("--new-version", is_flag=True, help="Add VERSION to an existing register instead.")
+def create(
+    *,
+    name: str,
+    schema_file: Path,
+    key_field: str,
+    version: str,
+    title: str | None,
+    description: str,
+    classification: str,
+    owner: str,
+    database_code: str | None,
+    subject_field: str | None,
+    new_version: bool,
+) -> None:
+    """Define register NAME with the JSON Schema in --schema (or a new version of it)."""
+    try:
+        schema = json.loads(schema_file.read_text())
+    except (ValueError, OSError) as error:
+        raise click.ClickException(f"{schema_file} is not a JSON file: {error}") from None
+    if not isinstance(schema, dict):
+        raise click.ClickException(f"{schema_file} must hold a JSON Schema object")
+    definition = RegisterDefinition(
+        name=name,
+        title=title or name,
+        description=description,
+        classification=classification,
+        owner=owner,
+        database_code=database_code or name.upper(),
+        version=version,
+        record_schema=schema,
+        key_field=key_field,
+        subject_field=subject_field,
+    )
+
+    async def work(service: RegistriesService) -> str:
+        if new_version:
+            await service.add_version(definition)
+            return f"register {name} has a new version {version}"
+        register = await service.define(definition)
+        return (
+            f"register {register.name} created ({classification}), version {version}, {register.ledger_name}"
+        )
+
+    click.echo(_local(load_settings(), work))
+
+
+@registry.command()
+@click.argument("name")
+@click.argument("client")
+def grant(name: str, client: str) -> None:
+    """Let CLIENT (INSTANCE/CLASS/MEMBER or .../SUBSYSTEM) read and change register NAME."""
+    _local(load_settings(), lambda service: service.grant(name, client))
+    click.echo(f"{client} may now use register {name}")

@@ -1,0 +1,50 @@
+"""The registries' errors, each with a fixed HTTP status. GovStack clients read `detail`, which every
+problem body carries."""
+
+from __future__ import annotations
+
+from govhub.kit.errors import Conflict, Forbidden, GovhubError, NotFound, Unauthorized
+
+
+class RegisterNotFound(NotFound):
+    slug = "register-not-found"
+    title = "No such register"
+
+
+class RecordNotFound(NotFound):
+    slug = "record-not-found"
+    title = "No such record"
+
+
+class DuplicateRecord(Conflict):
+    slug = "duplicate-record"
+    title = "Record already exists"
+
+
+class RegisterExists(Conflict):
+    slug = "register-exists"
+    title = "Register already exists"
+
+
+class InvalidRecord(GovhubError):
+    """A record that breaks its register's schema; `field_errors` names every failing path."""
+
+    status = 422
+    slug = "invalid-record"
+    title = "Record does not match the register's schema"
+
+
+class InvalidRegister(GovhubError):
+    status = 422
+    slug = "invalid-register"
+    title = "Invalid register definition"
+
+
+class CallerUnknown(Unauthorized):
+    slug = "caller-unknown"
+    title = "Caller not identified"
+
+
+class NotGranted(Forbidden):
+    slug = "not-granted"
+    title = "No access to this register"

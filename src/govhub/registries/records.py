@@ -1,0 +1,64 @@
+"""Pure helpers for records: canonical bytes, schema validation with every failing path, text to search."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Mapping
+from functools import lru_cache
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import SchemaError
+
+from govhub.kit.errors import FieldError
+
+
+def canonical_json(value: Any) -> bytes:
+    """One byte string per value: sorted keys, no spaces, UTF-8. What hashes and ledger leaves commit to."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def content_hash(content: Mapping[str, Any] | None) -> str:
+    return hashlib.sha256(canonical_json(content)).hexdigest()
+
+
+def schema_problems(schema: Mapping[str, Any]) -> list[str]:
+    """Why `schema` is not a usable JSON Schema (draft 2020-12) for records; empty when it is."""
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as error:
+        return [f"the schema is not valid JSON Schema: {error.message}"]
+    if schema.get("type", "object") != "object":
+        return ["a record schema must describe an object (type: object)"]
+    return []
+
+
+@lru_cache(maxsize=256)
+def _validator(schema_json: str) -> Draft202012Validator:
+    return Draft202012Validator(json.loads(schema_json), format_checker=FormatChecker())
+
+
+def record_errors(schema: Mapping[str, Any], content: Any, pointer_prefix: str) -> list[FieldError]:
+    """Every way `content` breaks `schema`, each with the JSON Pointer of the failing value."""
+    validator = _validator(json.dumps(schema, sort_keys=True))
+    errors: list[FieldError] = []
+    for error in sorted(validator.iter_errors(content), key=lambda e: list(map(str, e.absolute_path))):
+        path = "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in error.absolute_path)
+        errors.append(FieldError(location="body", name=pointer_prefix + path, detail=error.message))
+    return errors
+
+
+def _values(value: Any) -> Iterator[str]:
+    if isinstance(value, Mapping):
+        for item in value.values():
+            yield from _values(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _values(item)
+    elif value is not None:
+        yield str(value)
+
+
+def search_text(content: Mapping[str, Any]) -> str:
+    return " ".join(_values(content)).lower()

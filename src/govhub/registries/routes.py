@@ -1,0 +1,369 @@
+"""The GovStack Digital Registries data API 1.3.0, on the spec's paths, plus the older spellings that
+GovStack's published test scenarios still call. Thin: parse, identify the caller, call the service."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Path, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from govhub.dependencies import AppSettings, DbSession
+from govhub.kit.access import ACCESS_DEPENDENCIES
+from govhub.kit.problems import PROBLEM_JSON
+from govhub.kit.routing import api_router
+from govhub.ledger.keys import Keyring
+from govhub.ledger.repository import LedgerRepository
+from govhub.ledger.routes import keyring_of
+from govhub.ledger.service import LedgerService
+from govhub.registries.repository import RegistriesRepository
+from govhub.registries.schemas import (
+    Answer,
+    ExistsResponse,
+    PersonalDataUsage,
+    QueryBody,
+    QueryWriteBody,
+    RecordList,
+    Reference,
+    UpdatedCount,
+    ValueResponse,
+    WriteBody,
+)
+from govhub.registries.service import MAX_PAGE_SIZE, Caller, Opened, RegistriesService
+
+
+def identify_caller(
+    client: Annotated[
+        str | None,
+        Header(
+            alias="Information-Mediator-Client",
+            description="The calling system, INSTANCE/CLASS/MEMBER/SUBSYSTEM. Needed for anything but "
+            "reading open registers.",
+        ),
+    ] = None,
+    purpose: Annotated[
+        str | None,
+        Header(alias="X-Purpose", description="Why the data is read; shown to the person it is about."),
+    ] = None,
+) -> Caller:
+    """Who is calling; whether they may is decided per register by `RegistriesService.open`."""
+    return Caller.from_header(client, purpose)
+
+
+ACCESS_DEPENDENCIES.add(identify_caller)
+
+CallerDep = Annotated[Caller, Depends(identify_caller)]
+RegistryName = Annotated[str, Path(alias="registryName")]
+VersionNumber = Annotated[str, Path(alias="versionNumber")]
+RecordId = Annotated[str, Path(alias="ID", description="The record's key.")]
+
+
+def _service(
+    session: DbSession, settings: AppSettings, keyring: Annotated[Keyring, Depends(keyring_of)]
+) -> RegistriesService:
+    return RegistriesService(
+        RegistriesRepository(session), LedgerService(LedgerRepository(session), settings, keyring)
+    )
+
+
+Registries = Annotated[RegistriesService, Depends(_service)]
+
+_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    status: {"description": description, "content": {PROBLEM_JSON: {}}}
+    for status, description in [
+        (401, "Caller not identified (Information-Mediator-Client)."),
+        (403, "The caller has no grant on this personal or restricted register."),
+        (404, "No such register, version or record."),
+        (409, "A record with that key exists, or the query matches several records."),
+        (422, "The record breaks the register's schema; `errors` lists every failing path."),
+    ]
+}
+
+router = api_router(tags=["registries"], responses=_PROBLEMS)
+DATA = "/data/{registryName}/{versionNumber}"
+
+
+# The personal-data routes come first: `/data/MyPersonalDataUsage/1.0` would otherwise be read as
+# register `MyPersonalDataUsage`, version `1.0`.
+
+
+async def _usage(
+    *, registries: Registries, caller: Caller, user_id: str, database_id: str
+) -> list[PersonalDataUsage]:
+    uses = await registries.personal_data_usage(caller, user_id, database_id)
+    return [
+        PersonalDataUsage(
+            id=str(use.id),
+            reader_id=use.reader,
+            reader_initials="".join(
+                part[:1].upper() for part in use.reader.split("/")[-1].split("-") if part
+            ),
+            reader_institution_id="/".join(use.reader.split("/")[:3]),
+            reader_institution_name=use.reader.split("/")[2] if use.reader.count("/") >= 2 else use.reader,
+            reader_application_name=use.reader.split("/")[-1],
+            search_date_time=use.read_at,
+            purpose=use.purpose,
+            references=[Reference(reference_id=use.record_key)],
+        )
+        for use in uses
+    ]
+
+
+@router.get(
+    "/data/myPersonalDataUsage",
+    summary="myPersonalDataUsage",
+    operation_id="DPU",
+    response_model_by_alias=True,
+)
+async def my_personal_data_usage(
+    *,
+    registries: Registries,
+    caller: CallerDep,
+    user_id: Annotated[str, Query(alias="userId", description="The person's identifier.")],
+    database_id: Annotated[str, Query(alias="databaseId", description="The database code, e.g. MCTS.")],
+) -> list[PersonalDataUsage]:
+    return await _usage(registries=registries, caller=caller, user_id=user_id, database_id=database_id)
+
+
+@router.get("/data/MyPersonalDataUsage/1.0", include_in_schema=False)
+async def my_personal_data_usage_older_spelling(
+    *,
+    registries: Registries,
+    caller: CallerDep,
+    user_id: Annotated[str, Query(alias="userId")],
+    database_id: Annotated[str, Query(alias="databaseId")],
+) -> JSONResponse:
+    usage = await _usage(registries=registries, caller=caller, user_id=user_id, database_id=database_id)
+    return JSONResponse([item.model_dump(mode="json", by_alias=True) for item in usage])
+
+
+@router.get(DATA, summary="list", operation_id="list")
+async def list_records(
+    *,
+    request: Request,
+    registries: Registries,
+    caller: CallerDep,
+    registry_name: RegistryName,
+    version_number: VersionNumber,
+    search: Annotated[
+        str | None, Query(description="Text to find in any field (or in `filter`'s field).")
+    ] = None,
+    filter: Annotated[str | None, Query(description="Restrict `search` to this field.")] = None,  # noqa: A002
+    ordering: Annotated[
+        str | None, Query(description="`ascending`/`descending` by key, or a field name (`-field` reversed).")
+    ] = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int, Query(alias="pageSize", ge=1, le=MAX_PAGE_SIZE)] = 10,
+) -> RecordList:
+    opened = await registries.open(registry_name, version_number, caller)
+    equals = {k.removeprefix("query."): v for k, v in request.query_params.items() if k.startswith("query.")}
+    results = await registries.search(
+        opened,
+        caller,
+        text=search,
+        text_field=filter,
+        equals=equals,
+        ordering=ordering,
+        page=page,
+        page_size=page_size,
+    )
+
+    def link(to_page: int) -> str:
+        return str(request.url.include_query_params(page=to_page, pageSize=page_size))
+
+    return RecordList(
+        count=results.count,
+        next=link(page + 1) if results.has_next else None,
+        previous=link(page - 1) if page > 1 else None,
+        results=results.records,
+    )
+
+
+@router.post(DATA + "/create", summary="create", operation_id="create")
+async def create(
+    body: WriteBody,
+    registries: Registries,
+    caller: CallerDep,
+    registry_name: RegistryName,
+    version_number: VersionNumber,
+) -> dict[str, Any]:
+    opened = await registries.open(registry_name, version_number, caller, write=True)
+    return {"content": await registries.create(opened, body.write.content)}
+
+
+@router.post(DATA + "/read", summary="read", operation_id="read")
+async def read(
+    body: QueryBody,
+    registries: Registries,
+    caller: CallerDep,
+    registry_name: RegistryName,
+    version_number: VersionNumber,
+) -> dict[str, Any]:
+    opened = await registries.open(registry_name, version_number, caller)
+    return {"content": await registries.read(opened, caller, body.query.content)}
+
+
+@router.post(DATA + "/exists", summary="exists", operation_id="exists")
+async def exists(
+    body: QueryBody,
+    registries: Registries,
+    caller: CallerDep,
+    registry_name: RegistryName,
+    version_number: VersionNumber,
+) -> ExistsResponse:
+    opened = await registries.open(registry_name, version_number, caller)
+    found = await registries.exists(opened, body.query.content)
+    message = "Object found from database" if found else "Object not found from database"
+    return ExistsResponse(answer=Answer(status=found, message=message))
+
+
+def _query(body: QueryWriteBody, opened: Opened) -> dict[str, Any]:
+    if body.query is not None:
+        return body.query.content
+    key_field = opened.version.key_field
+    return {key_field: body.write.content[key_field]} if key_field in body.write.content else {}
+
+
+@router.put(DATA + "/update", summary="update", operation_id="update")
+async def update(
+    body: QueryWriteBody,
+    registries: Registries,
+    caller: CallerDep,
+    registry_name: RegistryName,
+    version_number: VersionNumber,
+) -> dict[str, Any]:
+    opened = await registries.open(registry_name, version_number, caller, write=True)
+    return {"content": await registries.update(opened, _query(body, opened), body.write.content)}
+
+
+async def _update_entries(
+    *, body: QueryWriteBody, registries: Registries, caller: Caller, registry_name: str, version_number: str
+) -> UpdatedCount:
+    opened = await registries.open(registry_name, version_number, caller, write=True)
+    return UpdatedCount(
+        updated=await registries.update_entries(opened, _query(body, opened), body.write.content)
+    )
+
+
+@router.put(DATA + "/updateEntries", summary="updateEntries", operation_id="updateEntries")
+async def update_entries(
+    body: QueryWriteBody,
+    registries: Registries,
+    caller: CallerDep,
+    registry_name: RegistryName,
+    version_number: VersionNumber,
+) -> UpdatedCount:
+    return await _update_entries(
+        body=body,
+        registries=registries,
+        caller=caller,
+        registry_name=registry_name,
+        version_number=version_number,
+    )
+
+
+@router.put(DATA + "/update-entries", include_in_schema=False)
+async def update_entries_older_spelling(
+    body: QueryWriteBody,
+    registries: Registries,
+    caller: CallerDep,
+    registry_name: RegistryName,
+    version_number: VersionNumber,
+) -> UpdatedCount:
+    return await _update_entries(
+        body=body,
+        registries=registries,
+        caller=caller,
+        registry_name=registry_name,
+        version_number=version_number,
+    )
+
+
+@router.post(DATA + "/updateOrCreate", summary="updateOrCreate", operation_id="updateOrCreate")
+async def update_or_create(
+    body: QueryWriteBody,
+    registries: Registries,
+    caller: CallerDep,
+    registry_name: RegistryName,
+    version_number: VersionNumber,
+) -> dict[str, Any]:
+    opened = await registries.open(registry_name, version_number, caller, write=True)
+    return {"content": await registries.update_or_create(opened, _query(body, opened), body.write.content)}
+
+
+@router.delete(DATA + "/{ID}/delete", summary="delete", operation_id="delete", status_code=204)
+async def delete(
+    registries: Registries,
+    caller: CallerDep,
+    registry_name: RegistryName,
+    version_number: VersionNumber,
+    record_id: RecordId,
+) -> Response:
+    opened = await registries.open(registry_name, version_number, caller, write=True)
+    await registries.delete(opened, record_id)
+    return Response(status_code=204)
+
+
+async def _read_value(
+    *,
+    registries: Registries,
+    caller: Caller,
+    registry_name: str,
+    version_number: str,
+    identifier: str,
+    field: str,
+) -> ValueResponse:
+    opened = await registries.open(registry_name, version_number, caller)
+    return ValueResponse(value=await registries.read_value(opened, caller, identifier, field))
+
+
+@router.get(DATA + "/{uuid}/readValue/{field}.{ext}", summary="readValue", operation_id="readValue")
+async def read_value(
+    *,
+    registries: Registries,
+    caller: CallerDep,
+    registry_name: RegistryName,
+    version_number: VersionNumber,
+    uuid: str,
+    field: str,
+    ext: str,  # noqa: ARG001 (only json is served; the spec puts the format in the path)
+) -> ValueResponse:
+    return await _read_value(
+        registries=registries,
+        caller=caller,
+        registry_name=registry_name,
+        version_number=version_number,
+        identifier=uuid,
+        field=field,
+    )
+
+
+@router.get(DATA + "/{uuid}/read-value/{field}.{ext}", include_in_schema=False)
+async def read_value_older_spelling(
+    *,
+    registries: Registries,
+    caller: CallerDep,
+    registry_name: RegistryName,
+    version_number: VersionNumber,
+    uuid: str,
+    field: str,
+    ext: str,  # noqa: ARG001
+) -> ValueResponse:
+    return await _read_value(
+        registries=registries,
+        caller=caller,
+        registry_name=registry_name,
+        version_number=version_number,
+        identifier=uuid,
+        field=field,
+    )
+
+
+# The rest of the block's HTTP surface, each in a module of its own.
+from govhub.registries.database_routes import router as database_router  # noqa: E402
+from govhub.registries.open_data import router as open_data_router  # noqa: E402
+from govhub.registries.pages import router as pages_router  # noqa: E402
+
+router.include_router(database_router)
+router.include_router(open_data_router)
+router.include_router(pages_router)

@@ -1,0 +1,463 @@
+"""The registries' rules: defining registers, changing records (each change an entry in the register and
+a leaf in its ledger, in one unit of work), reading them under the register's classification, and logging
+every read of personal data for the person it is about. Never commits."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from govhub.kit.clock import utcnow
+from govhub.kit.errors import FieldError
+from govhub.ledger.service import LedgerService
+from govhub.registries.errors import (
+    CallerUnknown,
+    DuplicateRecord,
+    InvalidRecord,
+    InvalidRegister,
+    NotGranted,
+    RecordNotFound,
+    RegisterExists,
+    RegisterNotFound,
+)
+from govhub.registries.models import (
+    PersonalDataUse,
+    Register,
+    RegisterVersion,
+    RegistryEntry,
+    RegistryRecord,
+)
+from govhub.registries.records import (
+    canonical_json,
+    content_hash,
+    record_errors,
+    schema_problems,
+    search_text,
+)
+from govhub.registries.repository import RegistriesRepository
+
+CLASSIFICATIONS = ("open", "personal", "restricted")
+_CLIENT = re.compile(r"^[^/\s]+/[^/\s]+/[^/\s]+(/[^/\s]+)?$")
+MAX_PAGE_SIZE = 1000
+#: Besides its key, a record can be addressed by these fields when its schema has them, as GovStack's
+#: `readValue/{uuid}` and `{ID}/delete` address records.
+IDENTIFIER_FIELDS = ("uuid", "id", "ID")
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is asking, from `Information-Mediator-Client` (`INSTANCE/CLASS/MEMBER/SUBSYSTEM`), and why."""
+
+    client: str | None
+    purpose: str = "not stated"
+
+    @property
+    def member(self) -> str | None:
+        return None if self.client is None else "/".join(self.client.split("/")[:3])
+
+    @classmethod
+    def from_header(cls, header: str | None, purpose: str | None) -> Caller:
+        client = (header or "").strip() or None
+        if client is not None and not _CLIENT.match(client):
+            raise CallerUnknown(
+                f"Information-Mediator-Client must be INSTANCE/CLASS/MEMBER/SUBSYSTEM, not {client!r}."
+            )
+        return cls(client, (purpose or "").strip()[:500] or "not stated")
+
+
+@dataclass(frozen=True)
+class RegisterDefinition:
+    name: str
+    title: str
+    description: str
+    classification: str
+    owner: str
+    database_code: str
+    version: str
+    record_schema: dict[str, Any]
+    key_field: str
+    subject_field: str | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    count: int
+    records: list[dict[str, Any]]
+    has_next: bool
+
+
+@dataclass(frozen=True)
+class Opened:
+    register: Register
+    version: RegisterVersion
+
+
+def ledger_name(register_name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", register_name.lower()).strip("-")[:50] or "register"
+    return f"register-{slug}"
+
+
+class RegistriesService:
+    def __init__(self, repository: RegistriesRepository, ledgers: LedgerService) -> None:
+        self.repository = repository
+        self.ledgers = ledgers
+
+    # --- definitions ------------------------------------------------------------------------------
+
+    async def define(self, definition: RegisterDefinition) -> Register:
+        """A new register with its first schema version, and its ledger."""
+        self._check_definition(definition)
+        if await self.repository.register(definition.name) is not None:
+            raise RegisterExists(f"A register called {definition.name!r} already exists.")
+        name_of_ledger = ledger_name(definition.name)
+        await self.ledgers.create(name_of_ledger)
+        register = await self.repository.add_register(
+            Register(
+                name=definition.name,
+                title=definition.title,
+                description=definition.description,
+                classification=definition.classification,
+                owner=definition.owner,
+                database_code=definition.database_code,
+                ledger_name=name_of_ledger,
+                entry_count=0,
+                created_at=utcnow(),
+            )
+        )
+        await self._add_version(register, definition)
+        return register
+
+    async def add_version(self, definition: RegisterDefinition) -> RegisterVersion:
+        """A new schema version of an existing register; records keep the version they were written with."""
+        self._check_definition(definition)
+        register = await self.repository.register(definition.name)
+        if register is None:
+            raise RegisterNotFound(f"There is no register called {definition.name!r}.")
+        if await self.repository.version(register.id, definition.version) is not None:
+            raise RegisterExists(
+                f"Register {definition.name!r} already has a version {definition.version!r}."
+            )
+        return await self._add_version(register, definition)
+
+    async def _add_version(self, register: Register, definition: RegisterDefinition) -> RegisterVersion:
+        return await self.repository.add_version(
+            RegisterVersion(
+                register_id=register.id,
+                version=definition.version,
+                record_schema=definition.record_schema,
+                key_field=definition.key_field,
+                subject_field=definition.subject_field,
+                created_at=utcnow(),
+            )
+        )
+
+    @staticmethod
+    def _check_definition(definition: RegisterDefinition) -> None:
+        problems = schema_problems(definition.record_schema)
+        if definition.classification not in CLASSIFICATIONS:
+            problems.append(f"classification must be one of {', '.join(CLASSIFICATIONS)}")
+        properties = definition.record_schema.get("properties", {})
+        if definition.key_field not in properties:
+            problems.append(f"the key field {definition.key_field!r} is not a property of the schema")
+        if definition.subject_field and definition.subject_field not in properties:
+            problems.append(f"the subject field {definition.subject_field!r} is not a property of the schema")
+        if definition.classification == "personal" and not definition.subject_field:
+            problems.append("a personal register needs a subject field naming whom each record is about")
+        if not re.match(r"^[A-Za-z0-9._-]{1,100}$", definition.name):
+            problems.append("the name may hold 1 to 100 letters, digits, dots, hyphens and underscores")
+        if not re.match(r"^[A-Za-z0-9._-]{1,50}$", definition.version):
+            problems.append("the version may hold 1 to 50 letters, digits, dots, hyphens and underscores")
+        if problems:
+            raise InvalidRegister("; ".join(problems) + ".")
+
+    # --- the chokepoint ---------------------------------------------------------------------------
+
+    async def open(self, name: str, version: str, caller: Caller, *, write: bool = False) -> Opened:
+        """The register and version a caller may use, or the error that says why not. Every read and
+        write of records goes through here."""
+        register = await self.repository.register(name)
+        if register is None:
+            raise RegisterNotFound(f"There is no register called {name!r}.")
+        found = await self.repository.version(register.id, version)
+        if found is None:
+            raise RegisterNotFound(f"Register {name!r} has no version {version!r}.")
+        if write or register.classification != "open":
+            await self._check_access(register, caller, write=write)
+        return Opened(register, found)
+
+    async def _check_access(self, register: Register, caller: Caller, *, write: bool) -> None:
+        action = "change" if write else "read"
+        if caller.client is None:
+            raise CallerUnknown(
+                f"To {action} register {register.name!r}, name your system in the "
+                "Information-Mediator-Client header."
+            )
+        if caller.member == register.owner or await self.repository.has_grant(register.id, caller.client):
+            return
+        raise NotGranted(
+            f"{caller.client} has not been granted access to {action} register {register.name!r}."
+        )
+
+    async def grant(self, name: str, client: str) -> None:
+        register = await self.repository.register(name)
+        if register is None:
+            raise RegisterNotFound(f"There is no register called {name!r}.")
+        Caller.from_header(client, None)
+        await self.repository.grant(register.id, client)
+
+    # --- reads ------------------------------------------------------------------------------------
+
+    async def search(
+        self,
+        opened: Opened,
+        caller: Caller,
+        *,
+        text: str | None,
+        text_field: str | None,
+        equals: Mapping[str, str],
+        ordering: str | None,
+        page: int,
+        page_size: int,
+    ) -> Page:
+        """Records with `text` in any field (or in `text_field`) and the `equals` field values, a page."""
+        order_field, descending = _ordering(ordering)
+        count, rows = await self.repository.search(
+            opened.register.id,
+            text=text,
+            text_field=text_field,
+            equals=equals,
+            order_field=order_field,
+            descending=descending,
+            offset=(page - 1) * page_size,
+            limit=page_size,
+        )
+        await self._log_reads(opened, caller, rows)
+        return Page(count, [row.content for row in rows], has_next=page * page_size < count)
+
+    async def read(self, opened: Opened, caller: Caller, query: Mapping[str, Any]) -> dict[str, Any]:
+        found = await self.repository.matching(opened.register.id, query)
+        if not found:
+            raise RecordNotFound("no record found")
+        await self._log_reads(opened, caller, found[:1])
+        return found[0].content
+
+    async def exists(self, opened: Opened, query: Mapping[str, Any]) -> bool:
+        return bool(await self.repository.matching(opened.register.id, query))
+
+    async def _identified(self, opened: Opened, identifier: str) -> RegistryRecord:
+        properties = opened.version.record_schema.get("properties", {})
+        fields = [
+            field for field in IDENTIFIER_FIELDS if field in properties and field != opened.version.key_field
+        ]
+        found = await self.repository.by_identifier(opened.register.id, identifier, fields)
+        if not found:
+            raise RecordNotFound("no record found")
+        if len(found) > 1:
+            raise DuplicateRecord(f"{identifier!r} identifies more than one record; use the record's key.")
+        return found[0]
+
+    async def read_value(self, opened: Opened, caller: Caller, identifier: str, field: str) -> Any:
+        record = await self._identified(opened, identifier)
+        if field not in record.content:
+            raise RecordNotFound(f"record {identifier!r} has no field {field!r}")
+        await self._log_reads(opened, caller, [record])
+        return record.content[field]
+
+    async def _log_reads(self, opened: Opened, caller: Caller, rows: Sequence[RegistryRecord]) -> None:
+        subject_field = opened.version.subject_field
+        if opened.register.classification != "personal" or not rows or subject_field is None:
+            return
+        now = utcnow()
+        await self.repository.log_personal_data_use(
+            [
+                PersonalDataUse(
+                    register_id=opened.register.id,
+                    record_key=row.record_key,
+                    subject_id=str(row.content.get(subject_field, row.record_key)),
+                    reader=caller.client or "anonymous",
+                    purpose=caller.purpose,
+                    read_at=now,
+                )
+                for row in rows
+            ]
+        )
+
+    async def personal_data_usage(
+        self, caller: Caller, subject_id: str, database_code: str
+    ) -> list[PersonalDataUse]:
+        """Who read records about `subject_id` in the registers of database `database_code`, newest first.
+        Only registers the caller may read count (until people sign in to the portal to see their own)."""
+        if caller.client is None:
+            raise CallerUnknown("Name your system in the Information-Mediator-Client header.")
+        readable = [
+            register.id
+            for register in await self.repository.register_by_code(database_code)
+            if caller.member == register.owner or await self.repository.has_grant(register.id, caller.client)
+        ]
+        return await self.repository.personal_data_uses(subject_id, readable)
+
+    # --- changes ----------------------------------------------------------------------------------
+
+    async def create(self, opened: Opened, content: Mapping[str, Any]) -> dict[str, Any]:
+        key = self._valid_key(opened.version, content, "/write/content")
+        if await self.repository.by_key(opened.register.id, key) is not None:
+            raise DuplicateRecord(f"A record with {opened.version.key_field} {key!r} already exists.")
+        await self._record(opened, [("create", key, dict(content))])
+        return dict(content)
+
+    async def update(
+        self, opened: Opened, query: Mapping[str, Any], write: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """Change the one record matching `query`; fields not in `write` keep their values."""
+        found = await self.repository.matching(opened.register.id, query)
+        if not found:
+            raise RecordNotFound("no record found")
+        if len(found) > 1:
+            raise DuplicateRecord(
+                f"The query matches {len(found)} records; use updateEntries to change several."
+            )
+        [changed] = await self._update_all(opened, found, write)
+        return changed
+
+    async def update_entries(self, opened: Opened, query: Mapping[str, Any], write: Mapping[str, Any]) -> int:
+        """Change every record matching `query`: all of them, or none if any would break the schema."""
+        found = await self.repository.matching(opened.register.id, query)
+        if not found:
+            raise RecordNotFound("no record found")
+        return len(await self._update_all(opened, found, write))
+
+    async def update_or_create(
+        self, opened: Opened, query: Mapping[str, Any], write: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        found = await self.repository.matching(opened.register.id, query)
+        if not found:
+            return await self.create(opened, {**query, **write})
+        if len(found) > 1:
+            raise DuplicateRecord(
+                f"The query matches {len(found)} records; use updateEntries to change several."
+            )
+        [changed] = await self._update_all(opened, found, write)
+        return changed
+
+    async def delete(self, opened: Opened, identifier: str) -> None:
+        record = await self._identified(opened, identifier)
+        await self._record(opened, [("delete", record.record_key, None)])
+
+    async def _update_all(
+        self, opened: Opened, records: Sequence[RegistryRecord], write: Mapping[str, Any]
+    ) -> list[dict[str, Any]]:
+        key_field = opened.version.key_field
+        changes: list[tuple[str, str, dict[str, Any] | None]] = []
+        errors: list[FieldError] = []
+        for record in records:
+            merged = {**record.content, **write}
+            if key_field in write and str(write[key_field]) != record.record_key:
+                errors.append(
+                    FieldError("body", f"/write/content/{key_field}", "the key of a record cannot change")
+                )
+            errors += record_errors(opened.version.record_schema, merged, "/write/content")
+            changes.append(("update", record.record_key, merged))
+        if errors:
+            raise InvalidRecord(_describe(errors), field_errors=_unique(errors))
+        await self._record(opened, changes)
+        return [content for _, _, content in changes if content is not None]
+
+    def _valid_key(self, version: RegisterVersion, content: Mapping[str, Any], prefix: str) -> str:
+        errors = record_errors(version.record_schema, content, prefix)
+        key = content.get(version.key_field)
+        if not isinstance(key, (str, int)) or isinstance(key, bool) or str(key) == "":
+            errors.append(FieldError("body", f"{prefix}/{version.key_field}", "the key field needs a value"))
+        if errors:
+            raise InvalidRecord(_describe(errors), field_errors=errors)
+        return str(key)
+
+    async def _record(
+        self, opened: Opened, changes: Sequence[tuple[str, str, dict[str, Any] | None]]
+    ) -> None:
+        """Write the entries, their ledger leaves and the derived current records, in order."""
+        register, version = opened.register, opened.version
+        count = await self.repository.lock_for_entries(register.id)
+        now = utcnow()
+        entries: list[RegistryEntry] = []
+        leaves: list[bytes] = []
+        for offset, (kind, key, content) in enumerate(changes, start=1):
+            digest = content_hash(content)
+            entries.append(
+                RegistryEntry(
+                    register_id=register.id,
+                    number=count + offset,
+                    record_key=key,
+                    kind=kind,
+                    version_id=version.id,
+                    content=content,
+                    content_hash=digest,
+                    recorded_at=now,
+                    ledger_index=0,
+                )
+            )
+            leaves.append(
+                canonical_json(
+                    {
+                        "register": register.name,
+                        "version": version.version,
+                        "entry": count + offset,
+                        "kind": kind,
+                        "key": key,
+                        "content_hash": digest,
+                        "timestamp": now.isoformat().replace("+00:00", "Z"),
+                    }
+                )
+            )
+        appended = await self.ledgers.append(register.ledger_name, leaves)
+        for position, entry in enumerate(entries):
+            entry.ledger_index = appended.first_index + position
+        await self.repository.append_entries(entries, register.id, count + len(changes))
+        for entry in entries:
+            await self._apply(register, version, entry)
+
+    async def _apply(self, register: Register, version: RegisterVersion, entry: RegistryEntry) -> None:
+        current = await self.repository.by_key(register.id, entry.record_key)
+        if entry.kind == "delete":
+            if current is not None:
+                await self.repository.delete_record(current)
+            return
+        if entry.content is None:
+            raise ValueError(f"a {entry.kind} entry needs content")
+        if current is None:
+            await self.repository.insert_record(
+                RegistryRecord(
+                    register_id=register.id,
+                    record_key=entry.record_key,
+                    version_id=version.id,
+                    content=entry.content,
+                    search_text=search_text(entry.content),
+                    entry_number=entry.number,
+                    updated_at=entry.recorded_at,
+                )
+            )
+            return
+        current.content = entry.content
+        current.search_text = search_text(entry.content)
+        current.version_id = version.id
+        current.entry_number = entry.number
+        current.updated_at = entry.recorded_at
+        await self.repository.session.flush()
+
+
+def _ordering(ordering: str | None) -> tuple[str | None, bool]:
+    """`descending`/`ascending` order by key; a field name orders by it, `-field` in reverse."""
+    if not ordering or ordering.lower() in {"ascending", "asc"}:
+        return None, False
+    if ordering.lower() in {"descending", "desc"}:
+        return None, True
+    return ordering.removeprefix("-"), ordering.startswith("-")
+
+
+def _unique(errors: list[FieldError]) -> list[FieldError]:
+    return list(dict.fromkeys(errors))
+
+
+def _describe(errors: list[FieldError]) -> str:
+    return f"The record breaks the register's schema in {len(_unique(errors))} place(s); see errors."
