@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from govhub.app import create_app
 from govhub.config import Environment, Settings
 from govhub.db import alembic_config, create_async_engine, session_factory
-from tests.support.databases import BACKENDS, TestDatabases
+from tests.support.databases import BACKENDS, SuiteDatabases
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -52,12 +52,12 @@ def worker_id_safe(worker_id: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def test_databases(backend: str, tmp_path_factory: pytest.TempPathFactory) -> TestDatabases:
-    return TestDatabases.for_backend(backend, tmp_path_factory.mktemp("sqlite"))
+def test_databases(backend: str, tmp_path_factory: pytest.TempPathFactory) -> SuiteDatabases:
+    return SuiteDatabases.for_backend(backend, tmp_path_factory.mktemp("sqlite"))
 
 
 @pytest.fixture(scope="session")
-def database_url(test_databases: TestDatabases, worker_id_safe: str) -> Iterator[str]:
+def database_url(test_databases: SuiteDatabases, worker_id_safe: str) -> Iterator[str]:
     """This worker's database, migrated to head once for the whole session."""
     name = f"govhub_test_{worker_id_safe}"
     url = test_databases.create(name)
@@ -67,7 +67,7 @@ def database_url(test_databases: TestDatabases, worker_id_safe: str) -> Iterator
 
 
 @pytest.fixture
-def blank_database_url(test_databases: TestDatabases, worker_id_safe: str) -> Iterator[str]:
+def blank_database_url(test_databases: SuiteDatabases, worker_id_safe: str) -> Iterator[str]:
     """A database of the same backend with no migrations applied."""
     name = f"govhub_blank_{worker_id_safe}_{uuid.uuid4().hex[:8]}"
     url = test_databases.create(name)

@@ -45,6 +45,7 @@ BUILDING_BLOCKS: tuple[BuildingBlock, ...] = (
         "Registries",
         "Authoritative registers with history, proofs and open data, speaking the GovStack Digital "
         "Registries API.",
+        home_path="/registers",
     ),
     BuildingBlock(
         "identity",

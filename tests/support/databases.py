@@ -22,7 +22,7 @@ class MissingTestDatabase(RuntimeError):
 
 
 @dataclass(frozen=True)
-class TestDatabases:
+class SuiteDatabases:
     """Creates and drops whole databases of one backend for the suite."""
 
     backend: str
@@ -30,7 +30,7 @@ class TestDatabases:
     postgres_admin_url: URL | None
 
     @classmethod
-    def for_backend(cls, backend: str, sqlite_directory: Path) -> TestDatabases:
+    def for_backend(cls, backend: str, sqlite_directory: Path) -> SuiteDatabases:
         if backend == "sqlite":
             return cls(backend, sqlite_directory, None)
         url = os.environ.get(POSTGRES_URL_VARIABLE)

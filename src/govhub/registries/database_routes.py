@@ -1,8 +1,156 @@
-"""Placeholder replaced in this session's next commits."""
+"""The GovStack Digital Registries Database API 1.3.0: `GET /databases`, `GET|DELETE /database/{id}`,
+`POST /database/modify`. Camel-case field names as in the spec."""
 
 from __future__ import annotations
 
-from govhub.kit.access import PUBLIC
-from govhub.kit.routing import api_router
+from typing import Annotated, Any
 
-router = api_router(dependencies=[PUBLIC])
+from fastapi import Depends
+from fastapi import Path as PathParameter
+from pydantic import BaseModel, ConfigDict, Field
+
+from govhub.kit.routing import api_router
+from govhub.registries.databases import DatabaseCatalogue, DatabaseGroup
+from govhub.registries.dependencies import CallerDep, Registries
+from govhub.registries.models import Register, RegisterVersion
+
+router = api_router(tags=["registries: databases"])
+
+
+class DatabaseInfo(BaseModel):
+    id: int
+    version: str
+    name: str
+    description: str
+    institution: str
+    classification: str
+    schema_: dict[str, Any] = Field(alias="schema")
+    modifiedAt: str  # noqa: N815 (the spec's field name)
+
+
+class DatabaseGroupInfo(BaseModel):
+    id: int
+    name: str
+    code: str
+    databases: list[DatabaseInfo]
+
+
+class TriggerCondition(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    logic: str | None = None
+    value: str | None = None
+    gate: str | None = None
+
+
+class TriggerAction(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    type: str | None = None
+    value: str | None = None
+    field_id: int | None = None
+
+
+class Trigger(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    conditions: list[TriggerCondition] = []
+    actions: list[TriggerAction] = []
+
+
+class FieldSchema(BaseModel):
+    """One field of a GovStack database schema: JSON Schema plus GovStack's members (`id`, `primaryKey`,
+    `triggers`), whose types are checked; any other JSON Schema keyword is kept as given."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str | list[str] | None = None
+    id: int | None = None
+    primaryKey: bool | None = None  # noqa: N815 (GovStack's name)
+    readOnly: bool | None = None  # noqa: N815 (JSON Schema's name)
+    description: str | None = None
+    example: str | None = None
+    triggers: list[Trigger] | None = None
+    properties: dict[str, FieldSchema] | None = None
+
+
+class DatabaseSchema(BaseModel):
+    """The spec's DatabaseSchema members, checked; any other JSON Schema keyword is kept as given."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = "object"
+    properties: dict[str, FieldSchema]
+    required: list[str] = []
+    incrementIndex: int | None = None  # noqa: N815 (the spec's field name)
+
+
+class ModifyBody(BaseModel):
+    groupName: str | None = None  # noqa: N815
+    catalogName: str | None = None  # noqa: N815
+    code: str
+    schema_: DatabaseSchema = Field(
+        alias="schema", description="JSON Schema; one property has primaryKey: true."
+    )
+    classification: str = Field("restricted", description="govhub extension: open, personal or restricted.")
+
+
+def _info(version: RegisterVersion, register: Register) -> DatabaseInfo:
+    schema = dict(version.record_schema)
+    return DatabaseInfo(
+        id=version.id,
+        version=version.version,
+        name=register.name,
+        description=register.description,
+        institution=register.owner,
+        classification=register.classification,
+        schema=schema,
+        modifiedAt=version.created_at.isoformat().replace("+00:00", "Z"),
+    )
+
+
+def _group(group: DatabaseGroup) -> DatabaseGroupInfo:
+    return DatabaseGroupInfo(
+        id=group.register.id,
+        name=group.register.title,
+        code=group.register.database_code,
+        databases=[_info(version, group.register) for version in group.versions],
+    )
+
+
+def _catalogue(registries: Registries) -> DatabaseCatalogue:
+    return DatabaseCatalogue(registries)
+
+
+Catalogue = Annotated[DatabaseCatalogue, Depends(_catalogue)]
+DatabaseId = Annotated[
+    int, PathParameter(ge=1, le=2**31 - 1, description="The database (register version) id.")
+]
+
+
+@router.get("/databases", summary="databases", response_model_by_alias=True)
+async def databases(catalogue: Catalogue, caller: CallerDep) -> list[DatabaseGroupInfo]:  # noqa: ARG001 (declares access)
+    return [_group(group) for group in await catalogue.groups()]
+
+
+@router.get("/database/{id}", summary="database", response_model_by_alias=True)
+async def database(catalogue: Catalogue, caller: CallerDep, id: DatabaseId) -> DatabaseInfo:  # noqa: A002, ARG001
+    return _info(*await catalogue.database(id))
+
+
+@router.delete("/database/{id}", summary="delete database")
+async def delete_database(catalogue: Catalogue, caller: CallerDep, id: DatabaseId) -> str:  # noqa: A002
+    await catalogue.delete(caller, id)
+    return "Success"
+
+
+@router.post("/database/modify", summary="create or modify database", response_model_by_alias=True)
+async def modify_database(body: ModifyBody, catalogue: Catalogue, caller: CallerDep) -> dict[str, Any]:
+    version = await catalogue.modify(
+        caller,
+        code=body.code,
+        catalog_name=body.catalogName,
+        schema=body.schema_.model_dump(exclude_none=True),
+        classification=body.classification,
+    )
+    return dict(version.record_schema)

@@ -70,6 +70,10 @@ def scenario_definition() -> RegisterDefinition:
                 "LastName": {"type": "string"},
                 "BirthCertificateID": {"type": "string"},
                 "PersonalData": {"type": "array"},
+                # The fields of the GovStack spec's own example record, so its clients' writes are typed.
+                "firstName": {"type": "string"},
+                "lastName": {"type": "string"},
+                "birthCertificateId": {"type": "string"},
             },
             "required": ["uuid", "id"],
         },

@@ -3,7 +3,7 @@ problem body carries."""
 
 from __future__ import annotations
 
-from govhub.kit.errors import Conflict, Forbidden, GovhubError, NotFound, Unauthorized
+from govhub.kit.errors import BadRequest, Conflict, Forbidden, GovhubError, NotFound, Unauthorized
 
 
 class RegisterNotFound(NotFound):
@@ -48,3 +48,8 @@ class CallerUnknown(Unauthorized):
 class NotGranted(Forbidden):
     slug = "not-granted"
     title = "No access to this register"
+
+
+class InvalidQuery(BadRequest):
+    slug = "invalid-query"
+    title = "Invalid search"

@@ -61,4 +61,5 @@ def _values(value: Any) -> Iterator[str]:
 
 
 def search_text(content: Mapping[str, Any]) -> str:
-    return " ".join(_values(content)).lower()
+    # NUL cannot be stored in a PostgreSQL text column, and no search can ask for it.
+    return " ".join(_values(content)).lower().replace("\x00", "")

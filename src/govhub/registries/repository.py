@@ -3,10 +3,10 @@ decides whether a caller may see a register at all."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Table, and_, delete, false, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.kit.clock import utcnow
@@ -21,19 +21,31 @@ from govhub.registries.models import (
 
 
 def _field_equals(field: str, value: Any) -> ColumnElement[bool] | None:
-    """A SQL test that a record's top-level `field` equals `value`, for the JSON types SQL can compare;
-    None for objects and arrays, which the caller compares in Python."""
-    element = RegistryRecord.content[field]
-    test: ColumnElement[bool] | None = None
-    if isinstance(value, bool):
-        test = element.as_boolean() == value
-    elif isinstance(value, int):
-        test = element.as_integer() == value
-    elif isinstance(value, float):
-        test = element.as_float() == value
-    elif isinstance(value, str):
-        test = element.as_string() == value
+    """A SQL pre-filter for a record's top-level `field` equal to `value`: the field's text compared with
+    the value's, which both backends can do without casts that fail on other types. Callers re-check the
+    exact JSON value in Python. None where text comparison cannot help (booleans, floats, objects)."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return None
+    text = str(value)
+    if "\x00" in text:  # no stored text holds NUL (PostgreSQL cannot), so nothing matches
+        return false()
+    test: ColumnElement[bool] = RegistryRecord.content[field].as_string() == text
     return test
+
+
+def _same(content: Mapping[str, Any], field: str, value: Any) -> bool:
+    """JSON equality: `True` is not `1`, as Python's `==` would have it."""
+    found = content.get(field, _MISSING)
+    return found is not _MISSING and type(found) is type(value) and found == value
+
+
+_MISSING = object()
+
+_RECORDS_TABLE = cast("Table", RegistryRecord.__table__)
+_ENTRIES_TABLE = cast("Table", RegistryEntry.__table__)
+
+#: Keys per IN list: well inside both backends' limits on bound parameters.
+_KEYS_PER_QUERY = 500
 
 
 class RegistriesRepository:
@@ -70,6 +82,26 @@ class RegistriesRepository:
             )
         )
 
+    async def version_with_register(self, version_id: int) -> tuple[RegisterVersion, Register] | None:
+        row = (
+            await self.session.execute(
+                select(RegisterVersion, Register)
+                .join(Register, Register.id == RegisterVersion.register_id)
+                .where(RegisterVersion.id == version_id)
+            )
+        ).one_or_none()
+        return None if row is None else (row[0], row[1])
+
+    async def versions_in_use(self, version_id: int) -> int:
+        """How many entries were written with this version: a version in use is history, never deleted."""
+        count = await self.session.scalar(
+            select(func.count()).select_from(RegistryEntry).where(RegistryEntry.version_id == version_id)
+        )
+        return int(count or 0)
+
+    async def delete_version(self, version: RegisterVersion) -> None:
+        await self.session.execute(delete(RegisterVersion).where(RegisterVersion.id == version.id))
+
     async def add_register(self, register: Register) -> Register:
         self.session.add(register)
         await self.session.flush()
@@ -95,18 +127,21 @@ class RegistriesRepository:
 
     # --- records ---------------------------------------------------------------------------------
 
-    async def matching(self, register_id: int, query: Mapping[str, Any]) -> list[RegistryRecord]:
-        """Current records whose top-level fields equal every value in `query`."""
+    async def matching(
+        self, register_id: int, query: Mapping[str, Any], *, key_field: str
+    ) -> list[RegistryRecord]:
+        """Current records whose top-level fields equal every value in `query`. A value for the key field
+        is looked up in the (register, key) index rather than inside every record's JSON."""
         tests = [RegistryRecord.register_id == register_id]
-        leftover: dict[str, Any] = {}
+        key = query.get(key_field)
+        if isinstance(key, (str, int)) and not isinstance(key, bool):
+            tests.append(RegistryRecord.record_key == str(key))
         for field, value in query.items():
             test = _field_equals(field, value)
-            if test is None:
-                leftover[field] = value
-            else:
+            if test is not None:
                 tests.append(test)
         rows = await self.session.scalars(select(RegistryRecord).where(*tests).order_by(RegistryRecord.id))
-        return [row for row in rows if all(row.content.get(f) == v for f, v in leftover.items())]
+        return [row for row in rows if all(_same(row.content, f, v) for f, v in query.items())]
 
     async def by_key(self, register_id: int, key: str) -> RegistryRecord | None:
         return await self.session.scalar(
@@ -134,6 +169,7 @@ class RegistriesRepository:
         text: str | None,
         text_field: str | None,
         equals: Mapping[str, str],
+        key_field: str,
         order_field: str | None,
         descending: bool,
         offset: int,
@@ -146,26 +182,56 @@ class RegistriesRepository:
         elif text:
             statement = statement.where(RegistryRecord.search_text.contains(text.lower(), autoescape=True))
         for field, value in equals.items():
-            statement = statement.where(RegistryRecord.content[field].as_string() == value)
+            if field == key_field:
+                statement = statement.where(RegistryRecord.record_key == value)
+            else:
+                statement = statement.where(RegistryRecord.content[field].as_string() == value)
         count = await self.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
         order = RegistryRecord.content[order_field].as_string() if order_field else RegistryRecord.record_key
         statement = statement.order_by(order.desc() if descending else order.asc(), RegistryRecord.id)
         rows = await self.session.scalars(statement.offset(offset).limit(limit))
         return count, list(rows)
 
-    async def insert_record(self, record: RegistryRecord) -> None:
-        self.session.add(record)
-        await self.session.flush()
+    async def records_by_keys(self, register_id: int, keys: Iterable[str]) -> dict[str, RegistryRecord]:
+        wanted = list(keys)
+        found: dict[str, RegistryRecord] = {}
+        for start in range(0, len(wanted), _KEYS_PER_QUERY):
+            rows = await self.session.scalars(
+                select(RegistryRecord).where(
+                    RegistryRecord.register_id == register_id,
+                    RegistryRecord.record_key.in_(wanted[start : start + _KEYS_PER_QUERY]),
+                )
+            )
+            found.update({row.record_key: row for row in rows})
+        return found
+
+    async def existing_keys(self, register_id: int, keys: Iterable[str]) -> set[str]:
+        wanted = list(keys)
+        found: set[str] = set()
+        for start in range(0, len(wanted), _KEYS_PER_QUERY):
+            found.update(
+                await self.session.scalars(
+                    select(RegistryRecord.record_key).where(
+                        RegistryRecord.register_id == register_id,
+                        RegistryRecord.record_key.in_(wanted[start : start + _KEYS_PER_QUERY]),
+                    )
+                )
+            )
+        return found
+
+    async def insert_record_rows(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        if rows:
+            # The table, not the entity: a plain executemany without the ORM's bulk bookkeeping.
+            await self.session.execute(insert(_RECORDS_TABLE), list(rows))
 
     async def delete_record(self, record: RegistryRecord) -> None:
         await self.session.execute(delete(RegistryRecord).where(RegistryRecord.id == record.id))
 
-    async def append_entries(self, entries: Sequence[RegistryEntry], register_id: int, count: int) -> None:
-        self.session.add_all(entries)
+    async def append_entries(self, rows: Sequence[Mapping[str, Any]], register_id: int, count: int) -> None:
+        await self.session.execute(insert(_ENTRIES_TABLE), list(rows))
         await self.session.execute(
             update(Register).where(Register.id == register_id).values(entry_count=count)
         )
-        await self.session.flush()
 
     async def history(self, register_id: int, key: str) -> list[RegistryEntry]:
         return list(
@@ -211,3 +277,50 @@ class RegistriesRepository:
                 .order_by(PersonalDataUse.read_at.desc(), PersonalDataUse.id.desc())
             )
         )
+
+    # --- pages and open data ----------------------------------------------------------------------
+
+    async def records_after(
+        self, register_id: int, after_key: str | None, limit: int
+    ) -> list[RegistryRecord]:
+        """Up to `limit` current records in key order, after `after_key`: keyset paging, so reading a
+        whole register costs the same per chunk however far in."""
+        statement = select(RegistryRecord).where(RegistryRecord.register_id == register_id)
+        if after_key is not None:
+            statement = statement.where(RegistryRecord.record_key > after_key)
+        return list(await self.session.scalars(statement.order_by(RegistryRecord.record_key).limit(limit)))
+
+    async def entries_after(
+        self, register_id: int, after_number: int, limit: int, *, below_ledger_index: int
+    ) -> list[RegistryEntry]:
+        """Up to `limit` entries in order, numbered above `after_number`, whose ledger leaf is below
+        `below_ledger_index` (the size of the tree they are proved against)."""
+        return list(
+            await self.session.scalars(
+                select(RegistryEntry)
+                .where(
+                    RegistryEntry.register_id == register_id,
+                    RegistryEntry.number > after_number,
+                    RegistryEntry.ledger_index < below_ledger_index,
+                )
+                .order_by(RegistryEntry.number)
+                .limit(limit)
+            )
+        )
+
+    async def record_field_names(self, register_id: int) -> set[str]:
+        """Every top-level field name used by a current record of the register, in one query (each
+        backend's JSON key function: `json_each` on SQLite, `json_object_keys` on PostgreSQL)."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            keys = func.json_object_keys(RegistryRecord.content)
+            statement = select(keys).where(RegistryRecord.register_id == register_id).distinct()
+        else:
+            each = func.json_each(RegistryRecord.content).table_valued("key")
+            # The filter doubles as the join condition: the function reads the row it is joined to.
+            statement = (
+                select(each.c.key)
+                .select_from(RegistryRecord)
+                .join(each, RegistryRecord.register_id == register_id)
+                .distinct()
+            )
+        return {str(name) for name in await self.session.scalars(statement)}

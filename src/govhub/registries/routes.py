@@ -5,18 +5,21 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Path, Query, Request, Response
+from fastapi import Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from govhub.dependencies import AppSettings, DbSession
-from govhub.kit.access import ACCESS_DEPENDENCIES
 from govhub.kit.problems import PROBLEM_JSON
 from govhub.kit.routing import api_router
-from govhub.ledger.keys import Keyring
-from govhub.ledger.repository import LedgerRepository
-from govhub.ledger.routes import keyring_of
-from govhub.ledger.service import LedgerService
-from govhub.registries.repository import RegistriesRepository
+from govhub.registries.dependencies import (
+    CallerDep,
+    Ledgers,
+    ReadOptions,
+    RecordId,
+    Registries,
+    RegistryName,
+    VersionNumber,
+)
+from govhub.registries.proofs import RecordProofs
 from govhub.registries.schemas import (
     Answer,
     ExistsResponse,
@@ -29,44 +32,7 @@ from govhub.registries.schemas import (
     ValueResponse,
     WriteBody,
 )
-from govhub.registries.service import MAX_PAGE_SIZE, Caller, Opened, RegistriesService
-
-
-def identify_caller(
-    client: Annotated[
-        str | None,
-        Header(
-            alias="Information-Mediator-Client",
-            description="The calling system, INSTANCE/CLASS/MEMBER/SUBSYSTEM. Needed for anything but "
-            "reading open registers.",
-        ),
-    ] = None,
-    purpose: Annotated[
-        str | None,
-        Header(alias="X-Purpose", description="Why the data is read; shown to the person it is about."),
-    ] = None,
-) -> Caller:
-    """Who is calling; whether they may is decided per register by `RegistriesService.open`."""
-    return Caller.from_header(client, purpose)
-
-
-ACCESS_DEPENDENCIES.add(identify_caller)
-
-CallerDep = Annotated[Caller, Depends(identify_caller)]
-RegistryName = Annotated[str, Path(alias="registryName")]
-VersionNumber = Annotated[str, Path(alias="versionNumber")]
-RecordId = Annotated[str, Path(alias="ID", description="The record's key.")]
-
-
-def _service(
-    session: DbSession, settings: AppSettings, keyring: Annotated[Keyring, Depends(keyring_of)]
-) -> RegistriesService:
-    return RegistriesService(
-        RegistriesRepository(session), LedgerService(LedgerRepository(session), settings, keyring)
-    )
-
-
-Registries = Annotated[RegistriesService, Depends(_service)]
+from govhub.registries.service import MAX_PAGE_SIZE, Caller, Opened
 
 _PROBLEMS: dict[int | str, dict[str, Any]] = {
     status: {"description": description, "content": {PROBLEM_JSON: {}}}
@@ -79,7 +45,8 @@ _PROBLEMS: dict[int | str, dict[str, Any]] = {
     ]
 }
 
-router = api_router(tags=["registries"], responses=_PROBLEMS)
+#: The GovStack data API, with the problems its routes answer; `router` below is the block's whole surface.
+data_router = api_router(tags=["registries"], responses=_PROBLEMS)
 DATA = "/data/{registryName}/{versionNumber}"
 
 
@@ -109,7 +76,7 @@ async def _usage(
     ]
 
 
-@router.get(
+@data_router.get(
     "/data/myPersonalDataUsage",
     summary="myPersonalDataUsage",
     operation_id="DPU",
@@ -125,7 +92,7 @@ async def my_personal_data_usage(
     return await _usage(registries=registries, caller=caller, user_id=user_id, database_id=database_id)
 
 
-@router.get("/data/MyPersonalDataUsage/1.0", include_in_schema=False)
+@data_router.get("/data/MyPersonalDataUsage/1.0", include_in_schema=False)
 async def my_personal_data_usage_older_spelling(
     *,
     registries: Registries,
@@ -137,7 +104,9 @@ async def my_personal_data_usage_older_spelling(
     return JSONResponse([item.model_dump(mode="json", by_alias=True) for item in usage])
 
 
-@router.get(DATA, summary="list", operation_id="list")
+# `next` and `previous` are left out rather than null when there is no such page: the spec types them
+# as strings (its `x-nullable` is an OpenAPI 2 extension that 3.0 validators do not honour).
+@data_router.get(DATA, summary="list", operation_id="list", response_model_exclude_none=True)
 async def list_records(
     *,
     request: Request,
@@ -152,7 +121,7 @@ async def list_records(
     ordering: Annotated[
         str | None, Query(description="`ascending`/`descending` by key, or a field name (`-field` reversed).")
     ] = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=1_000_000_000)] = 1,
     page_size: Annotated[int, Query(alias="pageSize", ge=1, le=MAX_PAGE_SIZE)] = 10,
 ) -> RecordList:
     opened = await registries.open(registry_name, version_number, caller)
@@ -179,7 +148,7 @@ async def list_records(
     )
 
 
-@router.post(DATA + "/create", summary="create", operation_id="create")
+@data_router.post(DATA + "/create", summary="create", operation_id="create")
 async def create(
     body: WriteBody,
     registries: Registries,
@@ -191,19 +160,39 @@ async def create(
     return {"content": await registries.create(opened, body.write.content)}
 
 
-@router.post(DATA + "/read", summary="read", operation_id="read")
+@data_router.post(DATA + "/read", summary="read", operation_id="read")
 async def read(
+    *,
     body: QueryBody,
     registries: Registries,
+    ledgers: Ledgers,
     caller: CallerDep,
     registry_name: RegistryName,
     version_number: VersionNumber,
+    as_of: Annotated[ReadOptions, Depends()],
 ) -> dict[str, Any]:
+    """One record. govhub extensions: `asOfEntry` or `asOfDate` read the record as it stood then (the
+    query must hold its key), and `proof=true` adds its entry's inclusion proof against the register
+    ledger's signed checkpoint."""
     opened = await registries.open(registry_name, version_number, caller)
-    return {"content": await registries.read(opened, caller, body.query.content)}
+    proofs = RecordProofs(registries, ledgers)
+    if as_of.as_of_entry is None and as_of.as_of_date is None:
+        content = await registries.read(opened, caller, body.query.content)
+        if not as_of.proof:
+            return {"content": content}
+        entry = await proofs.latest_entry(opened, str(content[opened.version.key_field]))
+    else:
+        entry = await proofs.read_as_of(
+            opened, caller, body.query.content, entry=as_of.as_of_entry, moment=as_of.as_of_date
+        )
+        content = entry.content or {}
+    answer: dict[str, Any] = {"content": content, "entry": entry.number}
+    if as_of.proof:
+        answer["proof"] = (await proofs.prove(opened, entry)).as_json()
+    return answer
 
 
-@router.post(DATA + "/exists", summary="exists", operation_id="exists")
+@data_router.post(DATA + "/exists", summary="exists", operation_id="exists")
 async def exists(
     body: QueryBody,
     registries: Registries,
@@ -224,7 +213,7 @@ def _query(body: QueryWriteBody, opened: Opened) -> dict[str, Any]:
     return {key_field: body.write.content[key_field]} if key_field in body.write.content else {}
 
 
-@router.put(DATA + "/update", summary="update", operation_id="update")
+@data_router.put(DATA + "/update", summary="update", operation_id="update")
 async def update(
     body: QueryWriteBody,
     registries: Registries,
@@ -245,7 +234,7 @@ async def _update_entries(
     )
 
 
-@router.put(DATA + "/updateEntries", summary="updateEntries", operation_id="updateEntries")
+@data_router.put(DATA + "/updateEntries", summary="updateEntries", operation_id="updateEntries")
 async def update_entries(
     body: QueryWriteBody,
     registries: Registries,
@@ -262,7 +251,7 @@ async def update_entries(
     )
 
 
-@router.put(DATA + "/update-entries", include_in_schema=False)
+@data_router.put(DATA + "/update-entries", include_in_schema=False)
 async def update_entries_older_spelling(
     body: QueryWriteBody,
     registries: Registries,
@@ -279,7 +268,7 @@ async def update_entries_older_spelling(
     )
 
 
-@router.post(DATA + "/updateOrCreate", summary="updateOrCreate", operation_id="updateOrCreate")
+@data_router.post(DATA + "/updateOrCreate", summary="updateOrCreate", operation_id="updateOrCreate")
 async def update_or_create(
     body: QueryWriteBody,
     registries: Registries,
@@ -291,7 +280,7 @@ async def update_or_create(
     return {"content": await registries.update_or_create(opened, _query(body, opened), body.write.content)}
 
 
-@router.delete(DATA + "/{ID}/delete", summary="delete", operation_id="delete", status_code=204)
+@data_router.delete(DATA + "/{ID}/delete", summary="delete", operation_id="delete", status_code=204)
 async def delete(
     registries: Registries,
     caller: CallerDep,
@@ -317,7 +306,7 @@ async def _read_value(
     return ValueResponse(value=await registries.read_value(opened, caller, identifier, field))
 
 
-@router.get(DATA + "/{uuid}/readValue/{field}.{ext}", summary="readValue", operation_id="readValue")
+@data_router.get(DATA + "/{uuid}/readValue/{field}.{ext}", summary="readValue", operation_id="readValue")
 async def read_value(
     *,
     registries: Registries,
@@ -338,7 +327,7 @@ async def read_value(
     )
 
 
-@router.get(DATA + "/{uuid}/read-value/{field}.{ext}", include_in_schema=False)
+@data_router.get(DATA + "/{uuid}/read-value/{field}.{ext}", include_in_schema=False)
 async def read_value_older_spelling(
     *,
     registries: Registries,
@@ -364,6 +353,8 @@ from govhub.registries.database_routes import router as database_router  # noqa:
 from govhub.registries.open_data import router as open_data_router  # noqa: E402
 from govhub.registries.pages import router as pages_router  # noqa: E402
 
+router = api_router()
+router.include_router(data_router)
 router.include_router(database_router)
 router.include_router(open_data_router)
 router.include_router(pages_router)

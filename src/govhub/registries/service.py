@@ -15,6 +15,7 @@ from govhub.ledger.service import LedgerService
 from govhub.registries.errors import (
     CallerUnknown,
     DuplicateRecord,
+    InvalidQuery,
     InvalidRecord,
     InvalidRegister,
     NotGranted,
@@ -222,29 +223,35 @@ class RegistriesService:
         page_size: int,
     ) -> Page:
         """Records with `text` in any field (or in `text_field`) and the `equals` field values, a page."""
+        asked = [text or "", text_field or "", ordering or "", *equals.keys(), *equals.values()]
+        if any("\x00" in part for part in asked):
+            raise InvalidQuery("Search terms, field names and orderings may not contain the NUL character.")
         order_field, descending = _ordering(ordering)
         count, rows = await self.repository.search(
             opened.register.id,
             text=text,
             text_field=text_field,
             equals=equals,
+            key_field=opened.version.key_field,
             order_field=order_field,
             descending=descending,
             offset=(page - 1) * page_size,
             limit=page_size,
         )
-        await self._log_reads(opened, caller, rows)
+        await self.log_reads(opened, caller, rows)
         return Page(count, [row.content for row in rows], has_next=page * page_size < count)
 
     async def read(self, opened: Opened, caller: Caller, query: Mapping[str, Any]) -> dict[str, Any]:
-        found = await self.repository.matching(opened.register.id, query)
+        found = await self.repository.matching(opened.register.id, query, key_field=opened.version.key_field)
         if not found:
             raise RecordNotFound("no record found")
-        await self._log_reads(opened, caller, found[:1])
+        await self.log_reads(opened, caller, found[:1])
         return found[0].content
 
     async def exists(self, opened: Opened, query: Mapping[str, Any]) -> bool:
-        return bool(await self.repository.matching(opened.register.id, query))
+        return bool(
+            await self.repository.matching(opened.register.id, query, key_field=opened.version.key_field)
+        )
 
     async def _identified(self, opened: Opened, identifier: str) -> RegistryRecord:
         properties = opened.version.record_schema.get("properties", {})
@@ -262,10 +269,10 @@ class RegistriesService:
         record = await self._identified(opened, identifier)
         if field not in record.content:
             raise RecordNotFound(f"record {identifier!r} has no field {field!r}")
-        await self._log_reads(opened, caller, [record])
+        await self.log_reads(opened, caller, [record])
         return record.content[field]
 
-    async def _log_reads(self, opened: Opened, caller: Caller, rows: Sequence[RegistryRecord]) -> None:
+    async def log_reads(self, opened: Opened, caller: Caller, rows: Sequence[RegistryRecord]) -> None:
         subject_field = opened.version.subject_field
         if opened.register.classification != "personal" or not rows or subject_field is None:
             return
@@ -307,11 +314,32 @@ class RegistriesService:
         await self._record(opened, [("create", key, dict(content))])
         return dict(content)
 
+    async def create_many(self, opened: Opened, records: Sequence[Mapping[str, Any]]) -> int:
+        """Create records in bulk: every one valid and new, or none written. One ledger append."""
+        errors: list[FieldError] = []
+        keys: list[str] = []
+        for position, content in enumerate(records):
+            try:
+                keys.append(self._valid_key(opened.version, content, f"/{position}"))
+            except InvalidRecord as error:
+                errors += error.field_errors
+        if errors:
+            raise InvalidRecord(_describe(errors), field_errors=errors)
+        repeated = {key for key in keys if keys.count(key) > 1} if len(set(keys)) != len(keys) else set()
+        existing = await self.repository.existing_keys(opened.register.id, keys)
+        if repeated or existing:
+            clash = sorted(repeated | existing)[:10]
+            raise DuplicateRecord(f"{len(repeated | existing)} key(s) already exist or repeat, e.g. {clash}.")
+        await self._record(
+            opened, [("create", key, dict(content)) for key, content in zip(keys, records, strict=True)]
+        )
+        return len(records)
+
     async def update(
         self, opened: Opened, query: Mapping[str, Any], write: Mapping[str, Any]
     ) -> dict[str, Any]:
         """Change the one record matching `query`; fields not in `write` keep their values."""
-        found = await self.repository.matching(opened.register.id, query)
+        found = await self.repository.matching(opened.register.id, query, key_field=opened.version.key_field)
         if not found:
             raise RecordNotFound("no record found")
         if len(found) > 1:
@@ -323,7 +351,7 @@ class RegistriesService:
 
     async def update_entries(self, opened: Opened, query: Mapping[str, Any], write: Mapping[str, Any]) -> int:
         """Change every record matching `query`: all of them, or none if any would break the schema."""
-        found = await self.repository.matching(opened.register.id, query)
+        found = await self.repository.matching(opened.register.id, query, key_field=opened.version.key_field)
         if not found:
             raise RecordNotFound("no record found")
         return len(await self._update_all(opened, found, write))
@@ -331,7 +359,7 @@ class RegistriesService:
     async def update_or_create(
         self, opened: Opened, query: Mapping[str, Any], write: Mapping[str, Any]
     ) -> dict[str, Any]:
-        found = await self.repository.matching(opened.register.id, query)
+        found = await self.repository.matching(opened.register.id, query, key_field=opened.version.key_field)
         if not found:
             return await self.create(opened, {**query, **write})
         if len(found) > 1:
@@ -376,26 +404,27 @@ class RegistriesService:
     async def _record(
         self, opened: Opened, changes: Sequence[tuple[str, str, dict[str, Any] | None]]
     ) -> None:
-        """Write the entries, their ledger leaves and the derived current records, in order."""
+        """Write the entries, their ledger leaves and the derived current records, in order. Bulk writes
+        go through plain INSERTs: the ORM's per-object bookkeeping would cost more than the database."""
         register, version = opened.register, opened.version
         count = await self.repository.lock_for_entries(register.id)
         now = utcnow()
-        entries: list[RegistryEntry] = []
+        timestamp = now.isoformat().replace("+00:00", "Z")
+        entries: list[dict[str, Any]] = []
         leaves: list[bytes] = []
         for offset, (kind, key, content) in enumerate(changes, start=1):
             digest = content_hash(content)
             entries.append(
-                RegistryEntry(
-                    register_id=register.id,
-                    number=count + offset,
-                    record_key=key,
-                    kind=kind,
-                    version_id=version.id,
-                    content=content,
-                    content_hash=digest,
-                    recorded_at=now,
-                    ledger_index=0,
-                )
+                {
+                    "register_id": register.id,
+                    "number": count + offset,
+                    "record_key": key,
+                    "kind": kind,
+                    "version_id": version.id,
+                    "content": content,
+                    "content_hash": digest,
+                    "recorded_at": now,
+                }
             )
             leaves.append(
                 canonical_json(
@@ -406,44 +435,120 @@ class RegistriesService:
                         "kind": kind,
                         "key": key,
                         "content_hash": digest,
-                        "timestamp": now.isoformat().replace("+00:00", "Z"),
+                        "timestamp": timestamp,
                     }
                 )
             )
         appended = await self.ledgers.append(register.ledger_name, leaves)
         for position, entry in enumerate(entries):
-            entry.ledger_index = appended.first_index + position
+            entry["ledger_index"] = appended.first_index + position
         await self.repository.append_entries(entries, register.id, count + len(changes))
-        for entry in entries:
-            await self._apply(register, version, entry)
+        await self._apply(register, version, entries)
 
-    async def _apply(self, register: Register, version: RegisterVersion, entry: RegistryEntry) -> None:
-        current = await self.repository.by_key(register.id, entry.record_key)
-        if entry.kind == "delete":
-            if current is not None:
-                await self.repository.delete_record(current)
-            return
-        if entry.content is None:
-            raise ValueError(f"a {entry.kind} entry needs content")
-        if current is None:
-            await self.repository.insert_record(
-                RegistryRecord(
-                    register_id=register.id,
-                    record_key=entry.record_key,
-                    version_id=version.id,
-                    content=entry.content,
-                    search_text=search_text(entry.content),
-                    entry_number=entry.number,
-                    updated_at=entry.recorded_at,
-                )
-            )
-            return
-        current.content = entry.content
-        current.search_text = search_text(entry.content)
-        current.version_id = version.id
-        current.entry_number = entry.number
-        current.updated_at = entry.recorded_at
+    async def _apply(
+        self, register: Register, version: RegisterVersion, entries: Sequence[dict[str, Any]]
+    ) -> None:
+        """Bring the current records up to date with the new entries, in order."""
+        current = await self.repository.records_by_keys(
+            register.id, {entry["record_key"] for entry in entries}
+        )
+        new_rows: dict[str, dict[str, Any]] = {}
+        for entry in entries:
+            key, content = entry["record_key"], entry["content"]
+            values = {
+                "content": content,
+                "version_id": version.id,
+                "entry_number": entry["number"],
+                "updated_at": entry["recorded_at"],
+            }
+            if entry["kind"] == "delete":
+                if key in new_rows:
+                    del new_rows[key]
+                elif key in current:
+                    await self.repository.delete_record(current.pop(key))
+            elif key in new_rows:
+                new_rows[key].update(values, search_text=search_text(content))
+            elif key in current:
+                row = current[key]
+                row.content, row.version_id = content, version.id
+                row.entry_number, row.updated_at = entry["number"], entry["recorded_at"]
+                row.search_text = search_text(content)
+            else:
+                new_rows[key] = {
+                    "register_id": register.id,
+                    "record_key": key,
+                    "search_text": search_text(content),
+                }
+                new_rows[key].update(values)
         await self.repository.session.flush()
+        await self.repository.insert_record_rows(list(new_rows.values()))
+
+    # --- pages and open data ----------------------------------------------------------------------
+    # A register's description and schema are public whatever its classification; its records are
+    # read through `open` like any other read. Anonymous readers reach open registers only.
+
+    async def registers(self) -> list[Register]:
+        return await self.repository.registers()
+
+    async def describe(self, name: str) -> tuple[Register, list[RegisterVersion]]:
+        """Register `name` and its schema versions, oldest first."""
+        # No name holds NUL, which PostgreSQL refuses in text rather than failing to match.
+        register = None if "\x00" in name else await self.repository.register(name)
+        if register is None:
+            raise RegisterNotFound(f"There is no register called {name!r}.")
+        return register, await self.repository.versions(register.id)
+
+    async def open_public(self, name: str) -> Opened:
+        """The newest version of register `name`, opened for an anonymous reader (`Caller(None)`):
+        open registers only; a personal or restricted one is `NotGranted`."""
+        register, versions = await self.describe(name)
+        if not versions:
+            raise RegisterNotFound(f"Register {name!r} has no version yet.")
+        try:
+            return await self.open(name, versions[-1].version, Caller(None, "open data"))
+        except CallerUnknown:
+            raise NotGranted(
+                f"Register {name!r} is {register.classification}: its records are only available to "
+                "granted members, through the data API."
+            ) from None
+
+    async def record_fields(self, opened: Opened) -> list[str]:
+        """The union of every version's fields (newest version first, in schema order) and of the fields
+        current records hold (the rest, sorted): the columns of a download."""
+        fields: list[str] = []
+        for version in reversed(await self.repository.versions(opened.register.id)):
+            fields += [field for field in version.record_schema.get("properties", {}) if field not in fields]
+        used = await self.repository.record_field_names(opened.register.id)
+        return fields + sorted(used - set(fields))
+
+    async def records_chunk(
+        self, opened: Opened, caller: Caller, *, after_key: str | None, limit: int
+    ) -> list[RegistryRecord]:
+        """Current records in key order after `after_key`, at most `limit`: a whole register in chunks."""
+        rows = await self.repository.records_after(opened.register.id, after_key, min(limit, MAX_PAGE_SIZE))
+        await self.log_reads(opened, caller, rows)
+        return rows
+
+    async def entries_chunk(
+        self, opened: Opened, *, after_number: int, limit: int, tree_size: int
+    ) -> list[RegistryEntry]:
+        """Entries in order after number `after_number`, at most `limit`, whose ledger leaf is in the
+        first `tree_size` leaves (so they match a checkpoint of that size)."""
+        return await self.repository.entries_after(
+            opened.register.id, after_number, min(limit, MAX_PAGE_SIZE), below_ledger_index=tree_size
+        )
+
+    async def record_history(
+        self, opened: Opened, caller: Caller, key: str
+    ) -> tuple[RegistryRecord | None, list[RegistryEntry]]:
+        """The record with key `key` (None once deleted) and every entry about it, oldest first."""
+        history = [] if "\x00" in key else await self.repository.history(opened.register.id, key)
+        if not history:
+            raise RecordNotFound(f"Register {opened.register.name!r} has no record {key!r}.")
+        current = await self.repository.by_key(opened.register.id, key)
+        if current is not None:
+            await self.log_reads(opened, caller, [current])
+        return current, history
 
 
 def _ordering(ordering: str | None) -> tuple[str | None, bool]:

@@ -33,11 +33,11 @@ async def test_list_an_open_register_anonymously(client: httpx.AsyncClient) -> N
     body = (await client.get("/data/country/1", params={"pageSize": 5})).json()
     assert body["count"] == 24
     assert [record["code"] for record in body["results"]] == ["AT", "BE", "CA", "DE", "DK"]
-    assert body["previous"] is None
+    assert "previous" not in body
     assert "page=2" in body["next"]
     last = (await client.get("/data/country/1", params={"pageSize": 5, "page": 5})).json()
     assert [record["code"] for record in last["results"]] == ["SE", "SG", "UA", "US"]
-    assert last["next"] is None
+    assert "next" not in last
 
 
 async def test_search_filter_and_ordering(client: httpx.AsyncClient) -> None:

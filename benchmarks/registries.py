@@ -1,0 +1,218 @@
+"""Registries benchmark: bulk load (records with their ledger appends), HTTP create and read by key as a
+ratio to `/healthz`, and search on a large register, all on SQLite (or `--database-url`).
+
+    .venv/bin/python -m benchmarks.registries [--bulk 50000] [--search-size 200000] [--requests 1000]
+
+References in the same run: the ledger alone appending the same number of leaves in the same batches
+(what the register adds on top of its ledger), and `GET /healthz` through the same in-process client.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from alembic import command
+
+from govhub.app import create_app
+from govhub.config import Environment, Settings
+from govhub.db import Database, alembic_config
+from govhub.ledger.keys import Keyring
+from govhub.ledger.repository import LedgerRepository
+from govhub.ledger.service import LedgerService
+from govhub.registries.repository import RegistriesRepository
+from govhub.registries.service import Caller, RegisterDefinition, RegistriesService
+
+OWNER = "bench/GOV/owner"
+HEADERS = {"Information-Mediator-Client": f"{OWNER}/bench"}
+PHASES = ["nursery", "primary", "secondary", "all-through", "sixth form"]
+BATCH = 5000
+
+
+def _definition(name: str) -> RegisterDefinition:
+    return RegisterDefinition(
+        name=name,
+        title=name,
+        description="benchmark register",
+        classification="open",
+        owner=OWNER,
+        database_code=name.upper(),
+        version="1",
+        record_schema={
+            "type": "object",
+            "properties": {
+                "urn": {"type": "string"},
+                "name": {"type": "string"},
+                "phase": {"type": "string", "enum": PHASES},
+                "pupils": {"type": "integer", "minimum": 0},
+            },
+            "required": ["urn", "name", "phase"],
+        },
+        key_field="urn",
+    )
+
+
+def _record(number: int) -> dict[str, Any]:
+    return {
+        "urn": f"{number:08d}",
+        "name": f"School {number}",
+        "phase": PHASES[number % 5],
+        "pupils": number % 900,
+    }
+
+
+def _percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
+
+
+class Bench:
+    def __init__(self, url: str) -> None:
+        self.settings = Settings(
+            _env_file=None, environment=Environment.TEST, database_url=url, log_level="WARNING"
+        )
+        self.database = Database(self.settings)
+        self.keyring = Keyring(self.settings)
+
+    async def unit(self, work: Any) -> Any:
+        async with self.database.sessions() as session, session.begin():
+            ledgers = LedgerService(LedgerRepository(session), self.settings, self.keyring)
+            return await work(RegistriesService(RegistriesRepository(session), ledgers), ledgers)
+
+    async def bulk_load(self, name: str, total: int, offset: int = 0) -> float:
+        await self.unit(lambda registries, _ledgers: registries.define(_definition(name)))
+        started = time.perf_counter()
+        for start in range(0, total, BATCH):
+            records = [_record(offset + n) for n in range(start, min(start + BATCH, total))]
+
+            async def write(
+                registries: RegistriesService, _ledgers: LedgerService, records: Any = records
+            ) -> int:
+                opened = await registries.open(
+                    name, "1", Caller(HEADERS["Information-Mediator-Client"]), write=True
+                )
+                return await registries.create_many(opened, records)
+
+            await self.unit(write)
+        return total / (time.perf_counter() - started)
+
+    async def ledger_only(self, total: int) -> float:
+        await self.unit(lambda _registries, ledgers: ledgers.create("bench-reference"))
+        started = time.perf_counter()
+        for start in range(0, total, BATCH):
+            leaves = [f"{n:08d}".encode().ljust(160, b".") for n in range(start, min(start + BATCH, total))]
+            await self.unit(lambda _r, ledgers, leaves=leaves: ledgers.append("bench-reference", leaves))
+        return total / (time.perf_counter() - started)
+
+
+async def _http(bench: Bench, name: str, size: int, requests: int) -> None:
+    app = create_app(bench.settings)
+    transport = httpx.ASGITransport(app=app)
+    rng = random.Random(4)  # noqa: S311 (reproducible sampling, not secrets)
+    async with httpx.AsyncClient(transport=transport, base_url="http://bench", headers=HEADERS) as client:
+        started = time.perf_counter()
+        for n in range(requests):
+            body = {"write": {"content": _record(10_000_000 + n)}}
+            assert (await client.post(f"/data/{name}/1/create", json=body)).status_code == 200
+        create_rate = requests / (time.perf_counter() - started)
+        reads: list[float] = []
+        health: list[float] = []
+        for _ in range(requests):
+            query = {"query": {"content": {"urn": f"{rng.randrange(size):08d}"}}}
+            began = time.perf_counter()
+            assert (await client.post(f"/data/{name}/1/read", json=query)).status_code == 200
+            reads.append(time.perf_counter() - began)
+            began = time.perf_counter()
+            assert (await client.get("/healthz")).status_code == 200
+            health.append(time.perf_counter() - began)
+    await app.state.database.dispose()
+    read_rate, health_rate = len(reads) / sum(reads), len(health) / sum(health)
+    print(f"  HTTP create, one at a time:          {create_rate:9,.0f} records/s")
+    read_p50, health_p50 = _percentile(reads, 0.5) * 1e3, _percentile(health, 0.5) * 1e3
+    print(f"  HTTP read by key:                    {read_rate:9,.0f} req/s   p50 {read_p50:.2f} ms")
+    print(f"  GET /healthz (reference):            {health_rate:9,.0f} req/s   p50 {health_p50:.2f} ms")
+    print(f"  ratio read / healthz (req/s):        {read_rate / health_rate:9.2f}   target >= 0.5")
+
+
+async def _search(bench: Bench, name: str, size: int, count: int) -> None:
+    rng = random.Random(5)  # noqa: S311 (reproducible sampling, not secrets)
+    kinds: dict[str, list[float]] = {
+        "key (query.urn)": [],
+        "field (query.phase), page of 10": [],
+        "text search": [],
+    }
+    for _ in range(count):
+        cases = [
+            ("key (query.urn)", {"urn": f"{rng.randrange(size):08d}"}, None),
+            ("field (query.phase), page of 10", {"phase": rng.choice(PHASES)}, None),
+            ("text search", {}, f"school {rng.randrange(size)}"),
+        ]
+        for label, equals, text in cases:
+
+            async def run(
+                registries: RegistriesService, _l: LedgerService, e: Any = equals, t: Any = text
+            ) -> None:
+                opened = await registries.open(name, "1", Caller(None))
+                await registries.search(
+                    opened,
+                    Caller(None),
+                    text=t,
+                    text_field=None,
+                    equals=e,
+                    ordering=None,
+                    page=1,
+                    page_size=10,
+                )
+
+            began = time.perf_counter()
+            await bench.unit(run)
+            kinds[label].append(time.perf_counter() - began)
+    print(f"  search on {size:,} records, {count} each, in process:")
+    for label, samples in kinds.items():
+        p50, p95 = _percentile(samples, 0.5) * 1e3, _percentile(samples, 0.95) * 1e3
+        print(f"    {label:<34} p50 {p50:8.2f} ms   p95 {p95:8.2f} ms")
+
+
+async def main(arguments: argparse.Namespace, url: str) -> None:
+    command.upgrade(alembic_config(url), "head")
+    bench = Bench(url)
+    try:
+        reference = await bench.ledger_only(arguments.bulk)
+        rate = await bench.bulk_load("bulk", arguments.bulk)
+        print(f"  bulk load, {BATCH:,} records per transaction: {rate:9,.0f} records/s (target 10,000)")
+        print(f"  reference, the ledger alone, same batches: {reference:9,.0f} leaves/s", end="   ")
+        print(f"ratio {rate / reference:.2f}")
+        await _http(bench, "bulk", arguments.bulk, arguments.requests)
+        if arguments.search_size:
+            started = time.perf_counter()
+            await bench.bulk_load("large", arguments.search_size, offset=0)
+            elapsed = time.perf_counter() - started
+            print(f"  loaded {arguments.search_size:,} records for search in {elapsed:.0f} s")
+            await _search(bench, "large", arguments.search_size, 100)
+    finally:
+        await bench.database.dispose()
+
+
+def cli() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bulk", type=int, default=50_000)
+    parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--search-size", type=int, default=200_000)
+    parser.add_argument("--database-url", default=None)
+    arguments = parser.parse_args()
+    print("Registries benchmark")
+    if arguments.database_url:
+        asyncio.run(main(arguments, arguments.database_url))
+        return
+    with tempfile.TemporaryDirectory() as directory:
+        asyncio.run(main(arguments, f"sqlite:///{Path(directory) / 'bench.db'}"))
+
+
+if __name__ == "__main__":
+    cli()

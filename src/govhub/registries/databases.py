@@ -1,0 +1,133 @@
+"""The GovStack Database API's view of registers: each register is a database group (its `code` is the
+register's database code) and each schema version one database. Definitions change only through the
+register's owner; a version that records were written with is history and is never deleted."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from govhub.kit.errors import Conflict, NotFound
+from govhub.registries.errors import CallerUnknown, InvalidRegister, NotGranted
+from govhub.registries.models import Register, RegisterVersion
+from govhub.registries.service import Caller, RegisterDefinition, RegistriesService
+
+_CODE = re.compile(r"^[A-Za-z0-9._-]{1,50}$")
+
+
+class DatabaseNotFound(NotFound):
+    slug = "database-not-found"
+    title = "No such database"
+
+
+class VersionInUse(Conflict):
+    slug = "database-in-use"
+    title = "Database has records"
+
+
+@dataclass(frozen=True)
+class DatabaseGroup:
+    register: Register
+    versions: list[RegisterVersion]
+
+
+def key_field_of(schema: dict[str, Any]) -> str:
+    """The property GovStack marks `primaryKey: true`."""
+    keys = [
+        name
+        for name, spec in schema.get("properties", {}).items()
+        if isinstance(spec, dict) and spec.get("primaryKey")
+    ]
+    if len(keys) != 1:
+        raise InvalidRegister("The schema must mark exactly one property with primaryKey: true.")
+    return str(keys[0])
+
+
+class DatabaseCatalogue:
+    def __init__(self, registries: RegistriesService) -> None:
+        self.registries = registries
+        self.repository = registries.repository
+
+    async def groups(self) -> list[DatabaseGroup]:
+        return [
+            DatabaseGroup(register, await self.repository.versions(register.id))
+            for register in await self.repository.registers()
+        ]
+
+    async def database(self, version_id: int) -> tuple[RegisterVersion, Register]:
+        found = await self.repository.version_with_register(version_id)
+        if found is None:
+            raise DatabaseNotFound(f"There is no database {version_id}.")
+        return found
+
+    async def modify(
+        self,
+        caller: Caller,
+        *,
+        code: str,
+        catalog_name: str | None,
+        schema: dict[str, Any],
+        classification: str,
+    ) -> RegisterVersion:
+        """Create the register for database `code`, or give it a new version with this schema."""
+        if caller.member is None:
+            raise CallerUnknown(
+                "Name your system in the Information-Mediator-Client header to define databases."
+            )
+        if not _CODE.match(code):
+            raise InvalidRegister("code may hold 1 to 50 letters, digits, dots, hyphens and underscores.")
+        key_field = key_field_of(schema)
+        existing = await self.repository.register_by_code(code)
+        if not existing:
+            definition = RegisterDefinition(
+                name=code,
+                title=catalog_name or code,
+                description=schema.get("description", "") or "",
+                classification=classification,
+                owner=caller.member,
+                database_code=code,
+                version="1",
+                record_schema=schema,
+                key_field=key_field,
+                subject_field=schema.get("subjectField") if classification == "personal" else None,
+            )
+            register = await self.registries.define(definition)
+            return (await self.repository.versions(register.id))[-1]
+        register = existing[0]
+        self._check_owner(register, caller)
+        versions = await self.repository.versions(register.id)
+        numbers = [int(v.version) for v in versions if v.version.isdigit()]
+        latest = versions[-1]
+        return await self.registries.add_version(
+            RegisterDefinition(
+                name=register.name,
+                title=register.title,
+                description=register.description,
+                classification=register.classification,
+                owner=register.owner,
+                database_code=code,
+                version=str(max(numbers, default=0) + 1),
+                record_schema=schema,
+                key_field=key_field,
+                subject_field=latest.subject_field,
+            )
+        )
+
+    async def delete(self, caller: Caller, version_id: int) -> None:
+        version, register = await self.database(version_id)
+        self._check_owner(register, caller)
+        if await self.repository.versions_in_use(version.id):
+            raise VersionInUse(
+                f"Records were written with database {version_id}; it is part of the register's history."
+            )
+        await self.repository.delete_version(version)
+
+    @staticmethod
+    def _check_owner(register: Register, caller: Caller) -> None:
+        if caller.member is None:
+            raise CallerUnknown("Name your system in the Information-Mediator-Client header.")
+        if caller.member != register.owner:
+            raise NotGranted(
+                f"Only the owner of register {register.name!r} ({register.owner}) may change it."
+            )

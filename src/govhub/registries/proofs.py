@@ -1,0 +1,114 @@
+"""A record as it stood at an entry or a moment, and the proof that its entry is in the register's ledger."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from govhub.kit.errors import FieldError
+from govhub.ledger.service import LedgerService
+from govhub.registries.errors import InvalidRecord, RecordNotFound
+from govhub.registries.models import RegistryEntry
+from govhub.registries.service import Caller, Opened, RegistriesService
+
+
+@dataclass(frozen=True)
+class RecordProof:
+    """Everything a reader needs to check an entry against a signed checkpoint without trusting us."""
+
+    ledger: str
+    entry: int
+    leaf_index: int
+    leaf: str
+    leaf_hash: str
+    tree_size: int
+    path: list[str]
+    checkpoint: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "ledger": self.ledger,
+            "entry": self.entry,
+            "leafIndex": self.leaf_index,
+            "leaf": self.leaf,
+            "leafHash": self.leaf_hash,
+            "treeSize": self.tree_size,
+            "path": self.path,
+            "checkpoint": self.checkpoint,
+        }
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+class RecordProofs:
+    def __init__(self, registries: RegistriesService, ledgers: LedgerService) -> None:
+        self.registries = registries
+        self.ledgers = ledgers
+
+    async def entry_as_of(
+        self,
+        opened: Opened,
+        query: dict[str, Any],
+        *,
+        entry: int | None = None,
+        moment: datetime | None = None,
+    ) -> RegistryEntry:
+        """The latest entry for the record named by the key in `query`, at or before `entry`/`moment`."""
+        key_field = opened.version.key_field
+        if key_field not in query:
+            raise InvalidRecord(
+                f"Reading as of an entry or date needs the key field {key_field!r} in the query.",
+                field_errors=[FieldError("body", f"/query/content/{key_field}", "required for as-of reads")],
+            )
+        history = await self.registries.repository.history(opened.register.id, str(query[key_field]))
+        past = [
+            item
+            for item in history
+            if (entry is None or item.number <= entry) and (moment is None or item.recorded_at <= moment)
+        ]
+        if not past or past[-1].kind == "delete":
+            raise RecordNotFound("no record found")
+        return past[-1]
+
+    async def read_as_of(
+        self,
+        opened: Opened,
+        caller: Caller,
+        query: dict[str, Any],
+        *,
+        entry: int | None,
+        moment: datetime | None,
+    ) -> RegistryEntry:
+        found = await self.entry_as_of(opened, query, entry=entry, moment=moment)
+        current = await self.registries.repository.by_key(opened.register.id, found.record_key)
+        if current is not None:
+            await self.registries.log_reads(opened, caller, [current])
+        return found
+
+    async def latest_entry(self, opened: Opened, key: str) -> RegistryEntry:
+        history = await self.registries.repository.history(opened.register.id, key)
+        if not history:
+            raise RecordNotFound("no record found")
+        return history[-1]
+
+    async def prove(self, opened: Opened, entry: RegistryEntry) -> RecordProof:
+        """The entry's leaf with an inclusion proof against the register ledger's current checkpoint."""
+        ledger = opened.register.ledger_name
+        checkpoint = await self.ledgers.checkpoint(ledger)
+        size = (await self.ledgers.head(ledger)).size
+        proof = await self.ledgers.inclusion_proof(ledger, entry.ledger_index, size)
+        [stored] = (await self.ledgers.entries(ledger, entry.ledger_index, entry.ledger_index)).entries
+        return RecordProof(
+            ledger=ledger,
+            entry=entry.number,
+            leaf_index=entry.ledger_index,
+            leaf=_b64(stored.leaf),
+            leaf_hash=_b64(proof.leaf_hash),
+            tree_size=size,
+            path=[_b64(node) for node in proof.path],
+            checkpoint=checkpoint,
+        )

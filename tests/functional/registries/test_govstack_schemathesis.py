@@ -1,0 +1,70 @@
+"""Schemathesis drives our server with requests generated from GovStack's own Digital Registries spec
+(`../shared/specs/govstack/`): no response may be a server error, and every documented response must
+match the spec. Requests address the conformance scenario's register as its client does."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import schemathesis
+from alembic import command
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance
+
+from govhub.app import create_app
+from govhub.db import Database, alembic_config
+from govhub.registries import demo
+from tests.conftest import make_settings
+from tests.support.databases import SuiteDatabases
+from tests.support.live_server import serve_in_thread
+
+SPECS = Path(__file__).resolve().parents[4] / "shared" / "specs" / "govstack"
+DATA_API = schemathesis.openapi.from_path(SPECS / "digital-registries-data-1.3.0.yaml")
+DATABASE_API = schemathesis.openapi.from_path(SPECS / "digital-registries-database-1.3.0.yaml")
+CLIENT = "eGovStack/GOV/90000009/digitalregistries"
+CHECKS = [not_a_server_error, response_schema_conformance]
+
+
+@pytest.fixture(scope="module")
+def server(test_databases: SuiteDatabases, worker_id_safe: str) -> Iterator[str]:
+    name = f"govhub_schemathesis_{worker_id_safe}"
+    url = test_databases.create(name)
+    command.upgrade(alembic_config(url), "head")
+    configured = make_settings(url)
+
+    async def load_demo() -> None:
+        database = Database(configured)
+        async with database.sessions() as session, session.begin():
+            await demo.load(session, configured)
+        await database.dispose()
+
+    asyncio.run(load_demo())
+    with serve_in_thread(create_app(configured)) as base_url:
+        yield base_url
+    test_databases.drop(name)
+
+
+def _aim_at_the_scenario(case: Any) -> None:
+    case.headers = {**(case.headers or {}), "Information-Mediator-Client": CLIENT}
+    if case.path_parameters is not None and "registryName" in case.path_parameters:
+        scenario = {"registryName": "registryname", "versionNumber": "111"}
+        case.path_parameters = {**case.path_parameters, **scenario}
+
+
+@DATA_API.parametrize()
+@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+def test_data_api_against_the_govstack_spec(case: Any, server: str) -> None:
+    _aim_at_the_scenario(case)
+    case.call_and_validate(base_url=server, checks=CHECKS)
+
+
+@DATABASE_API.parametrize()
+@settings(max_examples=15, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+def test_database_api_against_the_govstack_spec(case: Any, server: str) -> None:
+    _aim_at_the_scenario(case)
+    case.call_and_validate(base_url=server, checks=CHECKS)
