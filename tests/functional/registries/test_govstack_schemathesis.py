@@ -1,5 +1,5 @@
 """Schemathesis drives our server with requests generated from GovStack's own Digital Registries spec
-(`../shared/specs/govstack/`): no response may be a server error, and every documented response must
+(a copy in `tests/specs/govstack/`): no response may be a server error, and every documented response must
 match the spec. Requests address the conformance scenario's register as its client does."""
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from tests.conftest import make_settings
 from tests.support.databases import SuiteDatabases
 from tests.support.live_server import serve_in_thread
 
-SPECS = Path(__file__).resolve().parents[4] / "shared" / "specs" / "govstack"
+SPECS = Path(__file__).resolve().parents[2] / "specs" / "govstack"
 DATA_API = schemathesis.openapi.from_path(SPECS / "digital-registries-data-1.3.0.yaml")
 DATABASE_API = schemathesis.openapi.from_path(SPECS / "digital-registries-database-1.3.0.yaml")
 CLIENT = "eGovStack/GOV/90000009/digitalregistries"
