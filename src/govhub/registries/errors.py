@@ -53,3 +53,8 @@ class NotGranted(Forbidden):
 class InvalidQuery(BadRequest):
     slug = "invalid-query"
     title = "Invalid search"
+
+
+class GrantNotFound(NotFound):
+    slug = "grant-not-found"
+    title = "No such grant"

@@ -263,6 +263,23 @@ class RegistriesRepository:
         self.session.add(RegistryGrant(register_id=register_id, client=client, created_at=utcnow()))
         await self.session.flush()
 
+    async def grants(self, register_id: int) -> list[RegistryGrant]:
+        return list(
+            await self.session.scalars(
+                select(RegistryGrant)
+                .where(RegistryGrant.register_id == register_id)
+                .order_by(RegistryGrant.client)
+            )
+        )
+
+    async def revoke(self, register_id: int, client: str) -> bool:
+        result = await self.session.execute(
+            delete(RegistryGrant).where(
+                RegistryGrant.register_id == register_id, RegistryGrant.client == client
+            )
+        )
+        return bool(getattr(result, "rowcount", 0))
+
     async def log_personal_data_use(self, uses: Sequence[PersonalDataUse]) -> None:
         self.session.add_all(uses)
         await self.session.flush()

@@ -349,6 +349,7 @@ async def read_value_older_spelling(
 
 
 # The rest of the block's HTTP surface, each in a module of its own.
+from govhub.registries.admin_routes import router as admin_router  # noqa: E402
 from govhub.registries.database_routes import router as database_router  # noqa: E402
 from govhub.registries.open_data import router as open_data_router  # noqa: E402
 from govhub.registries.pages import router as pages_router  # noqa: E402
@@ -356,5 +357,6 @@ from govhub.registries.pages import router as pages_router  # noqa: E402
 router = api_router()
 router.include_router(data_router)
 router.include_router(database_router)
+router.include_router(admin_router)
 router.include_router(open_data_router)
 router.include_router(pages_router)

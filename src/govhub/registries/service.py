@@ -15,6 +15,7 @@ from govhub.ledger.service import LedgerService
 from govhub.registries.errors import (
     CallerUnknown,
     DuplicateRecord,
+    GrantNotFound,
     InvalidQuery,
     InvalidRecord,
     InvalidRegister,
@@ -28,6 +29,7 @@ from govhub.registries.models import (
     Register,
     RegisterVersion,
     RegistryEntry,
+    RegistryGrant,
     RegistryRecord,
 )
 from govhub.registries.records import (
@@ -201,12 +203,33 @@ class RegistriesService:
             f"{caller.client} has not been granted access to {action} register {register.name!r}."
         )
 
-    async def grant(self, name: str, client: str) -> None:
+    async def grant(self, name: str, client: str, *, by: Caller | None = None) -> None:
+        """Let `client` (a member or one subsystem) use register `name`. `by` is checked to be the owner;
+        None is the operator at the command line."""
+        register = await self._owned(name, by)
+        Caller.from_header(client, None)
+        await self.repository.grant(register.id, client)
+
+    async def grants(self, name: str, *, by: Caller) -> list[RegistryGrant]:
+        return await self.repository.grants((await self._owned(name, by)).id)
+
+    async def revoke(self, name: str, client: str, *, by: Caller) -> None:
+        register = await self._owned(name, by)
+        if not await self.repository.revoke(register.id, client):
+            raise GrantNotFound(f"{client} holds no grant on register {name!r}.")
+
+    async def _owned(self, name: str, by: Caller | None) -> Register:
         register = await self.repository.register(name)
         if register is None:
             raise RegisterNotFound(f"There is no register called {name!r}.")
-        Caller.from_header(client, None)
-        await self.repository.grant(register.id, client)
+        if by is not None:
+            if by.member is None:
+                raise CallerUnknown("Name your system in the Information-Mediator-Client header.")
+            if by.member != register.owner:
+                raise NotGranted(
+                    f"Only the owner of register {name!r} ({register.owner}) manages its grants."
+                )
+        return register
 
     # --- reads ------------------------------------------------------------------------------------
 

@@ -1,0 +1,55 @@
+"""The owner of a register manages who may use it."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from govhub.config import Settings
+from govhub.registries import demo
+
+OWNER = {"Information-Mediator-Client": "eGovStack/GOV/90000009/admin"}
+NHS = "GB/GOV/NHS/appointments"
+STRANGER = {"Information-Mediator-Client": NHS}
+GRANTS = "/registers/registryname/grants"
+
+
+@pytest.fixture(autouse=True)
+async def registers(session: AsyncSession, settings: Settings) -> None:
+    await demo.load(session, settings)
+    await session.commit()
+
+
+async def test_grant_read_then_revoke(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/data/registryname/111", headers=STRANGER)).status_code == 403
+    granted = await client.post(GRANTS, json={"client": NHS}, headers=OWNER)
+    assert granted.status_code == 201
+    assert NHS in [grant["client"] for grant in (await client.get(GRANTS, headers=OWNER)).json()]
+    assert (await client.get("/data/registryname/111", headers=STRANGER)).status_code == 200
+
+    revoked = await client.delete(f"{GRANTS}/{NHS}", headers=OWNER)
+    assert revoked.status_code == 204
+    assert (await client.get("/data/registryname/111", headers=STRANGER)).status_code == 403
+    again = await client.delete(f"{GRANTS}/{NHS}", headers=OWNER)
+    assert again.status_code == 404
+    assert again.json()["type"] == "urn:govhub:problem:grant-not-found"
+
+
+async def test_only_the_owner_manages_grants(client: httpx.AsyncClient) -> None:
+    assert (await client.get(GRANTS)).status_code == 401
+    assert (await client.get(GRANTS, headers=STRANGER)).status_code == 403
+    assert (await client.post(GRANTS, json={"client": NHS}, headers=STRANGER)).status_code == 403
+    assert (await client.delete(f"{GRANTS}/{NHS}", headers=STRANGER)).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [({"client": "not a member"}, 401), ({}, 422), ({"client": 7}, 422)],
+)
+async def test_bad_grants_are_refused(client: httpx.AsyncClient, body: object, status: int) -> None:
+    assert (await client.post(GRANTS, json=body, headers=OWNER)).status_code == status
+
+
+async def test_unknown_register_is_404(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/registers/nothing/grants", headers=OWNER)).status_code == 404
