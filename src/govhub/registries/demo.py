@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import json
+import random
+from datetime import date, timedelta
 from importlib.resources import files
 from typing import Any
 
@@ -83,6 +85,100 @@ def scenario_definition() -> RegisterDefinition:
     )
 
 
+def _code_register(name: str, title: str, description: str, fields: dict[str, Any]) -> RegisterDefinition:
+    return RegisterDefinition(
+        name=name,
+        title=title,
+        description=description,
+        classification="open",
+        owner=PLATFORM,
+        database_code=name.upper(),
+        version="1",
+        record_schema={
+            "type": "object",
+            "properties": fields,
+            "required": list(fields),
+            "additionalProperties": False,
+        },
+        key_field="code",
+    )
+
+
+CURRENCIES = _code_register(
+    "currency",
+    "Currencies",
+    "Currencies by their ISO 4217 code, with name and numeric code.",
+    {
+        "code": {"type": "string", "pattern": "^[A-Z]{3}$"},
+        "name": {"type": "string"},
+        "numeric": {"type": "string"},
+    },
+)
+LANGUAGES = _code_register(
+    "language",
+    "Languages",
+    "Languages by their ISO 639-1 two-letter code, with name and three-letter code.",
+    {
+        "code": {"type": "string", "pattern": "^[a-z]{2}$"},
+        "name": {"type": "string"},
+        "alpha_3": {"type": "string"},
+    },
+)
+BIRTHS = RegisterDefinition(
+    name="birth",
+    title="Births (synthetic)",
+    description="Registered births. Synthetic people: made from fixed lists with a fixed seed; nobody real.",
+    classification="personal",
+    owner="govhub/GOV/civil-registration",
+    database_code="BIRTH",
+    version="1",
+    record_schema={
+        "type": "object",
+        "properties": {
+            "registration": {"type": "string", "pattern": "^B[0-9]{6}$"},
+            "person_id": {"type": "string"},
+            "given_name": {"type": "string"},
+            "family_name": {"type": "string"},
+            "date_of_birth": {"type": "string", "format": "date"},
+            "place_of_birth": {"type": "string"},
+            "mother": {"type": "string"},
+        },
+        "required": ["registration", "person_id", "given_name", "family_name", "date_of_birth"],
+        "additionalProperties": False,
+    },
+    key_field="registration",
+    subject_field="person_id",
+)
+_GIVEN = ["Alex", "Sam", "Jamie", "Priya", "Tomasz", "Aisha", "Ewan", "Mei", "Olu", "Freya", "Ravi", "Niamh"]
+_FAMILY = ["Archer", "Grundy", "Aldridge", "Carter", "Snell", "Tucker", "Sterling", "Horrobin", "Pargetter"]
+_EPOCH = date(1950, 1, 1)
+_PLACES = ["Ambridge", "Borchester", "Felpersham", "Hollerton", "Penny Hassett", "Edgeley"]
+
+
+def synthetic_births(count: int = 200) -> list[dict[str, Any]]:
+    rng = random.Random(1951)  # noqa: S311 (reproducible synthetic data, not secrets)
+    births = []
+    for number in range(1, count + 1):
+        family = rng.choice(_FAMILY)
+        births.append(
+            {
+                "registration": f"B{number:06d}",
+                "person_id": f"GH{rng.randrange(10**8, 10**9)}",
+                "given_name": rng.choice(_GIVEN),
+                "family_name": family,
+                "date_of_birth": (_EPOCH + timedelta(days=rng.randrange(27_000))).isoformat(),
+                "place_of_birth": rng.choice(_PLACES),
+                "mother": f"{rng.choice(_GIVEN)} {family}",
+            }
+        )
+    return births
+
+
+def _csv(name: str) -> list[dict[str, Any]]:
+    text = files(__package__).joinpath(f"demo_data/{name}").read_text(encoding="utf-8")
+    return list(csv.DictReader(text.splitlines()))
+
+
 async def _load_register(
     registries: RegistriesService, definition: RegisterDefinition, records: list[dict[str, Any]]
 ) -> str:
@@ -90,23 +186,25 @@ async def _load_register(
         await registries.define(definition)
     owner = Caller(f"{definition.owner}/demo-loader", "loading demo data")
     opened = await registries.open(definition.name, definition.version, owner, write=True)
-    added = 0
-    for record in records:
-        if not await registries.exists(opened, {definition.key_field: record[definition.key_field]}):
-            await registries.create(opened, record)
-            added += 1
-    return f"register {definition.name}: {added} records added, {len(records) - added} already there"
+    present = await registries.repository.existing_keys(
+        opened.register.id, [str(record[definition.key_field]) for record in records]
+    )
+    missing = [record for record in records if str(record[definition.key_field]) not in present]
+    if missing:
+        await registries.create_many(opened, missing)
+    return f"register {definition.name}: {len(missing)} records added, {len(present)} already there"
 
 
 async def load(session: AsyncSession, settings: Settings) -> str:
     registries = RegistriesService(
         RegistriesRepository(session), LedgerService(LedgerRepository(session), settings, Keyring(settings))
     )
-    countries_csv = files(__package__).joinpath("demo_data/countries.csv").read_text(encoding="utf-8")
-    countries = list(csv.DictReader(countries_csv.splitlines()))
     scenario = _scenario()
     reports = [
-        await _load_register(registries, COUNTRIES, countries),
+        await _load_register(registries, COUNTRIES, _csv("countries.csv")),
+        await _load_register(registries, CURRENCIES, _csv("currencies.csv")),
+        await _load_register(registries, LANGUAGES, _csv("languages.csv")),
+        await _load_register(registries, BIRTHS, synthetic_births()),
         await _load_register(registries, scenario_definition(), scenario["records"]),
     ]
     await registries.grant(scenario["registryname"], scenario["client"])

@@ -1,0 +1,45 @@
+"""The demo registers `make run` loads: three open registers of public facts, a synthetic personal one, and
+GovStack's conformance scenario register."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from govhub.config import Settings
+from govhub.registries import demo
+
+
+@pytest.fixture(autouse=True)
+async def registers(session: AsyncSession, settings: Settings) -> None:
+    await demo.load(session, settings)
+    await session.commit()
+
+
+@pytest.mark.parametrize(
+    ("path", "count"), [("/data/country/1", 24), ("/data/currency/1", 178), ("/data/language/1", 184)]
+)
+async def test_open_registers_of_public_facts(client: httpx.AsyncClient, path: str, count: int) -> None:
+    assert (await client.get(path)).json()["count"] == count
+
+
+async def test_iso_codes_are_right(client: httpx.AsyncClient) -> None:
+    euro = await client.post("/data/currency/1/read", json={"query": {"content": {"code": "EUR"}}})
+    assert euro.json()["content"] == {"code": "EUR", "name": "Euro", "numeric": "978"}
+    welsh = await client.post("/data/language/1/read", json={"query": {"content": {"code": "cy"}}})
+    assert welsh.json()["content"]["name"] == "Welsh"
+
+
+async def test_the_synthetic_births_register_is_personal(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/data/birth/1")).status_code == 401
+    owner = {"Information-Mediator-Client": "govhub/GOV/civil-registration/registrar"}
+    births = (await client.get("/data/birth/1", headers=owner)).json()
+    assert births["count"] == 200
+    assert births["results"][0]["registration"] == "B000001"
+
+
+async def test_loading_twice_adds_nothing(session: AsyncSession, settings: Settings) -> None:
+    report = await demo.load(session, settings)
+    assert "0 records added" in report
+    assert "records added, 0 already" not in report
