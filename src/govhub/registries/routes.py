@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request, Response
-from fastapi.responses import JSONResponse
 
 from govhub.kit.problems import PROBLEM_JSON
 from govhub.kit.routing import api_router
@@ -32,7 +31,7 @@ from govhub.registries.schemas import (
     ValueResponse,
     WriteBody,
 )
-from govhub.registries.service import MAX_PAGE_SIZE, Caller, Opened
+from govhub.registries.service import MAX_PAGE_SIZE, Opened
 
 _PROBLEMS: dict[int | str, dict[str, Any]] = {
     status: {"description": description, "content": {PROBLEM_JSON: {}}}
@@ -54,8 +53,19 @@ DATA = "/data/{registryName}/{versionNumber}"
 # register `MyPersonalDataUsage`, version `1.0`.
 
 
-async def _usage(
-    *, registries: Registries, caller: Caller, user_id: str, database_id: str
+@data_router.get(
+    "/data/myPersonalDataUsage",
+    summary="myPersonalDataUsage",
+    operation_id="DPU",
+    response_model_by_alias=True,
+)
+@data_router.get("/data/MyPersonalDataUsage/1.0", include_in_schema=False, response_model_by_alias=True)
+async def my_personal_data_usage(
+    *,
+    registries: Registries,
+    caller: CallerDep,
+    user_id: Annotated[str, Query(alias="userId", description="The person's identifier.")],
+    database_id: Annotated[str, Query(alias="databaseId", description="The database code, e.g. MCTS.")],
 ) -> list[PersonalDataUsage]:
     uses = await registries.personal_data_usage(caller, user_id, database_id)
     return [
@@ -76,34 +86,8 @@ async def _usage(
     ]
 
 
-@data_router.get(
-    "/data/myPersonalDataUsage",
-    summary="myPersonalDataUsage",
-    operation_id="DPU",
-    response_model_by_alias=True,
-)
-async def my_personal_data_usage(
-    *,
-    registries: Registries,
-    caller: CallerDep,
-    user_id: Annotated[str, Query(alias="userId", description="The person's identifier.")],
-    database_id: Annotated[str, Query(alias="databaseId", description="The database code, e.g. MCTS.")],
-) -> list[PersonalDataUsage]:
-    return await _usage(registries=registries, caller=caller, user_id=user_id, database_id=database_id)
-
-
-@data_router.get("/data/MyPersonalDataUsage/1.0", include_in_schema=False)
-async def my_personal_data_usage_older_spelling(
-    *,
-    registries: Registries,
-    caller: CallerDep,
-    user_id: Annotated[str, Query(alias="userId")],
-    database_id: Annotated[str, Query(alias="databaseId")],
-) -> JSONResponse:
-    usage = await _usage(registries=registries, caller=caller, user_id=user_id, database_id=database_id)
-    return JSONResponse([item.model_dump(mode="json", by_alias=True) for item in usage])
-
-
+# `next` and `previous` are left out rather than null when there is no such page: the spec types them
+# as strings (its `x-nullable` is an OpenAPI 2 extension that 3.0 validators do not honour).
 # `next` and `previous` are left out rather than null when there is no such page: the spec types them
 # as strings (its `x-nullable` is an OpenAPI 2 extension that 3.0 validators do not honour).
 @data_router.get(DATA, summary="list", operation_id="list", response_model_exclude_none=True)
@@ -225,16 +209,8 @@ async def update(
     return {"content": await registries.update(opened, _query(body, opened), body.write.content)}
 
 
-async def _update_entries(
-    *, body: QueryWriteBody, registries: Registries, caller: Caller, registry_name: str, version_number: str
-) -> UpdatedCount:
-    opened = await registries.open(registry_name, version_number, caller, write=True)
-    return UpdatedCount(
-        updated=await registries.update_entries(opened, _query(body, opened), body.write.content)
-    )
-
-
 @data_router.put(DATA + "/updateEntries", summary="updateEntries", operation_id="updateEntries")
+@data_router.put(DATA + "/update-entries", include_in_schema=False)
 async def update_entries(
     body: QueryWriteBody,
     registries: Registries,
@@ -242,29 +218,9 @@ async def update_entries(
     registry_name: RegistryName,
     version_number: VersionNumber,
 ) -> UpdatedCount:
-    return await _update_entries(
-        body=body,
-        registries=registries,
-        caller=caller,
-        registry_name=registry_name,
-        version_number=version_number,
-    )
-
-
-@data_router.put(DATA + "/update-entries", include_in_schema=False)
-async def update_entries_older_spelling(
-    body: QueryWriteBody,
-    registries: Registries,
-    caller: CallerDep,
-    registry_name: RegistryName,
-    version_number: VersionNumber,
-) -> UpdatedCount:
-    return await _update_entries(
-        body=body,
-        registries=registries,
-        caller=caller,
-        registry_name=registry_name,
-        version_number=version_number,
+    opened = await registries.open(registry_name, version_number, caller, write=True)
+    return UpdatedCount(
+        updated=await registries.update_entries(opened, _query(body, opened), body.write.content)
     )
 
 
@@ -293,20 +249,8 @@ async def delete(
     return Response(status_code=204)
 
 
-async def _read_value(
-    *,
-    registries: Registries,
-    caller: Caller,
-    registry_name: str,
-    version_number: str,
-    identifier: str,
-    field: str,
-) -> ValueResponse:
-    opened = await registries.open(registry_name, version_number, caller)
-    return ValueResponse(value=await registries.read_value(opened, caller, identifier, field))
-
-
 @data_router.get(DATA + "/{uuid}/readValue/{field}.{ext}", summary="readValue", operation_id="readValue")
+@data_router.get(DATA + "/{uuid}/read-value/{field}.{ext}", include_in_schema=False)
 async def read_value(
     *,
     registries: Registries,
@@ -317,35 +261,8 @@ async def read_value(
     field: str,
     ext: str,  # noqa: ARG001 (only json is served; the spec puts the format in the path)
 ) -> ValueResponse:
-    return await _read_value(
-        registries=registries,
-        caller=caller,
-        registry_name=registry_name,
-        version_number=version_number,
-        identifier=uuid,
-        field=field,
-    )
-
-
-@data_router.get(DATA + "/{uuid}/read-value/{field}.{ext}", include_in_schema=False)
-async def read_value_older_spelling(
-    *,
-    registries: Registries,
-    caller: CallerDep,
-    registry_name: RegistryName,
-    version_number: VersionNumber,
-    uuid: str,
-    field: str,
-    ext: str,  # noqa: ARG001
-) -> ValueResponse:
-    return await _read_value(
-        registries=registries,
-        caller=caller,
-        registry_name=registry_name,
-        version_number=version_number,
-        identifier=uuid,
-        field=field,
-    )
+    opened = await registries.open(registry_name, version_number, caller)
+    return ValueResponse(value=await registries.read_value(opened, caller, uuid, field))
 
 
 # The rest of the block's HTTP surface, each in a module of its own.
