@@ -33,7 +33,7 @@ async def test_registers_register_search_and_record_pages(
     await page.screenshot(path=artifacts_directory / "registers.png", full_page=True)
     assert await axe_violations(page, axe_source) == []
 
-    await page.get_by_role("link", name="Countries").click()
+    await page.get_by_role("link", name="Countries", exact=True).click()
     await page.wait_for_url(live_server + "/registers/country")
     assert await page.locator("h1").inner_text() == "Countries"
     assert await page.locator("table").first.locator("tbody tr").count() == 20

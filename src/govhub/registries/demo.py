@@ -24,7 +24,7 @@ PLATFORM = "govhub/GOV/platform"
 COUNTRIES = RegisterDefinition(
     name="country",
     title="Countries",
-    description="Countries by their ISO 3166-1 alpha-2 code, with name, official name and capital.",
+    description="A selection of countries by ISO 3166-1 alpha-2 code, with name, official name and capital.",
     classification="open",
     owner=PLATFORM,
     database_code="COUNTRY",
@@ -104,6 +104,18 @@ def _code_register(name: str, title: str, description: str, fields: dict[str, An
     )
 
 
+ISO_COUNTRIES = _code_register(
+    "iso-country",
+    "Countries and territories (ISO 3166-1)",
+    "Every country and territory in ISO 3166-1: alpha-2 code, name, official name, alpha-3 and numeric code.",
+    {
+        "code": {"type": "string", "pattern": "^[A-Z]{2}$"},
+        "name": {"type": "string"},
+        "official_name": {"type": "string"},
+        "alpha_3": {"type": "string", "pattern": "^[A-Z]{3}$"},
+        "numeric": {"type": "string", "pattern": "^[0-9]{3}$"},
+    },
+)
 CURRENCIES = _code_register(
     "currency",
     "Currencies",
@@ -202,6 +214,7 @@ async def load(session: AsyncSession, settings: Settings) -> str:
     scenario = _scenario()
     reports = [
         await _load_register(registries, COUNTRIES, _csv("countries.csv")),
+        await _load_register(registries, ISO_COUNTRIES, _csv("iso-countries.csv")),
         await _load_register(registries, CURRENCIES, _csv("currencies.csv")),
         await _load_register(registries, LANGUAGES, _csv("languages.csv")),
         await _load_register(registries, BIRTHS, synthetic_births()),

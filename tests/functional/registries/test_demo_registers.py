@@ -18,7 +18,13 @@ async def registers(session: AsyncSession, settings: Settings) -> None:
 
 
 @pytest.mark.parametrize(
-    ("path", "count"), [("/data/country/1", 24), ("/data/currency/1", 178), ("/data/language/1", 184)]
+    ("path", "count"),
+    [
+        ("/data/country/1", 24),
+        ("/data/iso-country/1", 249),
+        ("/data/currency/1", 178),
+        ("/data/language/1", 184),
+    ],
 )
 async def test_open_registers_of_public_facts(client: httpx.AsyncClient, path: str, count: int) -> None:
     assert (await client.get(path)).json()["count"] == count
@@ -27,6 +33,9 @@ async def test_open_registers_of_public_facts(client: httpx.AsyncClient, path: s
 async def test_iso_codes_are_right(client: httpx.AsyncClient) -> None:
     euro = await client.post("/data/currency/1/read", json={"query": {"content": {"code": "EUR"}}})
     assert euro.json()["content"] == {"code": "EUR", "name": "Euro", "numeric": "978"}
+    estonia = await client.post("/data/iso-country/1/read", json={"query": {"content": {"code": "EE"}}})
+    assert estonia.json()["content"]["alpha_3"] == "EST"
+    assert estonia.json()["content"]["numeric"] == "233"
     welsh = await client.post("/data/language/1/read", json={"query": {"content": {"code": "cy"}}})
     assert welsh.json()["content"]["name"] == "Welsh"
 
