@@ -70,9 +70,6 @@ class RegistriesRepository:
             )
         )
 
-    async def version_by_id(self, version_id: int) -> RegisterVersion:
-        return await self.session.get_one(RegisterVersion, version_id)
-
     async def versions(self, register_id: int) -> list[RegisterVersion]:
         return list(
             await self.session.scalars(
@@ -81,6 +78,17 @@ class RegistriesRepository:
                 .order_by(RegisterVersion.id)
             )
         )
+
+    async def register_and_version(self, name: str, version: str) -> tuple[Register, RegisterVersion] | None:
+        """Both in one round trip: every request to the data API starts here."""
+        row = (
+            await self.session.execute(
+                select(Register, RegisterVersion)
+                .join(RegisterVersion, RegisterVersion.register_id == Register.id)
+                .where(Register.name == name, RegisterVersion.version == version)
+            )
+        ).one_or_none()
+        return None if row is None else (row[0], row[1])
 
     async def version_with_register(self, version_id: int) -> tuple[RegisterVersion, Register] | None:
         row = (

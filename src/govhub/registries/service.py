@@ -180,12 +180,12 @@ class RegistriesService:
     async def open(self, name: str, version: str, caller: Caller, *, write: bool = False) -> Opened:
         """The register and version a caller may use, or the error that says why not. Every read and
         write of records goes through here."""
-        register = await self.repository.register(name)
-        if register is None:
-            raise RegisterNotFound(f"There is no register called {name!r}.")
-        found = await self.repository.version(register.id, version)
-        if found is None:
+        both = await self.repository.register_and_version(name, version)
+        if both is None:
+            if await self.repository.register(name) is None:
+                raise RegisterNotFound(f"There is no register called {name!r}.")
             raise RegisterNotFound(f"Register {name!r} has no version {version!r}.")
+        register, found = both
         if write or register.classification != "open":
             await self._check_access(register, caller, write=write)
         return Opened(register, found)
