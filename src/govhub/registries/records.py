@@ -8,7 +8,8 @@ from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
-from jsonschema import Draft202012Validator, FormatChecker
+import jsonschema_rs
+from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from govhub.kit.errors import FieldError
@@ -35,16 +36,23 @@ def schema_problems(schema: Mapping[str, Any]) -> list[str]:
 
 
 @lru_cache(maxsize=256)
-def _validator(schema_json: str) -> Draft202012Validator:
-    return Draft202012Validator(json.loads(schema_json), format_checker=FormatChecker())
+def _validator(schema_json: str) -> jsonschema_rs.Validator:
+    # The Rust implementation validates a record in a few microseconds, a tenth of what the pure-Python
+    # one takes: it is the bulk of a bulk load otherwise. Schemas themselves are checked by `jsonschema`
+    # above, whose messages are clearer.
+    return jsonschema_rs.validator_for(json.loads(schema_json), validate_formats=True)
 
 
 def record_errors(schema: Mapping[str, Any], content: Any, pointer_prefix: str) -> list[FieldError]:
     """Every way `content` breaks `schema`, each with the JSON Pointer of the failing value."""
     validator = _validator(json.dumps(schema, sort_keys=True))
+    if validator.is_valid(content):
+        return []
     errors: list[FieldError] = []
-    for error in sorted(validator.iter_errors(content), key=lambda e: list(map(str, e.absolute_path))):
-        path = "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in error.absolute_path)
+    for error in sorted(
+        validator.iter_errors(content), key=lambda e: [str(part) for part in e.instance_path]
+    ):
+        path = "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in error.instance_path)
         errors.append(FieldError(location="body", name=pointer_prefix + path, detail=error.message))
     return errors
 
