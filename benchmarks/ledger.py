@@ -29,7 +29,6 @@ from govhub.app import create_app
 from govhub.config import Environment, Settings
 from govhub.db import Database, alembic_config, create_sync_engine
 from govhub.ledger.keys import Keyring
-from govhub.ledger.repository import LedgerRepository
 from govhub.ledger.service import LedgerService
 
 LEAF_BYTES = 100
@@ -55,7 +54,7 @@ class Bench:
 
     async def unit(self, work: Callable[[LedgerService], Awaitable[object]]) -> None:
         async with self.database.sessions() as session, session.begin():
-            await work(LedgerService(LedgerRepository(session), self.settings, self.keyring))
+            await work(LedgerService.for_session(session, self.settings, self.keyring))
 
     async def append_rate(self, name: str, total: int, batch: int) -> float:
         await self.unit(lambda ledgers: ledgers.create(name))
@@ -85,7 +84,7 @@ class Bench:
         inclusion: list[float] = []
         consistency: list[float] = []
         async with self.database.sessions() as session:
-            ledgers = LedgerService(LedgerRepository(session), self.settings, self.keyring)
+            ledgers = LedgerService.for_session(session, self.settings, self.keyring)
             await ledgers.head(name)  # opens the transaction
             for _ in range(count):
                 started = time.perf_counter()

@@ -24,7 +24,6 @@ from govhub.app import create_app
 from govhub.config import Environment, Settings
 from govhub.db import Database, alembic_config
 from govhub.ledger.keys import Keyring
-from govhub.ledger.repository import LedgerRepository
 from govhub.ledger.service import LedgerService
 from govhub.registries.repository import RegistriesRepository
 from govhub.registries.service import Caller, RegisterDefinition, RegistriesService
@@ -82,7 +81,7 @@ class Bench:
 
     async def unit(self, work: Any) -> Any:
         async with self.database.sessions() as session, session.begin():
-            ledgers = LedgerService(LedgerRepository(session), self.settings, self.keyring)
+            ledgers = LedgerService.for_session(session, self.settings, self.keyring)
             return await work(RegistriesService(RegistriesRepository(session), ledgers), ledgers)
 
     async def bulk_load(self, name: str, total: int, offset: int = 0) -> float:

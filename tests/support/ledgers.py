@@ -5,13 +5,11 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.ledger.keys import Keyring
-from govhub.ledger.repository import LedgerRepository
 from govhub.ledger.service import LedgerService
 
 
 def ledger_service(session: AsyncSession, settings: Settings) -> LedgerService:
-    return LedgerService(LedgerRepository(session), settings, Keyring(settings))
+    return LedgerService.for_session(session, settings)
 
 
 def sample_leaves(count: int, prefix: str = "record") -> list[bytes]:

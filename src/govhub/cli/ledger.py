@@ -17,9 +17,8 @@ from govhub.config import Settings
 from govhub.kit.errors import GovhubError
 from govhub.ledger.audit import AuditFailed, AuditReport, audit, open_ledger_checkpoint
 from govhub.ledger.integrity import check_storage
-from govhub.ledger.keys import Keyring, key_name, rotate_development_key
+from govhub.ledger.keys import key_name, rotate_development_key
 from govhub.ledger.note import NoteError, NoteSigner, NoteVerifier
-from govhub.ledger.repository import LedgerRepository
 from govhub.ledger.service import LedgerService
 
 T = TypeVar("T")
@@ -29,7 +28,7 @@ def _local(settings: Settings, work: Callable[[LedgerService], Awaitable[T]]) ->
     """Run `work` against this deployment's database in one unit of work; ledger errors become messages."""
 
     async def with_service(session: AsyncSession) -> T:
-        return await work(LedgerService(LedgerRepository(session), settings, Keyring(settings)))
+        return await work(LedgerService.for_session(session, settings))
 
     try:
         return asyncio.run(in_unit_of_work(settings, with_service))

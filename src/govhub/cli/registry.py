@@ -15,10 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from govhub.cli.common import in_unit_of_work, load_settings
 from govhub.config import Settings
 from govhub.kit.errors import GovhubError
-from govhub.ledger.keys import Keyring
-from govhub.ledger.repository import LedgerRepository
-from govhub.ledger.service import LedgerService
-from govhub.registries.repository import RegistriesRepository
 from govhub.registries.service import CLASSIFICATIONS, Caller, RegisterDefinition, RegistriesService
 
 T = TypeVar("T")
@@ -26,8 +22,7 @@ T = TypeVar("T")
 
 def _local(settings: Settings, work: Callable[[RegistriesService], Awaitable[T]]) -> T:
     async def with_service(session: AsyncSession) -> T:
-        ledgers = LedgerService(LedgerRepository(session), settings, Keyring(settings))
-        return await work(RegistriesService(RegistriesRepository(session), ledgers))
+        return await work(RegistriesService.for_session(session, settings))
 
     try:
         return asyncio.run(in_unit_of_work(settings, with_service))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from govhub.db import migration_status
@@ -14,7 +14,7 @@ from govhub.dependencies import AppDatabase
 from govhub.health.schemas import Liveness, MigrationState, Readiness
 from govhub.kit.access import PUBLIC
 from govhub.kit.metrics import HttpMetrics
-from govhub.kit.problems import PROBLEM_JSON, problem_type
+from govhub.kit.problems import PROBLEM_JSON, problem_response, problem_type
 from govhub.kit.routing import api_router
 
 router = api_router(tags=["operations"], dependencies=[PUBLIC])
@@ -33,23 +33,22 @@ async def healthz() -> Liveness:
 
 
 @router.get("/readyz", summary="Readiness", response_model=Readiness, responses=_NOT_READY)
-async def readyz(request: Request, database: AppDatabase) -> Readiness | JSONResponse:
+async def readyz(request: Request, database: AppDatabase) -> Readiness | Response:
     heads: tuple[str, ...] = request.app.state.migration_heads
     status = await migration_status(database.engine, heads)
     migrations = MigrationState(current=status.current, heads=list(heads))
     if status.at_head:
         return Readiness(status="ready", database="reachable", migrations=migrations)
-    return JSONResponse(
-        {
-            "type": problem_type("not-ready"),
-            "title": "Not ready",
-            "status": 503,
-            "detail": status.describe(),
+    return problem_response(
+        request,
+        status=503,
+        title="Not ready",
+        detail=status.describe(),
+        type_=problem_type("not-ready"),
+        extensions={
             "database": "reachable" if status.reachable else "unreachable",
             "migrations": migrations.model_dump(),
         },
-        status_code=503,
-        media_type=PROBLEM_JSON,
     )
 
 

@@ -47,7 +47,10 @@ def problem_response(
     type_: str = "about:blank",
     field_errors: list[FieldError] | None = None,
     headers: Mapping[str, str] | None = None,
+    extensions: Mapping[str, Any] | None = None,
 ) -> Response:
+    """A problem for API clients, with `extensions` as extra members (RFC 9457 §3.2); an error page
+    for browsers."""
     if wants_html(request):
         pages: Pages = request.app.state.pages
         request_id = _request_id(request)
@@ -68,6 +71,7 @@ def problem_response(
     }
     if field_errors:
         body["errors"] = [error.as_problem_member() for error in field_errors]
+    body.update(extensions or {})
     request_id = _request_id(request)
     all_headers = dict(headers or {})
     if request_id:

@@ -7,8 +7,6 @@ import json
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.ledger.keys import Keyring
-from govhub.ledger.repository import LedgerRepository
 from govhub.ledger.service import LedgerService
 
 DEMO_LEDGER = "demo-register"
@@ -28,7 +26,7 @@ def demo_record(index: int) -> bytes:
 
 
 async def load(session: AsyncSession, settings: Settings) -> str:
-    service = LedgerService(LedgerRepository(session), settings, Keyring(settings))
+    service = LedgerService.for_session(session, settings)
     head = await service.ensure(DEMO_LEDGER)
     if head.size >= DEMO_ENTRIES:
         return f"ledger {DEMO_LEDGER} already has {head.size} entries"

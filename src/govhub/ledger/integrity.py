@@ -7,17 +7,12 @@ hash of its two children, or a tree head that is not the root of the stored node
 
 from __future__ import annotations
 
-import base64
-
+from govhub.kit.encoding import b64
 from govhub.ledger import merkle
 from govhub.ledger.repository import LedgerRepository, LogHead
 
 _CHUNK = 4096
 _MAX_FINDINGS = 20
-
-
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
 
 
 async def check_storage(repository: LedgerRepository, head: LogHead) -> list[str]:
@@ -53,6 +48,6 @@ async def check_storage(repository: LedgerRepository, head: LogHead) -> list[str
     root = plan.assemble(await repository.read_nodes(head.id, plan.nodes))[0]
     if root != head.root_hash:
         findings.append(
-            f"tree head: stored root {_b64(head.root_hash)} is not the root of the stored nodes {_b64(root)}"
+            f"tree head: stored root {b64(head.root_hash)} is not the root of the stored nodes {b64(root)}"
         )
     return findings

@@ -10,10 +10,10 @@ from fastapi.responses import HTMLResponse, PlainTextResponse
 
 from govhub.dependencies import AppSettings, DbSession, PageRenderer
 from govhub.kit.access import PUBLIC
+from govhub.kit.encoding import b64
 from govhub.kit.problems import PROBLEM_JSON, wants_html
 from govhub.kit.routing import api_router
 from govhub.ledger.keys import Keyring
-from govhub.ledger.repository import LedgerRepository
 from govhub.ledger.schemas import (
     ConsistencyProofResponse,
     Entry,
@@ -22,7 +22,6 @@ from govhub.ledger.schemas import (
     LedgerList,
     LedgerSummary,
     VerifierKeys,
-    b64,
 )
 from govhub.ledger.service import MAX_ENTRIES_PER_PAGE, LedgerService
 
@@ -46,13 +45,14 @@ def keyring_of(request: Request, settings: AppSettings) -> Keyring:
     return keyring
 
 
-def _service(
+def ledger_service(
     session: DbSession, settings: AppSettings, keyring: Annotated[Keyring, Depends(keyring_of)]
 ) -> LedgerService:
-    return LedgerService(LedgerRepository(session), settings, keyring)
+    """The ledger service over the request's unit of work; other blocks' routes depend on it too."""
+    return LedgerService.for_session(session, settings, keyring)
 
 
-Ledgers = Annotated[LedgerService, Depends(_service)]
+Ledgers = Annotated[LedgerService, Depends(ledger_service)]
 
 
 @router.get("", summary="List ledgers", response_model=LedgerList)

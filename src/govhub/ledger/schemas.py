@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from govhub.kit.encoding import b64
 from govhub.ledger.repository import LogHead, StoredEntry
 from govhub.ledger.service import ConsistencyProof, InclusionProof
-
-
-def b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
 
 
 class LedgerSummary(BaseModel):

@@ -10,6 +10,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from govhub.config import Settings
 from govhub.ledger import merkle
 from govhub.ledger.errors import EmptyAppend, InvalidLogName, InvalidRange, LogNotFound
@@ -57,6 +59,13 @@ class LedgerService:
         self.settings = settings
         self.keyring = keyring
 
+    @classmethod
+    def for_session(
+        cls, session: AsyncSession, settings: Settings, keyring: Keyring | None = None
+    ) -> LedgerService:
+        """The service over one unit of work; app nodes pass their long-lived keyring."""
+        return cls(LedgerRepository(session), settings, keyring or Keyring(settings))
+
     # --- logs ---------------------------------------------------------------------------------------
 
     async def heads(self) -> list[LogHead]:
@@ -102,9 +111,14 @@ class LedgerService:
 
     async def checkpoint(self, name: str) -> str:
         """The current tree head as a C2SP checkpoint, signed as a C2SP signed note."""
+        return (await self.signed_head(name))[1]
+
+    async def signed_head(self, name: str) -> tuple[LogHead, str]:
+        """The current tree head and its signed checkpoint, read once, so that proofs built against
+        `head.size` always match the checkpoint handed out with them."""
         head = await self.head(name)
         signer = await self.keyring.signer(self.repository)
-        return signer.sign(format_checkpoint(Checkpoint(head.origin, head.size, head.root_hash)))
+        return head, signer.sign(format_checkpoint(Checkpoint(head.origin, head.size, head.root_hash)))
 
     async def verifier_key(self) -> str:
         return (await self.keyring.signer(self.repository)).verifier_key()

@@ -9,6 +9,7 @@ from fastapi import Depends
 from fastapi import Path as PathParameter
 from pydantic import BaseModel, ConfigDict, Field
 
+from govhub.kit.clock import iso_utc
 from govhub.kit.routing import api_router
 from govhub.registries.databases import DatabaseCatalogue, DatabaseGroup
 from govhub.registries.dependencies import CallerDep, Registries
@@ -105,7 +106,7 @@ def _info(version: RegisterVersion, register: Register) -> DatabaseInfo:
         institution=register.owner,
         classification=register.classification,
         schema=schema,
-        modifiedAt=version.created_at.isoformat().replace("+00:00", "Z"),
+        modifiedAt=iso_utc(version.created_at),
     )
 
 

@@ -13,10 +13,6 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.ledger.keys import Keyring
-from govhub.ledger.repository import LedgerRepository
-from govhub.ledger.service import LedgerService
-from govhub.registries.repository import RegistriesRepository
 from govhub.registries.service import Caller, RegisterDefinition, RegistriesService
 
 PLATFORM = "govhub/GOV/platform"
@@ -208,9 +204,7 @@ async def _load_register(
 
 
 async def load(session: AsyncSession, settings: Settings) -> str:
-    registries = RegistriesService(
-        RegistriesRepository(session), LedgerService(LedgerRepository(session), settings, Keyring(settings))
-    )
+    registries = RegistriesService.for_session(session, settings)
     scenario = _scenario()
     reports = [
         await _load_register(registries, COUNTRIES, _csv("countries.csv")),

@@ -8,12 +8,9 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Path, Query
 
-from govhub.dependencies import AppSettings, DbSession
+from govhub.dependencies import DbSession
 from govhub.kit.access import ACCESS_DEPENDENCIES
-from govhub.ledger.keys import Keyring
-from govhub.ledger.repository import LedgerRepository
-from govhub.ledger.routes import keyring_of
-from govhub.ledger.service import LedgerService
+from govhub.ledger.routes import Ledgers
 from govhub.registries.repository import RegistriesRepository
 from govhub.registries.service import Caller, RegistriesService
 
@@ -42,15 +39,6 @@ CallerDep = Annotated[Caller, Depends(identify_caller)]
 RegistryName = Annotated[str, Path(alias="registryName")]
 VersionNumber = Annotated[str, Path(alias="versionNumber")]
 RecordId = Annotated[str, Path(alias="ID", description="The record's key.")]
-
-
-def _ledgers(
-    session: DbSession, settings: AppSettings, keyring: Annotated[Keyring, Depends(keyring_of)]
-) -> LedgerService:
-    return LedgerService(LedgerRepository(session), settings, keyring)
-
-
-Ledgers = Annotated[LedgerService, Depends(_ledgers)]
 
 
 def _service(session: DbSession, ledgers: Ledgers) -> RegistriesService:

@@ -26,17 +26,14 @@ from govhub.config import Settings
 from govhub.db import Database
 from govhub.dependencies import AppDatabase, AppSettings
 from govhub.kit.access import PUBLIC
+from govhub.kit.clock import iso_utc
+from govhub.kit.encoding import b64
 from govhub.kit.problems import PROBLEM_JSON
 from govhub.kit.routing import api_router
 from govhub.ledger.keys import Keyring
-from govhub.ledger.note import parse_checkpoint
-from govhub.ledger.repository import LedgerRepository
 from govhub.ledger.routes import keyring_of
-from govhub.ledger.schemas import b64
 from govhub.ledger.service import LedgerService
 from govhub.registries.dependencies import Registries
-from govhub.registries.models import RegistryEntry
-from govhub.registries.repository import RegistriesRepository
 from govhub.registries.service import MAX_PAGE_SIZE, Caller, Opened, RegistriesService
 
 #: Records or entries read per database round trip while streaming.
@@ -66,18 +63,6 @@ def cell_text(value: Any) -> str:
     if isinstance(value, str):
         return value
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def checkpoint_size(signed: str) -> int:
-    """The tree size a signed checkpoint (C2SP signed note) commits to. Its signature is checked by
-    whoever relies on it; here we only need to know which tree it describes."""
-    body = signed.split("\n\n", 1)[0] + "\n"
-    return parse_checkpoint(body).size
-
-
-def timestamp(entry: RegistryEntry) -> str:
-    """The entry's time as its ledger leaf spells it."""
-    return entry.recorded_at.isoformat().replace("+00:00", "Z")
 
 
 async def leaves(ledgers: LedgerService, ledger: str, indexes: Iterable[int]) -> dict[int, bytes]:
@@ -112,10 +97,7 @@ class Readers:
     @asynccontextmanager
     async def service(self) -> AsyncIterator[RegistriesService]:
         async with self.database.sessions() as session:
-            yield RegistriesService(
-                RegistriesRepository(session),
-                LedgerService(LedgerRepository(session), self.settings, self.keyring),
-            )
+            yield RegistriesService.for_session(session, self.settings, self.keyring)
 
 
 def _readers(
@@ -263,8 +245,8 @@ async def entries_json(
             version_names = {version.id: version.version for version in versions}
             ledger = opened.register.ledger_name
             # The checkpoint first: the entries streamed are exactly the leaves it covers.
-            checkpoint = await reader.ledgers.checkpoint(ledger)
-            tree_size = checkpoint_size(checkpoint)
+            ledger_head, checkpoint = await reader.ledgers.signed_head(ledger)
+            tree_size = ledger_head.size
             head = {
                 "register": name,
                 "ledger": ledger,
@@ -290,7 +272,7 @@ async def entries_json(
                         "version": version_names.get(entry.version_id, ""),
                         "content": entry.content,
                         "content_hash": entry.content_hash,
-                        "timestamp": timestamp(entry),
+                        "timestamp": iso_utc(entry.recorded_at),
                         "ledger_index": entry.ledger_index,
                         "leaf": b64(leaf_bytes[entry.ledger_index]),
                     }

@@ -4,6 +4,7 @@ records are read through `RegistriesService.open` as an anonymous caller, so onl
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -14,11 +15,11 @@ from govhub.dependencies import AppSettings, PageRenderer
 from govhub.kit.access import PUBLIC
 from govhub.kit.errors import BadRequest, NotFound
 from govhub.kit.routing import api_router
-from govhub.ledger.schemas import b64
 from govhub.registries.dependencies import Registries
 from govhub.registries.errors import NotGranted, RecordNotFound
 from govhub.registries.models import RegisterVersion
-from govhub.registries.open_data import cell_text, checkpoint_size, leaves, verify_command
+from govhub.registries.open_data import cell_text, verify_command
+from govhub.registries.proofs import RecordProofs
 from govhub.registries.service import Caller
 
 router = api_router(dependencies=[PUBLIC], include_in_schema=False)
@@ -190,11 +191,7 @@ async def record_page(
         raise RecordNotFound(f"Register {name!r} publishes no records.") from None
     current, history = await registries.record_history(opened, ANONYMOUS, key)
     latest = history[-1]
-    ledgers, ledger = registries.ledgers, opened.register.ledger_name
-    checkpoint = await ledgers.checkpoint(ledger)
-    tree_size = checkpoint_size(checkpoint)
-    proof = await ledgers.inclusion_proof(ledger, latest.ledger_index, tree_size)
-    leaf = (await leaves(ledgers, ledger, [latest.ledger_index]))[latest.ledger_index]
+    proof = await RecordProofs(registries, registries.ledgers).prove(opened, latest)
     return pages.render(
         request,
         "registries/record.html",
@@ -205,13 +202,13 @@ async def record_page(
             "content": None if current is None else [(f, cell_text(v)) for f, v in current.content.items()],
             "history": list(reversed(history)),
             "latest": latest,
-            "ledger": ledger,
-            "leaf_text": leaf.decode("utf-8", errors="replace"),
-            "leaf_base64": b64(leaf),
-            "leaf_hash": b64(proof.leaf_hash),
-            "tree_size": tree_size,
-            "audit_path": [b64(node) for node in proof.path],
-            "checkpoint": checkpoint,
-            "verify_command": verify_command(ledger, settings.public_url),
+            "ledger": proof.ledger,
+            "leaf_text": base64.b64decode(proof.leaf).decode("utf-8", errors="replace"),
+            "leaf_base64": proof.leaf,
+            "leaf_hash": proof.leaf_hash,
+            "tree_size": proof.tree_size,
+            "audit_path": proof.path,
+            "checkpoint": proof.checkpoint,
+            "verify_command": verify_command(proof.ledger, settings.public_url),
         },
     )

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from govhub.kit.encoding import b64
 from govhub.kit.errors import FieldError
 from govhub.ledger.service import LedgerService
 from govhub.registries.errors import InvalidRecord, RecordNotFound
@@ -38,10 +38,6 @@ class RecordProof:
             "path": self.path,
             "checkpoint": self.checkpoint,
         }
-
-
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
 
 
 class RecordProofs:
@@ -98,17 +94,17 @@ class RecordProofs:
     async def prove(self, opened: Opened, entry: RegistryEntry) -> RecordProof:
         """The entry's leaf with an inclusion proof against the register ledger's current checkpoint."""
         ledger = opened.register.ledger_name
-        checkpoint = await self.ledgers.checkpoint(ledger)
-        size = (await self.ledgers.head(ledger)).size
+        head, checkpoint = await self.ledgers.signed_head(ledger)
+        size = head.size
         proof = await self.ledgers.inclusion_proof(ledger, entry.ledger_index, size)
         [stored] = (await self.ledgers.entries(ledger, entry.ledger_index, entry.ledger_index)).entries
         return RecordProof(
             ledger=ledger,
             entry=entry.number,
             leaf_index=entry.ledger_index,
-            leaf=_b64(stored.leaf),
-            leaf_hash=_b64(proof.leaf_hash),
+            leaf=b64(stored.leaf),
+            leaf_hash=b64(proof.leaf_hash),
             tree_size=size,
-            path=[_b64(node) for node in proof.path],
+            path=[b64(node) for node in proof.path],
             checkpoint=checkpoint,
         )

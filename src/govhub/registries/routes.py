@@ -9,9 +9,9 @@ from fastapi import Depends, Query, Request, Response
 
 from govhub.kit.problems import PROBLEM_JSON
 from govhub.kit.routing import api_router
+from govhub.ledger.routes import Ledgers
 from govhub.registries.dependencies import (
     CallerDep,
-    Ledgers,
     ReadOptions,
     RecordId,
     Registries,

@@ -9,8 +9,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from govhub.kit.clock import utcnow
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from govhub.config import Settings
+from govhub.kit.clock import iso_utc, utcnow
 from govhub.kit.errors import FieldError
+from govhub.ledger.keys import Keyring
 from govhub.ledger.service import LedgerService
 from govhub.registries.errors import (
     CallerUnknown,
@@ -106,6 +110,13 @@ class RegistriesService:
     def __init__(self, repository: RegistriesRepository, ledgers: LedgerService) -> None:
         self.repository = repository
         self.ledgers = ledgers
+
+    @classmethod
+    def for_session(
+        cls, session: AsyncSession, settings: Settings, keyring: Keyring | None = None
+    ) -> RegistriesService:
+        """The service, and the ledgers it writes to, over one unit of work."""
+        return cls(RegistriesRepository(session), LedgerService.for_session(session, settings, keyring))
 
     # --- definitions ------------------------------------------------------------------------------
 
@@ -432,7 +443,7 @@ class RegistriesService:
         register, version = opened.register, opened.version
         count = await self.repository.lock_for_entries(register.id)
         now = utcnow()
-        timestamp = now.isoformat().replace("+00:00", "Z")
+        timestamp = iso_utc(now)
         entries: list[dict[str, Any]] = []
         leaves: list[bytes] = []
         for offset, (kind, key, content) in enumerate(changes, start=1):

@@ -11,12 +11,14 @@ from pathlib import Path
 import pytest
 from alembic import command
 from click.testing import CliRunner
+from pydantic import SecretStr
 from sqlalchemy import select, text
 
 from govhub.app import create_app
 from govhub.cli.main import cli
 from govhub.db import alembic_config, create_sync_engine
 from govhub.ledger.models import LedgerLeaf, LedgerLog
+from govhub.ledger.note import NoteSigner
 from govhub.ledger.verify import root_of_leaves
 from tests.conftest import make_settings
 from tests.support.live_server import serve_in_thread
@@ -75,11 +77,20 @@ def test_cli_errors_are_messages_not_tracebacks(runner: CliRunner) -> None:
     assert "already exists" in again.output
 
 
-def test_keygen_makes_a_key_production_accepts(runner: CliRunner) -> None:
+def test_keygen_makes_a_key_production_accepts(runner: CliRunner, migrated_url: str) -> None:
     out = invoke(runner, "ledger", "keygen", "gov.example/ledger")
     private = out.splitlines()[0].removeprefix("GOVHUB_LEDGER_SIGNING_KEY=")
     assert private.startswith("PRIVATE+KEY+gov.example/ledger+")
-    assert "verifier key: gov.example/ledger+" in out
+    production = make_settings(
+        migrated_url,
+        environment="production",
+        secret_key=SecretStr("s" * 40),
+        public_url="https://gov.example",
+        ledger_signing_key=SecretStr(private),
+    )
+    assert production.production_problems() == []
+    verifier = out.splitlines()[1].removeprefix("verifier key: ")
+    assert verifier == NoteSigner.from_private_key(private).verifier_key()
 
 
 def test_verify_a_live_ledger_then_catch_tampering(

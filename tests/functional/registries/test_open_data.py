@@ -14,15 +14,12 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.ledger.keys import Keyring
 from govhub.ledger.note import NoteVerifier, open_checkpoint
-from govhub.ledger.repository import LedgerRepository
-from govhub.ledger.service import LedgerService
 from govhub.ledger.verify import root_of_leaves
 from govhub.registries import demo, open_data
 from govhub.registries.records import canonical_json
-from govhub.registries.repository import RegistriesRepository
 from govhub.registries.service import Caller, RegisterDefinition, RegistriesService
+from tests.support.registries import open_register
 
 PROBLEM = "application/problem+json"
 OWNER_OF_COUNTRIES = {"Information-Mediator-Client": "govhub/GOV/platform/admin"}
@@ -38,9 +35,7 @@ async def registers(session: AsyncSession, settings: Settings) -> None:
 
 async def create_places(session: AsyncSession, settings: Settings) -> None:
     """An open register whose records hold nested values and a field the schema does not name."""
-    registries = RegistriesService(
-        RegistriesRepository(session), LedgerService(LedgerRepository(session), settings, Keyring(settings))
-    )
+    registries = RegistriesService.for_session(session, settings)
     await registries.define(
         RegisterDefinition(
             name="places",
@@ -186,22 +181,8 @@ async def test_entry_stream_recomputes_to_the_signed_checkpoint(client: httpx.As
 async def test_an_empty_open_register_downloads_as_empty(
     client: httpx.AsyncClient, session: AsyncSession, settings: Settings
 ) -> None:
-    registries = RegistriesService(
-        RegistriesRepository(session), LedgerService(LedgerRepository(session), settings, Keyring(settings))
-    )
-    await registries.define(
-        RegisterDefinition(
-            name="empty",
-            title="Empty",
-            description="Nothing yet.",
-            classification="open",
-            owner="govhub/GOV/platform",
-            database_code="EMPTY",
-            version="1",
-            record_schema={"type": "object", "properties": {"id": {"type": "string"}}},
-            key_field="id",
-        )
-    )
+    registries = RegistriesService.for_session(session, settings)
+    await registries.define(open_register("empty", {"id": {"type": "string"}}, "id"))
     await session.commit()
     assert rows_of(await client.get("/registers/empty/download.csv")) == [["id"]]
     assert (await client.get("/registers/empty/download.json")).json()["records"] == []

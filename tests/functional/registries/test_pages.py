@@ -13,15 +13,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.ledger.keys import Keyring
 from govhub.ledger.note import NoteVerifier, open_checkpoint
-from govhub.ledger.repository import LedgerRepository
-from govhub.ledger.service import LedgerService
 from govhub.ledger.verify import leaf_hash, verify_inclusion
 from govhub.registries import demo
 from govhub.registries.models import PersonalDataUse
-from govhub.registries.repository import RegistriesRepository
-from govhub.registries.service import Caller, RegisterDefinition, RegistriesService
+from govhub.registries.service import Caller, RegistriesService
+from tests.support.registries import open_register
 
 HTML = {"accept": "text/html"}
 OWNER_OF_COUNTRIES = {"Information-Mediator-Client": "govhub/GOV/platform/admin"}
@@ -182,22 +179,8 @@ async def test_a_deleted_records_page_shows_its_history(client: httpx.AsyncClien
 async def test_record_keys_with_slashes_and_spaces_link_to_their_page(
     client: httpx.AsyncClient, session: AsyncSession, settings: Settings
 ) -> None:
-    registries = RegistriesService(
-        RegistriesRepository(session), LedgerService(LedgerRepository(session), settings, Keyring(settings))
-    )
-    await registries.define(
-        RegisterDefinition(
-            name="paths",
-            title="Paths",
-            description="Keys with slashes.",
-            classification="open",
-            owner="govhub/GOV/platform",
-            database_code="PATHS",
-            version="1",
-            record_schema={"type": "object", "properties": {"path": {"type": "string"}}},
-            key_field="path",
-        )
-    )
+    registries = RegistriesService.for_session(session, settings)
+    await registries.define(open_register("paths", {"path": {"type": "string"}}, "path"))
     opened = await registries.open("paths", "1", Caller("govhub/GOV/platform/loader"), write=True)
     await registries.create(opened, {"path": "a/b c"})
     await session.commit()
