@@ -18,6 +18,7 @@ from govhub.app import create_app
 from govhub.config import Environment, Settings
 from govhub.db import alembic_config, create_async_engine, session_factory
 from tests.support.databases import BACKENDS, SuiteDatabases
+from tests.support.point_reads import ConnectionPointReads
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -75,6 +76,13 @@ def blank_database_url(test_databases: SuiteDatabases, worker_id_safe: str) -> I
     test_databases.drop(name)
 
 
+@pytest.fixture
+def migrated_url(blank_database_url: str) -> str:
+    """A database of its own whose writes are really committed, as a running deployment's are."""
+    command.upgrade(alembic_config(blank_database_url), "head")
+    return blank_database_url
+
+
 def make_settings(database_url: str, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "environment": Environment.TEST,
@@ -119,6 +127,7 @@ async def app(settings: Settings, connection: AsyncConnection) -> AsyncIterator[
     """The real app; its units of work join the test's transaction, so their commits are rolled back."""
     app = create_app(settings)
     app.state.database.sessions = session_factory(connection)
+    app.state.database.point_reads = ConnectionPointReads(connection)
     yield app
     await app.state.database.dispose()
 

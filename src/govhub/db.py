@@ -23,6 +23,8 @@ from sqlalchemy.ext.asyncio import create_async_engine as sqlalchemy_create_asyn
 from sqlalchemy.orm import DeclarativeBase
 
 from govhub.config import Settings
+from govhub.point_reads import PointReader, PointReads
+from govhub.sqlite_connection import one_trip_connector
 
 #: Constraint names are fixed, so both backends name them alike and errors can be mapped by name.
 NAMING_CONVENTION = {
@@ -107,7 +109,9 @@ def create_async_engine(url: str | URL, *, pool_size: int = 10) -> AsyncEngine:
     parsed = async_url(url)
     _ensure_sqlite_directory(parsed)
     if parsed.get_backend_name() == "sqlite":
-        engine = sqlalchemy_create_async_engine(parsed)
+        engine = sqlalchemy_create_async_engine(
+            parsed, async_creator=one_trip_connector(parsed.database or ":memory:")
+        )
         _configure_sqlite(engine.sync_engine)
         return engine
     return sqlalchemy_create_async_engine(
@@ -129,18 +133,29 @@ class Database:
     def __init__(self, settings: Settings) -> None:
         self.engine = create_async_engine(settings.database_url, pool_size=settings.database_pool_size)
         self.sessions = session_factory(self.engine)
+        self.point_reads: PointReader = PointReads(
+            sync_url(settings.database_url), pool_size=settings.database_pool_size
+        )
 
+    @contextlib.asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
-        """A session for one request: committed once when the handler returns, rolled back if it fails."""
-        async with self.sessions() as session:
-            try:
-                yield session
+        """A session for one request: committed once when the handler returns, rolled back if it fails.
+        A request that never used it (a point read answered it) pays for neither, nor for closing it."""
+        session = self.sessions()
+        try:
+            yield session
+            if session.in_transaction():
                 await session.commit()
-            except BaseException:
+        except BaseException:
+            if session.in_transaction():
                 await session.rollback()
-                raise
+            raise
+        finally:
+            if session.in_transaction() or session.identity_map:
+                await session.close()
 
     async def dispose(self) -> None:
+        await self.point_reads.close()
         await self.engine.dispose()
 
 

@@ -1,4 +1,7 @@
-"""FastAPI dependencies shared by every block: the settings, the database session, the page renderer."""
+"""FastAPI dependencies shared by every block: the settings, the database session, the page renderer.
+
+Every dependency in govhub is `async def`, even when it does no I/O: FastAPI runs a plain `def` dependency
+in its thread pool, a thread hop per dependency per request (a meta-test holds every route to this)."""
 
 from __future__ import annotations
 
@@ -13,23 +16,24 @@ from govhub.db import Database
 from govhub.kit.templating import Pages
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def _database(request: Request) -> Database:
+async def _database(request: Request) -> Database:
     database: Database = request.app.state.database
     return database
 
 
-def _pages(request: Request) -> Pages:
+async def _pages(request: Request) -> Pages:
     pages: Pages = request.app.state.pages
     return pages
 
 
 async def _unit_of_work(request: Request) -> AsyncIterator[AsyncSession]:
-    async for session in _database(request).unit_of_work():
+    database: Database = request.app.state.database
+    async with database.unit_of_work() as session:
         yield session
 
 

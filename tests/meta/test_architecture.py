@@ -1,8 +1,9 @@
 """Guards on the architecture: one migration head, models that match migrations, a committed OpenAPI
-snapshot, and an access declaration on every route."""
+snapshot, an access declaration on every route, and dependencies that stay on the event loop."""
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 from pathlib import Path
@@ -66,6 +67,23 @@ def test_every_route_declares_who_may_call_it(app: FastAPI) -> None:
         and not (_dependency_calls(route) & ACCESS_DEPENDENCIES)
     ]
     assert undeclared == []
+
+
+def test_every_dependency_runs_on_the_event_loop(app: FastAPI) -> None:
+    """FastAPI runs a plain `def` dependency in its thread pool: a thread hop per dependency per request,
+    for functions that do no blocking work. Every dependency is `async def`."""
+    in_thread_pool = sorted(
+        {
+            getattr(call, "__qualname__", repr(call))
+            for route in app.routes
+            if isinstance(route, APIRoute)
+            for call in _dependency_calls(route)
+            if call is not None
+            and not inspect.iscoroutinefunction(call)
+            and not inspect.isasyncgenfunction(call)
+        }
+    )
+    assert in_thread_pool == []
 
 
 def test_every_api_route_checks_its_content_type(app: FastAPI) -> None:

@@ -37,7 +37,7 @@ _PROBLEMS: dict[int | str, dict[str, Any]] = {
 _TEXT: dict[str, Any] = {"content": {"text/plain": {}}}
 
 
-def keyring_of(request: Request, settings: AppSettings) -> Keyring:
+async def keyring_of(request: Request, settings: AppSettings) -> Keyring:
     """One keyring per app node, made on first use, so the signing key is looked up once."""
     keyring: Keyring | None = getattr(request.app.state, "ledger_keyring", None)
     if keyring is None:
@@ -45,7 +45,7 @@ def keyring_of(request: Request, settings: AppSettings) -> Keyring:
     return keyring
 
 
-def ledger_service(
+async def ledger_service(
     session: DbSession, settings: AppSettings, keyring: Annotated[Keyring, Depends(keyring_of)]
 ) -> LedgerService:
     """The ledger service over the request's unit of work; other blocks' routes depend on it too."""

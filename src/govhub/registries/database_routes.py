@@ -119,7 +119,7 @@ def _group(group: DatabaseGroup) -> DatabaseGroupInfo:
     )
 
 
-def _catalogue(registries: Registries) -> DatabaseCatalogue:
+async def _catalogue(registries: Registries) -> DatabaseCatalogue:
     return DatabaseCatalogue(registries)
 
 

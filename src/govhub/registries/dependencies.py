@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Header, Path, Query
+from fastapi import Depends, Header, Path, Query, Request
 
 from govhub.dependencies import DbSession
 from govhub.kit.access import ACCESS_DEPENDENCIES
-from govhub.ledger.routes import Ledgers
-from govhub.registries.repository import RegistriesRepository
+from govhub.ledger.routes import Ledgers, keyring_of
+from govhub.ledger.service import LedgerService
+from govhub.registries.proofs import ReadOptions
+from govhub.registries.repository import RecordPointReads, RegistriesRepository
 from govhub.registries.service import Caller, RegistriesService
 
 
-def identify_caller(
+async def identify_caller(
     client: Annotated[
         str | None,
         Header(
@@ -41,25 +44,52 @@ VersionNumber = Annotated[str, Path(alias="versionNumber")]
 RecordId = Annotated[str, Path(alias="ID", description="The record's key.")]
 
 
-def _service(session: DbSession, ledgers: Ledgers) -> RegistriesService:
+async def _service(session: DbSession, ledgers: Ledgers) -> RegistriesService:
     return RegistriesService(RegistriesRepository(session), ledgers)
 
 
 Registries = Annotated[RegistriesService, Depends(_service)]
 
 
-@dataclass
-class ReadOptions:
-    """govhub's extensions to GovStack's `read`, as query parameters."""
+class RegistriesOnDemand:
+    """Point reads of records, and the registries service in a unit of work that the route opens only if
+    it needs one: `read` answers most requests with a point read, and resolving the session and services
+    up front would cost it more than the read itself."""
 
+    def __init__(self, request: Request) -> None:
+        self._request = request
+        self.point_reads = RecordPointReads(request.app.state.database.point_reads)
+
+    @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[tuple[RegistriesService, LedgerService]]:
+        state = self._request.app.state
+        keyring = await keyring_of(self._request, state.settings)
+        async with state.database.unit_of_work() as session:
+            ledgers = LedgerService.for_session(session, state.settings, keyring)
+            yield RegistriesService(RegistriesRepository(session), ledgers), ledgers
+
+
+async def _on_demand(request: Request) -> RegistriesOnDemand:
+    return RegistriesOnDemand(request)
+
+
+OnDemandRegistries = Annotated[RegistriesOnDemand, Depends(_on_demand)]
+
+
+async def _read_options(
     as_of_entry: Annotated[
         int | None,
         Query(alias="asOfEntry", ge=1, description="The record as it stood after this entry."),
-    ] = None
+    ] = None,
     as_of_date: Annotated[
         datetime | None,
         Query(alias="asOfDate", description="The record as it stood then (ISO 8601)."),
-    ] = None
+    ] = None,
     proof: Annotated[
         bool, Query(description="Add the entry's inclusion proof against the ledger's signed checkpoint.")
-    ] = False
+    ] = False,
+) -> ReadOptions:
+    return ReadOptions(as_of_entry, as_of_date, proof)
+
+
+ReadOptionsDep = Annotated[ReadOptions, Depends(_read_options)]

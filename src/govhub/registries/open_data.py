@@ -100,7 +100,7 @@ class Readers:
             yield RegistriesService.for_session(session, self.settings, self.keyring)
 
 
-def _readers(
+async def _readers(
     database: AppDatabase, settings: AppSettings, keyring: Annotated[Keyring, Depends(keyring_of)]
 ) -> Readers:
     return Readers(database, settings, keyring)

@@ -15,6 +15,16 @@ from govhub.registries.service import Caller, Opened, RegistriesService
 
 
 @dataclass(frozen=True)
+class ReadOptions:
+    """govhub's extensions to GovStack's `read`: the record as it stood after an entry or at a moment,
+    and its entry's inclusion proof."""
+
+    as_of_entry: int | None = None
+    as_of_date: datetime | None = None
+    proof: bool = False
+
+
+@dataclass(frozen=True)
 class RecordProof:
     """Everything a reader needs to check an entry against a signed checkpoint without trusting us."""
 
@@ -108,3 +118,23 @@ class RecordProofs:
             path=[b64(node) for node in proof.path],
             checkpoint=checkpoint,
         )
+
+
+async def read_record(
+    proofs: RecordProofs, opened: Opened, caller: Caller, query: dict[str, Any], options: ReadOptions
+) -> dict[str, Any]:
+    """GovStack's `read` with govhub's options: `{content}`, plus `entry` (and `proof`) when asked."""
+    if options.as_of_entry is None and options.as_of_date is None:
+        content = await proofs.registries.read(opened, caller, query)
+        if not options.proof:
+            return {"content": content}
+        entry = await proofs.latest_entry(opened, str(content[opened.version.key_field]))
+    else:
+        entry = await proofs.read_as_of(
+            opened, caller, query, entry=options.as_of_entry, moment=options.as_of_date
+        )
+        content = entry.content or {}
+    answer: dict[str, Any] = {"content": content, "entry": entry.number}
+    if options.proof:
+        answer["proof"] = (await proofs.prove(opened, entry)).as_json()
+    return answer

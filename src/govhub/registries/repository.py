@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, Table, and_, delete, false, func, insert, 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.kit.clock import utcnow
+from govhub.point_reads import PointReader, json_value
 from govhub.registries.models import (
     PersonalDataUse,
     Register,
@@ -33,7 +34,7 @@ def _field_equals(field: str, value: Any) -> ColumnElement[bool] | None:
     return test
 
 
-def _same(content: Mapping[str, Any], field: str, value: Any) -> bool:
+def same_json_value(content: Mapping[str, Any], field: str, value: Any) -> bool:
     """JSON equality: `True` is not `1`, as Python's `==` would have it."""
     found = content.get(field, _MISSING)
     return found is not _MISSING and type(found) is type(value) and found == value
@@ -149,7 +150,7 @@ class RegistriesRepository:
             if test is not None:
                 tests.append(test)
         rows = await self.session.scalars(select(RegistryRecord).where(*tests).order_by(RegistryRecord.id))
-        return [row for row in rows if all(_same(row.content, f, v) for f, v in query.items())]
+        return [row for row in rows if all(same_json_value(row.content, f, v) for f, v in query.items())]
 
     async def by_key(self, register_id: int, key: str) -> RegistryRecord | None:
         return await self.session.scalar(
@@ -349,3 +350,27 @@ class RegistriesRepository:
                 .distinct()
             )
         return {str(name) for name in await self.session.scalars(statement)}
+
+
+#: An open record by key, with what decides whether the point read may answer: the register's
+#: classification and the version's key field. Every join is through a unique index.
+_CURRENT_BY_KEY = """
+SELECT reg.classification, ver.key_field, rec.content
+FROM registry_registers AS reg
+JOIN registry_versions AS ver ON ver.register_id = reg.id AND ver.version = :version
+JOIN registry_records AS rec ON rec.register_id = reg.id AND rec.record_key = :record_key
+WHERE reg.name = :name
+"""
+
+
+class RecordPointReads:
+    """Records read by key outside the unit of work (`govhub.point_reads`)."""
+
+    def __init__(self, point_reads: PointReader) -> None:
+        self.point_reads = point_reads
+
+    async def current(self, name: str, version: str, key: str) -> tuple[str, str, Any] | None:
+        """(classification, key field, content) of the record, or None if not found this way."""
+        parameters = {"name": name, "version": version, "record_key": key}
+        row = await self.point_reads.one(_CURRENT_BY_KEY, parameters)
+        return None if row is None else (str(row[0]), str(row[1]), json_value(row[2]))

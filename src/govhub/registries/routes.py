@@ -5,20 +5,21 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Query, Request, Response
+from fastapi import Query, Request, Response
 
 from govhub.kit.problems import PROBLEM_JSON
 from govhub.kit.routing import api_router
-from govhub.ledger.routes import Ledgers
 from govhub.registries.dependencies import (
     CallerDep,
-    ReadOptions,
+    OnDemandRegistries,
+    ReadOptionsDep,
     RecordId,
     Registries,
     RegistryName,
     VersionNumber,
 )
-from govhub.registries.proofs import RecordProofs
+from govhub.registries.open_reads import read_open_record
+from govhub.registries.proofs import ReadOptions, RecordProofs, read_record
 from govhub.registries.schemas import (
     Answer,
     ExistsResponse,
@@ -148,32 +149,24 @@ async def create(
 async def read(
     *,
     body: QueryBody,
-    registries: Registries,
-    ledgers: Ledgers,
+    on_demand: OnDemandRegistries,
     caller: CallerDep,
     registry_name: RegistryName,
     version_number: VersionNumber,
-    as_of: Annotated[ReadOptions, Depends()],
+    as_of: ReadOptionsDep,
 ) -> dict[str, Any]:
     """One record. govhub extensions: `asOfEntry` or `asOfDate` read the record as it stood then (the
     query must hold its key), and `proof=true` adds its entry's inclusion proof against the register
     ledger's signed checkpoint."""
-    opened = await registries.open(registry_name, version_number, caller)
-    proofs = RecordProofs(registries, ledgers)
-    if as_of.as_of_entry is None and as_of.as_of_date is None:
-        content = await registries.read(opened, caller, body.query.content)
-        if not as_of.proof:
-            return {"content": content}
-        entry = await proofs.latest_entry(opened, str(content[opened.version.key_field]))
-    else:
-        entry = await proofs.read_as_of(
-            opened, caller, body.query.content, entry=as_of.as_of_entry, moment=as_of.as_of_date
+    if as_of == ReadOptions():
+        found = await read_open_record(
+            on_demand.point_reads, registry_name, version_number, body.query.content
         )
-        content = entry.content or {}
-    answer: dict[str, Any] = {"content": content, "entry": entry.number}
-    if as_of.proof:
-        answer["proof"] = (await proofs.prove(opened, entry)).as_json()
-    return answer
+        if found is not None:
+            return {"content": found}
+    async with on_demand.unit_of_work() as (registries, ledgers):
+        opened = await registries.open(registry_name, version_number, caller)
+        return await read_record(RecordProofs(registries, ledgers), opened, caller, body.query.content, as_of)
 
 
 @data_router.post(DATA + "/exists", summary="exists", operation_id="exists")

@@ -9,26 +9,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from alembic import command
 from click.testing import CliRunner
 from pydantic import SecretStr
 from sqlalchemy import select, text
 
 from govhub.app import create_app
 from govhub.cli.main import cli
-from govhub.db import alembic_config, create_sync_engine
+from govhub.db import create_sync_engine
 from govhub.ledger.models import LedgerLeaf, LedgerLog
 from govhub.ledger.note import NoteSigner
 from govhub.ledger.verify import root_of_leaves
 from tests.conftest import make_settings
 from tests.support.live_server import serve_in_thread
-
-
-@pytest.fixture
-def migrated_url(blank_database_url: str) -> str:
-    """A database of its own whose writes are really committed, as a running deployment's are."""
-    command.upgrade(alembic_config(blank_database_url), "head")
-    return blank_database_url
 
 
 @pytest.fixture
