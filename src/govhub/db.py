@@ -8,6 +8,7 @@ database: WAL, foreign keys, a busy timeout, and transactions that SQLAlchemy co
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +41,16 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+#: Names of indexes that blocks make at run time (a register's field indexes), not in migrations: Alembic
+#: leaves them alone, and autogenerate does not offer to drop them.
+RUNTIME_INDEXES: list[re.Pattern[str]] = []
+
+
+def managed_by_migrations(name: str | None, type_: str, _parent_names: object) -> bool:
+    """Alembic's `include_name` hook."""
+    return not (type_ == "index" and name and any(pattern.match(name) for pattern in RUNTIME_INDEXES))
 
 
 class UnsupportedDatabase(ValueError):

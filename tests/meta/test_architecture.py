@@ -13,11 +13,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from sqlalchemy import text
 
 from govhub.blocks import import_all_models
-from govhub.db import Base, create_sync_engine, migration_heads
+from govhub.db import Base, create_sync_engine, managed_by_migrations, migration_heads
 from govhub.kit.access import ACCESS_DEPENDENCIES
 from govhub.kit.routing import ApiRoute
+from govhub.registries.repository import field_index_name
 
 SNAPSHOT = Path(__file__).resolve().parent.parent / "snapshots" / "openapi.json"
 
@@ -27,15 +29,25 @@ def test_there_is_a_single_migration_head() -> None:
 
 
 def test_models_match_migrations(database_url: str) -> None:
-    """The worker database was built by `alembic upgrade head`; autogenerate must find nothing to add."""
+    """The worker database was built by `alembic upgrade head`; autogenerate must find nothing to add,
+    nor offer to drop the field indexes registers make at run time."""
     import_all_models()
     engine = create_sync_engine(database_url)
     try:
-        with engine.connect() as connection:
-            differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        with engine.connect() as connection, connection.begin() as transaction:
+            index = field_index_name(1, "phase", unique=False)
+            connection.execute(
+                text(f"CREATE INDEX {index} ON registry_records (record_key) WHERE register_id = 1")
+            )
+            options = {"include_name": managed_by_migrations}
+            context = MigrationContext.configure(connection, opts=options)
+            differences = compare_metadata(context, Base.metadata)
+            unfiltered = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+            transaction.rollback()
     finally:
         engine.dispose()
     assert differences == []
+    assert [difference[0] for difference in unfiltered] == ["remove_index"]
 
 
 def test_openapi_matches_the_committed_snapshot(app: FastAPI) -> None:

@@ -12,6 +12,8 @@ import re
 from sqlalchemy.exc import IntegrityError
 
 _SQLITE_UNIQUE = re.compile(r"^UNIQUE constraint failed: (?P<columns>[\w.]+(?:, [\w.]+)*)$")
+#: A unique index on an expression: SQLite names the index itself.
+_SQLITE_UNIQUE_INDEX = re.compile(r"^UNIQUE constraint failed: index '(?P<name>\w+)'$")
 
 
 def violated_constraint(error: IntegrityError) -> str | None:
@@ -19,6 +21,9 @@ def violated_constraint(error: IntegrityError) -> str | None:
     name = getattr(diagnostics, "constraint_name", None)
     if isinstance(name, str):
         return name
+    index = _SQLITE_UNIQUE_INDEX.match(str(error.orig))
+    if index is not None:
+        return index["name"]
     match = _SQLITE_UNIQUE.match(str(error.orig))
     if match is None:
         return None

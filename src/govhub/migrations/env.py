@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy.engine import URL
 
 from govhub.blocks import import_all_models
-from govhub.db import Base, create_sync_engine
+from govhub.db import Base, create_sync_engine, managed_by_migrations
 
 import_all_models()
 target_metadata = Base.metadata
@@ -27,6 +27,7 @@ def run_migrations_offline() -> None:
         target_metadata=target_metadata,
         literal_binds=True,
         render_as_batch=url.get_backend_name() == "sqlite",
+        include_name=managed_by_migrations,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -51,6 +52,7 @@ def _run_on(connection: object) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",  # type: ignore[attr-defined]
         compare_type=True,
+        include_name=managed_by_migrations,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -122,6 +122,7 @@ class DatabaseCatalogue:
                 f"Records were written with database {version_id}; it is part of the register's history."
             )
         await self.repository.delete_version(version)
+        await self.registries.sync_field_indexes(register)
 
     @staticmethod
     def _check_owner(register: Register, caller: Caller) -> None:

@@ -1,5 +1,6 @@
-"""Demo data: an open register of countries, and the personal register of GovStack's Digital Registries
-conformance scenarios (`registryname` version `111`, database `MCTS`), readable by the scenario's client."""
+"""Demo data: open registers of public facts (countries, ISO codes, UK local authorities), a synthetic
+personal register of births, and the personal register of GovStack's Digital Registries conformance scenarios
+(`registryname` version `111`, database `MCTS`), readable by the scenario's client."""
 
 from __future__ import annotations
 
@@ -108,8 +109,9 @@ ISO_COUNTRIES = _code_register(
         "code": {"type": "string", "pattern": "^[A-Z]{2}$"},
         "name": {"type": "string"},
         "official_name": {"type": "string"},
-        "alpha_3": {"type": "string", "pattern": "^[A-Z]{3}$"},
-        "numeric": {"type": "string", "pattern": "^[0-9]{3}$"},
+        # The other codes of ISO 3166-1 name one country each, as the key does.
+        "alpha_3": {"type": "string", "pattern": "^[A-Z]{3}$", "x-govhub-unique": True},
+        "numeric": {"type": "string", "pattern": "^[0-9]{3}$", "x-govhub-unique": True},
     },
 )
 CURRENCIES = _code_register(
@@ -132,6 +134,28 @@ LANGUAGES = _code_register(
         "alpha_3": {"type": "string"},
     },
 )
+LOCAL_AUTHORITY_TYPES = [
+    "City corporation",
+    "Council area",
+    "District",
+    "London borough",
+    "Metropolitan district",
+    "Two-tier county",
+    "Unitary authority",
+]
+NATIONS = ["England", "Northern Ireland", "Scotland", "Wales"]
+LOCAL_AUTHORITIES = _code_register(
+    "local-authority",
+    "Local authorities (ISO 3166-2:GB)",
+    "The UK's local authorities by their ISO 3166-2:GB code, with name, subdivision type and nation.",
+    {
+        "code": {"type": "string", "pattern": "^GB-[A-Z]{3}$"},
+        "name": {"type": "string"},
+        # Indexed: the fields people list authorities by (`?query.nation=Wales`).
+        "type": {"type": "string", "enum": LOCAL_AUTHORITY_TYPES, "x-govhub-indexed": True},
+        "nation": {"type": "string", "enum": NATIONS, "x-govhub-indexed": True},
+    },
+)
 BIRTHS = RegisterDefinition(
     name="birth",
     title="Births (synthetic)",
@@ -144,7 +168,8 @@ BIRTHS = RegisterDefinition(
         "type": "object",
         "properties": {
             "registration": {"type": "string", "pattern": "^B[0-9]{6}$"},
-            "person_id": {"type": "string"},
+            # Indexed: a person's records are found by their identifier (and their data use by it).
+            "person_id": {"type": "string", "x-govhub-indexed": True},
             "given_name": {"type": "string"},
             "family_name": {"type": "string"},
             "date_of_birth": {"type": "string", "format": "date"},
@@ -211,6 +236,7 @@ async def load(session: AsyncSession, settings: Settings) -> str:
         await _load_register(registries, ISO_COUNTRIES, _csv("iso-countries.csv")),
         await _load_register(registries, CURRENCIES, _csv("currencies.csv")),
         await _load_register(registries, LANGUAGES, _csv("languages.csv")),
+        await _load_register(registries, LOCAL_AUTHORITIES, _csv("local-authorities.csv")),
         await _load_register(registries, BIRTHS, synthetic_births()),
         await _load_register(registries, scenario_definition(), scenario["records"]),
     ]

@@ -3,13 +3,14 @@ change and as its ledger leaf; `registry_records` is the current state derived f
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from govhub.db import Base
+from govhub.db import RUNTIME_INDEXES, Base
 from govhub.kit.types import UtcDateTime
 
 
@@ -49,6 +50,12 @@ class RegisterVersion(Base):
     #: Field whose value identifies the person a personal record is about, for the data-use log.
     subject_field: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+#: A register's field indexes are made at run time from its schema (`x-govhub-indexed`, `x-govhub-unique`):
+#: `ix_`/`uq_registry_records_r{register id}_{hash of the field name}`, partial on the register.
+FIELD_INDEX_NAME = re.compile(r"^(ix|uq)_registry_records_r(\d+)_[0-9a-f]{12}$")
+RUNTIME_INDEXES.append(FIELD_INDEX_NAME)
 
 
 class RegistryRecord(Base):

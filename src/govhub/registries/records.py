@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Any
@@ -32,7 +33,47 @@ def schema_problems(schema: Mapping[str, Any]) -> list[str]:
         return [f"the schema is not valid JSON Schema: {error.message}"]
     if schema.get("type", "object") != "object":
         return ["a record schema must describe an object (type: object)"]
-    return []
+    return _index_problems(schema)
+
+
+#: Property keywords (JSON Schema lets a schema carry its own): search on this field through an index,
+#: and no two current records share its value (which needs the index too).
+INDEXED = "x-govhub-indexed"
+UNIQUE = "x-govhub-unique"
+#: An index for every field of every register would make writes pay for searches nobody runs.
+MAX_INDEXED_FIELDS = 8
+#: Names an index's SQL can hold as a literal on both backends (JSON path on SQLite, `->>` on PostgreSQL).
+INDEXABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,62}$")
+
+
+def indexed_fields(schema: Mapping[str, Any]) -> dict[str, bool]:
+    """The top-level fields the schema marks for an index, each with whether it is unique."""
+    fields: dict[str, bool] = {}
+    for name, spec in schema.get("properties", {}).items():
+        if isinstance(spec, Mapping) and (spec.get(INDEXED) is True or spec.get(UNIQUE) is True):
+            fields[name] = spec.get(UNIQUE) is True
+    return fields
+
+
+def _index_problems(schema: Mapping[str, Any]) -> list[str]:
+    properties = schema.get("properties", {})
+    specs = properties.items() if isinstance(properties, Mapping) else ()
+    problems = [
+        f"{keyword} of {name!r} must be true or false"
+        for name, spec in specs
+        for keyword in (INDEXED, UNIQUE)
+        if isinstance(spec, Mapping) and keyword in spec and not isinstance(spec[keyword], bool)
+    ]
+    fields = indexed_fields(schema)
+    problems += [
+        f"field {name!r} cannot be indexed: indexed field names hold up to 63 letters, digits, "
+        "underscores and hyphens, starting with a letter or underscore"
+        for name in fields
+        if not INDEXABLE_NAME.match(name)
+    ]
+    if len(fields) > MAX_INDEXED_FIELDS:
+        problems.append(f"at most {MAX_INDEXED_FIELDS} fields may be indexed, not {len(fields)}")
+    return problems
 
 
 @lru_cache(maxsize=256)

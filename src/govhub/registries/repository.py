@@ -3,15 +3,31 @@ decides whether a caller may see a register at all."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, and_, delete, false, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    Table,
+    and_,
+    delete,
+    false,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.kit.clock import utcnow
 from govhub.point_reads import PointReader, json_value
 from govhub.registries.models import (
+    FIELD_INDEX_NAME,
     PersonalDataUse,
     Register,
     RegisterVersion,
@@ -19,9 +35,10 @@ from govhub.registries.models import (
     RegistryGrant,
     RegistryRecord,
 )
+from govhub.registries.records import INDEXABLE_NAME
 
 
-def _field_equals(field: str, value: Any) -> ColumnElement[bool] | None:
+def _field_equals(field_text: ColumnElement[str], value: Any) -> ColumnElement[bool] | None:
     """A SQL pre-filter for a record's top-level `field` equal to `value`: the field's text compared with
     the value's, which both backends can do without casts that fail on other types. Callers re-check the
     exact JSON value in Python. None where text comparison cannot help (booleans, floats, objects)."""
@@ -30,8 +47,7 @@ def _field_equals(field: str, value: Any) -> ColumnElement[bool] | None:
     text = str(value)
     if "\x00" in text:  # no stored text holds NUL (PostgreSQL cannot), so nothing matches
         return false()
-    test: ColumnElement[bool] = RegistryRecord.content[field].as_string() == text
-    return test
+    return field_text == text
 
 
 def same_json_value(content: Mapping[str, Any], field: str, value: Any) -> bool:
@@ -42,6 +58,13 @@ def same_json_value(content: Mapping[str, Any], field: str, value: Any) -> bool:
 
 _MISSING = object()
 
+
+def _in_register(register_id: int) -> ColumnElement[bool]:
+    """The register as a literal: a field index is partial (`WHERE register_id = N`), and a planner uses
+    it only for a query that says the same N, which a bound parameter does not."""
+    return RegistryRecord.register_id == literal_column(str(int(register_id)))
+
+
 _RECORDS_TABLE = cast("Table", RegistryRecord.__table__)
 _ENTRIES_TABLE = cast("Table", RegistryEntry.__table__)
 
@@ -49,9 +72,70 @@ _ENTRIES_TABLE = cast("Table", RegistryEntry.__table__)
 _KEYS_PER_QUERY = 500
 
 
+def field_index_name(register_id: int, field: str, *, unique: bool) -> str:
+    digest = hashlib.sha256(field.encode()).hexdigest()[:12]
+    return f"{'uq' if unique else 'ix'}_registry_records_r{register_id}_{digest}"
+
+
+def _field_sql(dialect: str, field: str, *, qualified: bool) -> str:
+    """A record's top-level `field` as text, spelt exactly as its index spells it, so the planner matches
+    the two (a JSON path sent as a bound parameter would not match). Only for INDEXABLE_NAME fields."""
+    column = "registry_records.content" if qualified else "content"
+    if dialect == "postgresql":
+        return f"({column} ->> '{field}')"
+    return f"CAST(json_extract({column}, '$.\"{field}\"') AS VARCHAR)"
+
+
 class RegistriesRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    @property
+    def _dialect(self) -> str:
+        return self.session.get_bind().dialect.name
+
+    def field_text(self, field: str) -> ColumnElement[str]:
+        """A record's top-level `field` as text: in its index's own spelling where it can have one."""
+        if INDEXABLE_NAME.match(field):
+            return literal_column(_field_sql(self._dialect, field, qualified=True), String)
+        as_text: ColumnElement[str] = RegistryRecord.content[field].as_string()
+        return as_text
+
+    # --- field indexes --------------------------------------------------------------------------------
+
+    async def field_indexes(self, register_id: int) -> set[str]:
+        if self._dialect == "postgresql":
+            names = await self.session.scalars(
+                text("SELECT indexname FROM pg_indexes WHERE tablename = 'registry_records'")
+            )
+        else:
+            names = await self.session.scalars(
+                text("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'registry_records'")
+            )
+        found = set()
+        for name in names:
+            match = FIELD_INDEX_NAME.match(name)
+            if match and int(match[2]) == register_id:
+                found.add(name)
+        return found
+
+    async def create_field_index(self, register_id: int, field: str, *, unique: bool) -> None:
+        """An index of one register's records by `field`. A plain one also holds the key, so a filtered
+        page comes out of it in key order; a unique one is on the value alone."""
+        expression = _field_sql(self._dialect, field, qualified=False)
+        columns = expression if unique else f"{expression}, record_key"
+        name = field_index_name(register_id, field, unique=unique)
+        await self.session.execute(
+            text(
+                f"CREATE {'UNIQUE ' if unique else ''}INDEX IF NOT EXISTS {name} "
+                f"ON registry_records ({columns}) WHERE register_id = {int(register_id)}"
+            )
+        )
+
+    async def drop_field_index(self, name: str) -> None:
+        if not FIELD_INDEX_NAME.match(name):
+            raise ValueError(f"{name!r} is not a field index")
+        await self.session.execute(text(f"DROP INDEX IF EXISTS {name}"))
 
     # --- registers and versions -------------------------------------------------------------------
 
@@ -141,12 +225,12 @@ class RegistriesRepository:
     ) -> list[RegistryRecord]:
         """Current records whose top-level fields equal every value in `query`. A value for the key field
         is looked up in the (register, key) index rather than inside every record's JSON."""
-        tests = [RegistryRecord.register_id == register_id]
+        tests = [_in_register(register_id)]
         key = query.get(key_field)
         if isinstance(key, (str, int)) and not isinstance(key, bool):
             tests.append(RegistryRecord.record_key == str(key))
         for field, value in query.items():
-            test = _field_equals(field, value)
+            test = _field_equals(self.field_text(field), value)
             if test is not None:
                 tests.append(test)
         rows = await self.session.scalars(select(RegistryRecord).where(*tests).order_by(RegistryRecord.id))
@@ -165,7 +249,7 @@ class RegistriesRepository:
         """Records whose key, or one of `fields`, equals `identifier`: GovStack addresses records by a
         `uuid` or a person's `id` as well as by key."""
         tests = [RegistryRecord.record_key == identifier]
-        tests += [RegistryRecord.content[field].as_string() == identifier for field in fields]
+        tests += [self.field_text(field) == identifier for field in fields]
         rows = await self.session.scalars(
             select(RegistryRecord).where(RegistryRecord.register_id == register_id, or_(*tests)).limit(2)
         )
@@ -184,9 +268,9 @@ class RegistriesRepository:
         offset: int,
         limit: int,
     ) -> tuple[int, list[RegistryRecord]]:
-        statement = select(RegistryRecord).where(RegistryRecord.register_id == register_id)
+        statement = select(RegistryRecord).where(_in_register(register_id))
         if text and text_field:
-            field_text = func.lower(RegistryRecord.content[text_field].as_string())
+            field_text = func.lower(self.field_text(text_field))
             statement = statement.where(field_text.contains(text.lower(), autoescape=True))
         elif text:
             statement = statement.where(RegistryRecord.search_text.contains(text.lower(), autoescape=True))
@@ -194,9 +278,9 @@ class RegistriesRepository:
             if field == key_field:
                 statement = statement.where(RegistryRecord.record_key == value)
             else:
-                statement = statement.where(RegistryRecord.content[field].as_string() == value)
+                statement = statement.where(self.field_text(field) == value)
         count = await self.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
-        order = RegistryRecord.content[order_field].as_string() if order_field else RegistryRecord.record_key
+        order = self.field_text(order_field) if order_field else RegistryRecord.record_key
         statement = statement.order_by(order.desc() if descending else order.asc(), RegistryRecord.id)
         rows = await self.session.scalars(statement.offset(offset).limit(limit))
         return count, list(rows)

@@ -9,10 +9,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
 from govhub.kit.clock import iso_utc, utcnow
+from govhub.kit.constraints import violated_constraint
 from govhub.kit.errors import FieldError
 from govhub.ledger.keys import Keyring
 from govhub.ledger.service import LedgerService
@@ -39,11 +41,12 @@ from govhub.registries.models import (
 from govhub.registries.records import (
     canonical_json,
     content_hash,
+    indexed_fields,
     record_errors,
     schema_problems,
     search_text,
 )
-from govhub.registries.repository import RegistriesRepository
+from govhub.registries.repository import RegistriesRepository, field_index_name
 
 CLASSIFICATIONS = ("open", "personal", "restricted")
 _CLIENT = re.compile(r"^[^/\s]+/[^/\s]+/[^/\s]+(/[^/\s]+)?$")
@@ -156,7 +159,7 @@ class RegistriesService:
         return await self._add_version(register, definition)
 
     async def _add_version(self, register: Register, definition: RegisterDefinition) -> RegisterVersion:
-        return await self.repository.add_version(
+        version = await self.repository.add_version(
             RegisterVersion(
                 register_id=register.id,
                 version=definition.version,
@@ -166,6 +169,32 @@ class RegistriesService:
                 created_at=utcnow(),
             )
         )
+        await self.sync_field_indexes(register)
+        return version
+
+    async def sync_field_indexes(self, register: Register) -> None:
+        """Make the register's field indexes those its newest version marks (`x-govhub-indexed`,
+        `x-govhub-unique`): records of every version are searched, and kept unique, alike. The key field
+        has its own unique index already."""
+        versions = await self.repository.versions(register.id)
+        newest = versions[-1] if versions else None
+        wanted = {} if newest is None else indexed_fields(newest.record_schema)
+        if newest is not None:
+            wanted.pop(newest.key_field, None)
+        names = {field_index_name(register.id, f, unique=u): (f, u) for f, u in wanted.items()}
+        existing = await self.repository.field_indexes(register.id)
+        for name in sorted(existing - names.keys()):
+            await self.repository.drop_field_index(name)
+        for name, (field, unique) in names.items():
+            if name in existing:
+                continue
+            try:
+                await self.repository.create_field_index(register.id, field, unique=unique)
+            except IntegrityError:
+                raise DuplicateRecord(
+                    f"Field {field!r} cannot be unique in register {register.name!r}: current records "
+                    "share values of it."
+                ) from None
 
     @staticmethod
     def _check_definition(definition: RegisterDefinition) -> None:
@@ -477,7 +506,18 @@ class RegistriesService:
         for position, entry in enumerate(entries):
             entry["ledger_index"] = appended.first_index + position
         await self.repository.append_entries(entries, register.id, count + len(changes))
-        await self._apply(register, version, entries)
+        # Read before the write: a failed flush expires every loaded object with the transaction.
+        unique_fields, name = _unique_index_fields(register, version), register.name
+        try:
+            await self._apply(register, version, entries)
+        except IntegrityError as error:
+            # The unit of work rolls back entries and leaves with the records: nothing is half-written.
+            field = unique_fields.get(violated_constraint(error) or "")
+            if field is None:
+                raise
+            raise DuplicateRecord(
+                f"Another record of register {name!r} has that {field}; {field} is unique."
+            ) from None
 
     async def _apply(
         self, register: Register, version: RegisterVersion, entries: Sequence[dict[str, Any]]
@@ -592,6 +632,14 @@ def _ordering(ordering: str | None) -> tuple[str | None, bool]:
     if ordering.lower() in {"descending", "desc"}:
         return None, True
     return ordering.removeprefix("-"), ordering.startswith("-")
+
+
+def _unique_index_fields(register: Register, version: RegisterVersion) -> dict[str, str]:
+    """The name a unique index of each of `version`'s fields would have, and the field."""
+    return {
+        field_index_name(register.id, str(field), unique=True): str(field)
+        for field in version.record_schema.get("properties", {})
+    }
 
 
 def _unique(errors: list[FieldError]) -> list[FieldError]:
