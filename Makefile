@@ -14,6 +14,7 @@ MAKEFLAGS += --no-builtin-rules
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+FUZZ_EXAMPLES ?= 500
 INSTALL_STAMP := $(VENV)/.installed
 
 # uv regenerates the locks from a venv of its own, so it is never part of the locked requirements.
@@ -33,7 +34,7 @@ PYTEST_ARGS ?=
 # Extra arguments for every benchmark in `make bench`, e.g. make bench BENCH_ARGS='--requests 200'
 BENCH_ARGS ?=
 
-.PHONY: help install assets run test lint bench lock lock-upgrade openapi-snapshot clean clean-data FORCE
+.PHONY: help install assets run test lint bench fuzz lock lock-upgrade openapi-snapshot clean clean-data FORCE
 
 help: ## List the targets
 	@echo "make targets:"
@@ -95,6 +96,10 @@ $(TOOLS_STAMP):
 	@echo '*' > $(TOOLS_VENV)/.gitignore
 	$(TOOLS_VENV)/bin/python -m pip install --disable-pip-version-check --quiet '$(UV_REQUIREMENT)'
 	@touch $@
+
+fuzz: install ## Schemathesis against GovStack's spec files with many fresh examples (FUZZ_EXAMPLES=500), both databases
+	GOVHUB_TEST_SCHEMATHESIS_EXAMPLES=$(FUZZ_EXAMPLES) GOVHUB_TEST_SCHEMATHESIS_RANDOM=1 $(BIN)/pytest -q -p no:cacheprovider tests/functional/registries/test_govstack_schemathesis.py --database=sqlite
+	GOVHUB_TEST_SCHEMATHESIS_EXAMPLES=$(FUZZ_EXAMPLES) GOVHUB_TEST_SCHEMATHESIS_RANDOM=1 scripts/with-postgres.sh $(BIN)/pytest -q -p no:cacheprovider tests/functional/registries/test_govstack_schemathesis.py --database=postgresql
 
 lock: $(TOOLS_STAMP) ## Regenerate requirements/main.txt and dev.txt from pyproject.toml with uv (keeps pins; LOCK_FLAGS=--upgrade to bump)
 	$(TOOLS_VENV)/bin/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes --quiet $(LOCK_FLAGS) -o requirements/main.txt

@@ -25,6 +25,7 @@ from sqlalchemy.orm import DeclarativeBase
 
 from govhub.config import Settings
 from govhub.point_reads import PointReader, PointReads
+from govhub.postgres_options import POSTGRES_CONNECT_ARGS
 from govhub.sqlite_connection import one_trip_connector
 
 #: Constraint names are fixed, so both backends name them alike and errors can be mapped by name.
@@ -110,6 +111,8 @@ def _configure_sqlite(engine: Engine) -> None:
 def create_sync_engine(url: str | URL, **options: Any) -> Engine:
     parsed = sync_url(url)
     _ensure_sqlite_directory(parsed)
+    if parsed.get_backend_name() == "postgresql":
+        options.setdefault("connect_args", POSTGRES_CONNECT_ARGS)
     engine = create_engine(parsed, **options)
     if parsed.get_backend_name() == "sqlite":
         _configure_sqlite(engine)
@@ -126,7 +129,11 @@ def create_async_engine(url: str | URL, *, pool_size: int = 10) -> AsyncEngine:
         _configure_sqlite(engine.sync_engine)
         return engine
     return sqlalchemy_create_async_engine(
-        parsed, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+        parsed,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        connect_args=POSTGRES_CONNECT_ARGS,
     )
 
 

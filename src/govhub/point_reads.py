@@ -28,6 +28,8 @@ import psycopg
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from sqlalchemy.engine import URL
 
+from govhub.postgres_options import POSTGRES_CONNECT_ARGS
+
 #: How long an inline SQLite read may wait for a lock (only WAL recovery takes one from a reader) before
 #: the caller falls back to its ordinary path.
 _SQLITE_BUSY_MS = 50
@@ -79,7 +81,7 @@ class PointReads:
                     conninfo,
                     min_size=1,
                     max_size=self._pool_size,
-                    kwargs={"autocommit": True},
+                    kwargs={"autocommit": True, **POSTGRES_CONNECT_ARGS},
                     open=False,
                     name="govhub-point-reads",
                 )

@@ -30,6 +30,7 @@ from govhub.registries.errors import (
     RegisterExists,
     RegisterNotFound,
 )
+from govhub.registries.field_indexes import sync_field_indexes, unique_index_fields
 from govhub.registries.models import (
     PersonalDataUse,
     Register,
@@ -41,12 +42,11 @@ from govhub.registries.models import (
 from govhub.registries.records import (
     canonical_json,
     content_hash,
-    indexed_fields,
     record_errors,
     schema_problems,
     search_text,
 )
-from govhub.registries.repository import RegistriesRepository, field_index_name
+from govhub.registries.repository import RegistriesRepository
 
 CLASSIFICATIONS = ("open", "personal", "restricted")
 _CLIENT = re.compile(r"^[^/\s]+/[^/\s]+/[^/\s]+(/[^/\s]+)?$")
@@ -173,28 +173,8 @@ class RegistriesService:
         return version
 
     async def sync_field_indexes(self, register: Register) -> None:
-        """Make the register's field indexes those its newest version marks (`x-govhub-indexed`,
-        `x-govhub-unique`): records of every version are searched, and kept unique, alike. The key field
-        has its own unique index already."""
-        versions = await self.repository.versions(register.id)
-        newest = versions[-1] if versions else None
-        wanted = {} if newest is None else indexed_fields(newest.record_schema)
-        if newest is not None:
-            wanted.pop(newest.key_field, None)
-        names = {field_index_name(register.id, f, unique=u): (f, u) for f, u in wanted.items()}
-        existing = await self.repository.field_indexes(register.id)
-        for name in sorted(existing - names.keys()):
-            await self.repository.drop_field_index(name)
-        for name, (field, unique) in names.items():
-            if name in existing:
-                continue
-            try:
-                await self.repository.create_field_index(register.id, field, unique=unique)
-            except IntegrityError:
-                raise DuplicateRecord(
-                    f"Field {field!r} cannot be unique in register {register.name!r}: current records "
-                    "share values of it."
-                ) from None
+        """Make the register's field indexes those its newest version marks."""
+        await sync_field_indexes(self.repository, register)
 
     @staticmethod
     def _check_definition(definition: RegisterDefinition) -> None:
@@ -507,7 +487,7 @@ class RegistriesService:
             entry["ledger_index"] = appended.first_index + position
         await self.repository.append_entries(entries, register.id, count + len(changes))
         # Read before the write: a failed flush expires every loaded object with the transaction.
-        unique_fields, name = _unique_index_fields(register, version), register.name
+        unique_fields, name = unique_index_fields(register, version), register.name
         try:
             await self._apply(register, version, entries)
         except IntegrityError as error:
@@ -632,14 +612,6 @@ def _ordering(ordering: str | None) -> tuple[str | None, bool]:
     if ordering.lower() in {"descending", "desc"}:
         return None, True
     return ordering.removeprefix("-"), ordering.startswith("-")
-
-
-def _unique_index_fields(register: Register, version: RegisterVersion) -> dict[str, str]:
-    """The name a unique index of each of `version`'s fields would have, and the field."""
-    return {
-        field_index_name(register.id, str(field), unique=True): str(field)
-        for field in version.record_schema.get("properties", {})
-    }
 
 
 def _unique(errors: list[FieldError]) -> list[FieldError]:

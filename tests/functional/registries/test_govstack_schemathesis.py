@@ -5,6 +5,7 @@ match the spec. Requests address the conformance scenario's register as its clie
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,9 @@ DATA_API = schemathesis.openapi.from_path(SPECS / "digital-registries-data-1.3.0
 DATABASE_API = schemathesis.openapi.from_path(SPECS / "digital-registries-database-1.3.0.yaml")
 CLIENT = "eGovStack/GOV/90000009/digitalregistries"
 CHECKS = [not_a_server_error, response_schema_conformance]
+#: The suite's run is small and the same every time; `make fuzz` runs many more, with fresh randomness.
+EXAMPLES = int(os.environ.get("GOVHUB_TEST_SCHEMATHESIS_EXAMPLES", "0")) or None
+FRESH = os.environ.get("GOVHUB_TEST_SCHEMATHESIS_RANDOM") == "1"
 
 
 @pytest.fixture(scope="module")
@@ -57,14 +61,18 @@ def _aim_at_the_scenario(case: Any) -> None:
 
 
 @DATA_API.parametrize()
-@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=EXAMPLES or 25, deadline=None, derandomize=not FRESH, suppress_health_check=list(HealthCheck)
+)
 def test_data_api_against_the_govstack_spec(case: Any, server: str) -> None:
     _aim_at_the_scenario(case)
     case.call_and_validate(base_url=server, checks=CHECKS)
 
 
 @DATABASE_API.parametrize()
-@settings(max_examples=15, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=EXAMPLES or 15, deadline=None, derandomize=not FRESH, suppress_health_check=list(HealthCheck)
+)
 def test_database_api_against_the_govstack_spec(case: Any, server: str) -> None:
     _aim_at_the_scenario(case)
     case.call_and_validate(base_url=server, checks=CHECKS)

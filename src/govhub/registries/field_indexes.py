@@ -1,0 +1,45 @@
+"""A register's field indexes: which exist is decided by its newest version's schema (`x-govhub-indexed`,
+`x-govhub-unique`); records of every version are searched, and kept unique, alike. The key field has its
+own unique index already."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+
+from govhub.registries.errors import DuplicateRecord
+from govhub.registries.models import Register, RegisterVersion
+from govhub.registries.records import indexed_fields
+from govhub.registries.repository import RegistriesRepository, field_index_name
+
+
+async def sync_field_indexes(repository: RegistriesRepository, register: Register) -> None:
+    """Create the indexes the newest version marks and drop the rest, in the caller's transaction. A
+    unique index that current records already break is refused with DuplicateRecord."""
+    versions = await repository.versions(register.id)
+    newest = versions[-1] if versions else None
+    wanted = {} if newest is None else indexed_fields(newest.record_schema)
+    if newest is not None:
+        wanted.pop(newest.key_field, None)
+    names = {field_index_name(register.id, f, unique=u): (f, u) for f, u in wanted.items()}
+    existing = await repository.field_indexes(register.id)
+    for name in sorted(existing - names.keys()):
+        await repository.drop_field_index(name)
+    for name, (field, unique) in names.items():
+        if name in existing:
+            continue
+        try:
+            await repository.create_field_index(register.id, field, unique=unique)
+        except IntegrityError:
+            raise DuplicateRecord(
+                f"Field {field!r} cannot be unique in register {register.name!r}: current records "
+                "share values of it."
+            ) from None
+
+
+def unique_index_fields(register: Register, version: RegisterVersion) -> dict[str, str]:
+    """The name a unique index of each of `version`'s fields would have, and the field: what a unique
+    violation names, read back as the field."""
+    return {
+        field_index_name(register.id, str(field), unique=True): str(field)
+        for field in version.record_schema.get("properties", {})
+    }
