@@ -22,18 +22,23 @@ async def sync_field_indexes(repository: RegistriesRepository, register: Registe
         wanted.pop(newest.key_field, None)
     names = {field_index_name(register.id, f, unique=u): (f, u) for f, u in wanted.items()}
     existing = await repository.field_indexes(register.id)
+    register_id, register_name, counted = register.id, register.name, dict(register.indexed_fields)
+    for field in counted.keys() - wanted.keys():
+        await repository.drop_field_counts(register_id, field)
     for name in sorted(existing - names.keys()):
         await repository.drop_field_index(name)
     for name, (field, unique) in names.items():
-        if name in existing:
-            continue
-        try:
-            await repository.create_field_index(register.id, field, unique=unique)
-        except IntegrityError:
-            raise DuplicateRecord(
-                f"Field {field!r} cannot be unique in register {register.name!r}: current records "
-                "share values of it."
-            ) from None
+        if name not in existing:
+            try:
+                await repository.create_field_index(register_id, field, unique=unique)
+            except IntegrityError:
+                raise DuplicateRecord(
+                    f"Field {field!r} cannot be unique in register {register_name!r}: current records "
+                    "share values of it."
+                ) from None
+        if field not in counted:
+            await repository.count_field_values(register_id, field)
+    register.indexed_fields = wanted
 
 
 def unique_index_fields(register: Register, version: RegisterVersion) -> dict[str, str]:

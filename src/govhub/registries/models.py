@@ -31,6 +31,9 @@ class Register(Base):
     ledger_name: Mapped[str] = mapped_column(String(63), unique=True)
     #: Entries so far; the next entry is number `entry_count + 1`.
     entry_count: Mapped[int] = mapped_column(BigInteger)
+    #: The fields with an index, as the newest version marks them: `{field: unique}`. Their value counts
+    #: are kept in `registry_value_counts`, whichever version a write uses.
+    indexed_fields: Mapped[dict[str, bool]] = mapped_column(JSON, default=dict, server_default="{}")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
@@ -119,3 +122,16 @@ class PersonalDataUse(Base):
     reader: Mapped[str] = mapped_column(String(200))
     purpose: Mapped[str] = mapped_column(String(500))
     read_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class RegistryValueCount(Base):
+    """How many current records of a register hold each value of an indexed field (as the field's index
+    spells it), and, under field and value `""`, how many current records there are: what a page's
+    `count` is read from, kept in the transaction that changes the records."""
+
+    __tablename__ = "registry_value_counts"
+
+    register_id: Mapped[int] = mapped_column(ForeignKey("registry_registers.id"), primary_key=True)
+    field: Mapped[str] = mapped_column(String(63), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, primary_key=True)
+    records: Mapped[int] = mapped_column(BigInteger)

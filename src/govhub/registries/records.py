@@ -55,6 +55,26 @@ def indexed_fields(schema: Mapping[str, Any]) -> dict[str, bool]:
     return fields
 
 
+#: The longest value an indexed field may hold, in characters: an index entry is at most about 2,700 bytes
+#: on PostgreSQL, and a character takes up to four.
+MAX_INDEXED_VALUE = 500
+
+
+def indexed_value_errors(
+    fields: Mapping[str, bool], content: Mapping[str, Any], pointer_prefix: str
+) -> list[FieldError]:
+    """Values too long for their field's index, each with its JSON Pointer."""
+    errors = []
+    for field in fields:
+        value = content.get(field)
+        spelt = value if isinstance(value, str) else json.dumps(value)
+        if value is not None and len(spelt) > MAX_INDEXED_VALUE:
+            pointer = f"{pointer_prefix}/{field.replace('~', '~0').replace('/', '~1')}"
+            detail = f"an indexed field holds at most {MAX_INDEXED_VALUE} characters"
+            errors.append(FieldError(location="body", name=pointer, detail=detail))
+    return errors
+
+
 def _index_problems(schema: Mapping[str, Any]) -> list[str]:
     properties = schema.get("properties", {})
     specs = properties.items() if isinstance(properties, Mapping) else ()

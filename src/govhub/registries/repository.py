@@ -4,6 +4,7 @@ decides whether a caller may see a register at all."""
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
@@ -16,12 +17,15 @@ from sqlalchemy import (
     false,
     func,
     insert,
+    literal,
     literal_column,
     or_,
     select,
     text,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.kit.clock import utcnow
@@ -34,6 +38,7 @@ from govhub.registries.models import (
     RegistryEntry,
     RegistryGrant,
     RegistryRecord,
+    RegistryValueCount,
 )
 from govhub.registries.records import INDEXABLE_NAME
 
@@ -91,20 +96,20 @@ class RegistriesRepository:
         self.session = session
 
     @property
-    def _dialect(self) -> str:
+    def dialect(self) -> str:
         return self.session.get_bind().dialect.name
 
     def field_text(self, field: str) -> ColumnElement[str]:
         """A record's top-level `field` as text: in its index's own spelling where it can have one."""
         if INDEXABLE_NAME.match(field):
-            return literal_column(_field_sql(self._dialect, field, qualified=True), String)
+            return literal_column(_field_sql(self.dialect, field, qualified=True), String)
         as_text: ColumnElement[str] = RegistryRecord.content[field].as_string()
         return as_text
 
     # --- field indexes --------------------------------------------------------------------------------
 
     async def field_indexes(self, register_id: int) -> set[str]:
-        if self._dialect == "postgresql":
+        if self.dialect == "postgresql":
             names = await self.session.scalars(
                 text("SELECT indexname FROM pg_indexes WHERE tablename = 'registry_records'")
             )
@@ -122,13 +127,77 @@ class RegistriesRepository:
     async def create_field_index(self, register_id: int, field: str, *, unique: bool) -> None:
         """An index of one register's records by `field`. A plain one also holds the key, so a filtered
         page comes out of it in key order; a unique one is on the value alone."""
-        expression = _field_sql(self._dialect, field, qualified=False)
+        expression = _field_sql(self.dialect, field, qualified=False)
         columns = expression if unique else f"{expression}, record_key"
         name = field_index_name(register_id, field, unique=unique)
         await self.session.execute(
             text(
                 f"CREATE {'UNIQUE ' if unique else ''}INDEX IF NOT EXISTS {name} "
                 f"ON registry_records ({columns}) WHERE register_id = {int(register_id)}"
+            )
+        )
+
+    # --- counts -------------------------------------------------------------------------------------
+
+    async def json_value_text(self, value: Any) -> str | None:
+        """How this backend spells a JSON value as text (`field_text`), asked of the backend itself."""
+        document = json.dumps({"v": value})
+        if self.dialect == "postgresql":
+            spelt = await self.session.scalar(text("SELECT CAST(:d AS json) ->> 'v'"), {"d": document})
+        else:
+            spelt = await self.session.scalar(
+                text("SELECT CAST(json_extract(:d, '$.v') AS VARCHAR)"), {"d": document}
+            )
+        return None if spelt is None else str(spelt)
+
+    async def add_counts(self, register_id: int, changes: Mapping[tuple[str, str], int]) -> None:
+        if not changes:
+            return
+        rows = [
+            {"register_id": register_id, "field": field, "value": value, "records": step}
+            for (field, value), step in sorted(changes.items())
+        ]
+        upsert = postgresql_insert if self.dialect == "postgresql" else sqlite_insert
+        statement = upsert(RegistryValueCount)
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["register_id", "field", "value"],
+                set_={"records": RegistryValueCount.records + statement.excluded.records},
+            ),
+            rows,
+        )
+
+    async def counted(self, register_id: int, field: str, value: str) -> int:
+        found = await self.session.scalar(
+            select(RegistryValueCount.records).where(
+                RegistryValueCount.register_id == register_id,
+                RegistryValueCount.field == field,
+                RegistryValueCount.value == value,
+            )
+        )
+        return int(found or 0)
+
+    async def count_field_values(self, register_id: int, field: str) -> None:
+        """Count the register's current records by `field` afresh (when its index is made)."""
+        await self.drop_field_counts(register_id, field)
+        spelt = self.field_text(field)
+        counts = (
+            select(
+                RegistryRecord.register_id,
+                literal(field, String),
+                spelt,
+                func.count(),
+            )
+            .where(_in_register(register_id), spelt.is_not(None))
+            .group_by(RegistryRecord.register_id, spelt)
+        )
+        columns = ["register_id", "field", "value", "records"]
+        await self.session.execute(insert(RegistryValueCount).from_select(columns, counts))
+
+    async def drop_field_counts(self, register_id: int, field: str) -> None:
+        await self.session.execute(
+            delete(RegistryValueCount).where(
+                RegistryValueCount.register_id == register_id, RegistryValueCount.field == field
             )
         )
 
@@ -259,6 +328,7 @@ class RegistriesRepository:
         self,
         register_id: int,
         *,
+        known_count: int | None,
         text: str | None,
         text_field: str | None,
         equals: Mapping[str, str],
@@ -279,7 +349,9 @@ class RegistriesRepository:
                 statement = statement.where(RegistryRecord.record_key == value)
             else:
                 statement = statement.where(self.field_text(field) == value)
-        count = await self.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+        count = known_count
+        if count is None:
+            count = await self.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
         order = self.field_text(order_field) if order_field else RegistryRecord.record_key
         statement = statement.order_by(order.desc() if descending else order.asc(), RegistryRecord.id)
         rows = await self.session.scalars(statement.offset(offset).limit(limit))

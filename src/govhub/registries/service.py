@@ -42,11 +42,13 @@ from govhub.registries.models import (
 from govhub.registries.records import (
     canonical_json,
     content_hash,
+    indexed_value_errors,
     record_errors,
     schema_problems,
     search_text,
 )
 from govhub.registries.repository import RegistriesRepository
+from govhub.registries.value_counts import TOTAL, count_changes
 
 CLASSIFICATIONS = ("open", "personal", "restricted")
 _CLIENT = re.compile(r"^[^/\s]+/[^/\s]+/[^/\s]+(/[^/\s]+)?$")
@@ -272,6 +274,7 @@ class RegistriesService:
         order_field, descending = _ordering(ordering)
         count, rows = await self.repository.search(
             opened.register.id,
+            known_count=await self._kept_count(opened, text, equals),
             text=text,
             text_field=text_field,
             equals=equals,
@@ -283,6 +286,18 @@ class RegistriesService:
         )
         await self.log_reads(opened, caller, rows)
         return Page(count, [row.content for row in rows], has_next=page * page_size < count)
+
+    async def _kept_count(self, opened: Opened, text: str | None, equals: Mapping[str, str]) -> int | None:
+        """The page's `count` from the counts kept for the register, where they answer it: every record,
+        or one value of an indexed field. None: count the matches."""
+        if text:
+            return None
+        if not equals:
+            return await self.repository.counted(opened.register.id, TOTAL, TOTAL)
+        [(field, value)] = equals.items() if len(equals) == 1 else [("", "")]
+        if field in opened.register.indexed_fields and field != opened.version.key_field:
+            return await self.repository.counted(opened.register.id, field, value)
+        return None
 
     async def read(self, opened: Opened, caller: Caller, query: Mapping[str, Any]) -> dict[str, Any]:
         found = await self.repository.matching(opened.register.id, query, key_field=opened.version.key_field)
@@ -351,7 +366,7 @@ class RegistriesService:
     # --- changes ----------------------------------------------------------------------------------
 
     async def create(self, opened: Opened, content: Mapping[str, Any]) -> dict[str, Any]:
-        key = self._valid_key(opened.version, content, "/write/content")
+        key = self._valid_key(opened, content, "/write/content")
         if await self.repository.by_key(opened.register.id, key) is not None:
             raise DuplicateRecord(f"A record with {opened.version.key_field} {key!r} already exists.")
         await self._record(opened, [("create", key, dict(content))])
@@ -363,7 +378,7 @@ class RegistriesService:
         keys: list[str] = []
         for position, content in enumerate(records):
             try:
-                keys.append(self._valid_key(opened.version, content, f"/{position}"))
+                keys.append(self._valid_key(opened, content, f"/{position}"))
             except InvalidRecord as error:
                 errors += error.field_errors
         if errors:
@@ -429,14 +444,17 @@ class RegistriesService:
                     FieldError("body", f"/write/content/{key_field}", "the key of a record cannot change")
                 )
             errors += record_errors(opened.version.record_schema, merged, "/write/content")
+            errors += indexed_value_errors(opened.register.indexed_fields, merged, "/write/content")
             changes.append(("update", record.record_key, merged))
         if errors:
             raise InvalidRecord(_describe(errors), field_errors=_unique(errors))
         await self._record(opened, changes)
         return [content for _, _, content in changes if content is not None]
 
-    def _valid_key(self, version: RegisterVersion, content: Mapping[str, Any], prefix: str) -> str:
+    def _valid_key(self, opened: Opened, content: Mapping[str, Any], prefix: str) -> str:
+        version = opened.version
         errors = record_errors(version.record_schema, content, prefix)
+        errors += indexed_value_errors(opened.register.indexed_fields, content, prefix)
         key = content.get(version.key_field)
         if not isinstance(key, (str, int)) or isinstance(key, bool) or str(key) == "":
             errors.append(FieldError("body", f"{prefix}/{version.key_field}", "the key field needs a value"))
@@ -502,13 +520,16 @@ class RegistriesService:
     async def _apply(
         self, register: Register, version: RegisterVersion, entries: Sequence[dict[str, Any]]
     ) -> None:
-        """Bring the current records up to date with the new entries, in order."""
+        """Bring the current records, and their counts, up to date with the new entries, in order."""
         current = await self.repository.records_by_keys(
             register.id, {entry["record_key"] for entry in entries}
         )
+        before: dict[str, Mapping[str, Any] | None] = {key: row.content for key, row in current.items()}
+        after: dict[str, Mapping[str, Any] | None] = {}
         new_rows: dict[str, dict[str, Any]] = {}
         for entry in entries:
             key, content = entry["record_key"], entry["content"]
+            after[key] = content
             values = {
                 "content": content,
                 "version_id": version.id,
@@ -536,6 +557,8 @@ class RegistriesService:
                 new_rows[key].update(values)
         await self.repository.session.flush()
         await self.repository.insert_record_rows(list(new_rows.values()))
+        changes = await count_changes(self.repository, register.indexed_fields, before, after)
+        await self.repository.add_counts(register.id, changes)
 
     # --- pages and open data ----------------------------------------------------------------------
     # A register's description and schema are public whatever its classification; its records are

@@ -12,7 +12,7 @@ from sqlalchemy import func, literal_column, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.ledger.models import LedgerLog
-from govhub.registries.models import Register, RegistryEntry, RegistryRecord
+from govhub.registries.models import Register, RegistryEntry, RegistryRecord, RegistryValueCount
 from govhub.registries.repository import RegistriesRepository, field_index_name
 
 OWNER = {"Information-Mediator-Client": "GB/GOV/DfE/schools-app"}
@@ -181,3 +181,98 @@ async def test_only_plain_field_names_and_a_few_fields_can_be_indexed(client: ht
     crowded = {**SCHEMA, "properties": {**SCHEMA["properties"], **many}}
     response = await _modify(client, crowded)
     assert "at most 8 fields may be indexed" in response.json()["detail"]
+
+
+# --- counts ----------------------------------------------------------------------------------------------
+
+
+async def _kept_counts(session: AsyncSession, register_id: int) -> dict[tuple[str, str], int]:
+    rows = await session.execute(
+        select(RegistryValueCount.field, RegistryValueCount.value, RegistryValueCount.records).where(
+            RegistryValueCount.register_id == register_id, RegistryValueCount.records != 0
+        )
+    )
+    return {(field, value): records for field, value, records in rows}
+
+
+async def _fresh_counts(
+    session: AsyncSession, register_id: int, fields: list[str]
+) -> dict[tuple[str, str], int]:
+    """The same counts, counted now by the database from the records."""
+    repository = RegistriesRepository(session)
+    in_register = RegistryRecord.register_id == register_id
+    total = await session.scalar(select(func.count()).select_from(RegistryRecord).where(in_register))
+    counts = {("", ""): total or 0} if total else {}
+    for field in fields:
+        spelt = repository.field_text(field)
+        rows = await session.execute(
+            select(spelt, func.count()).where(in_register, spelt.is_not(None)).group_by(spelt)
+        )
+        counts.update({(field, str(value)): records for value, records in rows})
+    return counts
+
+
+async def test_counts_follow_every_change_whatever_the_values(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """Pages read `count` from the counts kept with the records: after creates, updates that move a
+    record between values, bulk updates, deletes, and values of every JSON type, they equal what the
+    database counts afresh."""
+    loose = {**SCHEMA, "properties": {**SCHEMA["properties"], "pupils": {"x-govhub-indexed": True}}}
+    assert (await _modify(client, loose)).status_code == 200
+    values: list[Any] = [1, 2.5, True, False, None, "1", {"a": [1, 2]}, [1, "x"], 10**20, "", 0]
+    for number, value in enumerate(values):
+        assert (await _create(client, _school(number, pupils=value))).status_code == 200
+    assert (await _create(client, _school(50, phase="secondary"))).status_code == 200
+    moved = await client.put(
+        "/data/SCHOOL/1/updateEntries",
+        json={"query": {"content": {"phase": "primary"}}, "write": {"content": {"phase": "nursery"}}},
+        headers=OWNER,
+    )
+    assert moved.status_code == 200
+    one = {"query": {"content": {"urn": "000001"}}, "write": {"content": {"pupils": 7, "phase": "x"}}}
+    assert (await client.put("/data/SCHOOL/1/update", json=one, headers=OWNER)).status_code == 200
+    assert (await client.delete("/data/SCHOOL/1/000002/delete", headers=OWNER)).status_code == 204
+
+    register_id = await _register_id(session)
+    kept = await _kept_counts(session, register_id)
+    assert kept == await _fresh_counts(session, register_id, ["phase", "email", "pupils"])
+    assert kept[("phase", "nursery")] == len(values) - 2
+
+    page = (await client.get("/data/SCHOOL/1", params={"query.phase": "nursery", "pageSize": 2})).json()
+    assert page["count"] == len(values) - 2
+    everything = (await client.get("/data/SCHOOL/1", params={"pageSize": 1})).json()
+    assert everything["count"] == len(values)
+    assert (await client.get("/data/SCHOOL/1", params={"query.phase": "nowhere"})).json()["count"] == 0
+
+
+async def test_counts_of_a_field_indexed_later_start_from_its_records(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    plain = {name: {"type": spec["type"]} for name, spec in SCHEMA["properties"].items()}
+    plain["urn"]["primaryKey"] = True
+    assert (await _modify(client, {**SCHEMA, "properties": plain})).status_code == 200
+    for number in range(7):
+        phase = "primary" if number % 2 else "secondary"
+        assert (await _create(client, _school(number, phase=phase))).status_code == 200
+    assert (await _modify(client, SCHEMA)).status_code == 200
+    register_id = await _register_id(session)
+    assert await _kept_counts(session, register_id) == await _fresh_counts(
+        session, register_id, ["phase", "email", "pupils"]
+    )
+    page = (await client.get("/data/SCHOOL/2", params={"query.phase": "primary"})).json()
+    assert page["count"] == 3
+
+
+async def test_an_indexed_value_too_long_for_its_index_is_refused(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    assert (await _modify(client, SCHEMA)).status_code == 200
+    refused = await _create(client, _school(1, phase="p" * 501))
+    assert refused.status_code == 422
+    assert [error["pointer"] for error in refused.json()["errors"]] == ["/write/content/phase"]
+    assert (await _create(client, _school(1, phase="p" * 500))).status_code == 200
+    longer = {"query": {"content": {"urn": "000001"}}, "write": {"content": {"phase": "é" * 501}}}
+    assert (await client.put("/data/SCHOOL/1/update", json=longer, headers=OWNER)).status_code == 422
+    in_school = RegistryEntry.register_id == await _register_id(session)
+    assert await session.scalar(select(func.count()).select_from(RegistryEntry).where(in_school)) == 1
