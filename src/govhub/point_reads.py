@@ -7,7 +7,10 @@ aiosqlite's thread and back, on PostgreSQL BEGIN and ROLLBACK are round trips of
   mode a reader never waits for a writer, and an index lookup takes microseconds, less than the hand-off
   it saves. Only bounded statements may come here: a scan would stall every request of the node.
 - PostgreSQL: a small pool of psycopg connections of its own, in autocommit, so the statement is the only
-  round trip (SQLAlchemy's pool checkout, ping and reset cost more than that round trip).
+  round trip (SQLAlchemy's pool checkout, ping and reset cost more than that round trip). Its statements
+  are planned once per connection for any parameters, with sequential scans ruled out: planning every
+  execution would double a point read's cost, and a plan made while a table was small must not become a
+  scan of it later. Statements here must read through unique indexes.
 
 A point read is an optimisation and never the only way to an answer: `None` means "not found here, or
 not answerable now" (busy database, in-memory database), and the caller takes its ordinary path.
@@ -28,13 +31,13 @@ import psycopg
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from sqlalchemy.engine import URL
 
-from govhub.postgres_options import POSTGRES_CONNECT_ARGS
-
 #: How long an inline SQLite read may wait for a lock (only WAL recovery takes one from a reader) before
 #: the caller falls back to its ordinary path.
 _SQLITE_BUSY_MS = 50
 #: How long a point read waits for one of its PostgreSQL connections before falling back.
 _POSTGRES_WAIT_S = 1.0
+
+_POINT_READ_PLANNING = "-c plan_cache_mode=force_generic_plan -c enable_seqscan=off"
 
 _log = logging.getLogger(__name__)
 
@@ -81,7 +84,7 @@ class PointReads:
                     conninfo,
                     min_size=1,
                     max_size=self._pool_size,
-                    kwargs={"autocommit": True, **POSTGRES_CONNECT_ARGS},
+                    kwargs={"autocommit": True, "options": _POINT_READ_PLANNING},
                     open=False,
                     name="govhub-point-reads",
                 )

@@ -19,7 +19,8 @@ class ConnectionPointReads:
         row = (await self.connection.execute(text(statement), dict(parameters))).first()
         if row is None:
             return None
-        self.answered += 1
+        if all(value is not None for value in row):
+            self.answered += 1  # found everything it looked for
         return tuple(row)
 
     async def close(self) -> None:

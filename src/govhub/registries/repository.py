@@ -509,12 +509,16 @@ class RegistriesRepository:
 
 
 #: An open record by key, with what decides whether the point read may answer: the register's
-#: classification and the version's key field. Every join is through a unique index.
+#: classification and the version's key field (NULL when there is no such version or record). Every
+#: lookup is through a unique index, one register row driving two subqueries, so even a plan made once
+#: for any parameters (`govhub.point_reads`) cannot scan.
 _CURRENT_BY_KEY = """
-SELECT reg.classification, ver.key_field, rec.content
+SELECT reg.classification,
+  (SELECT ver.key_field FROM registry_versions AS ver
+    WHERE ver.register_id = reg.id AND ver.version = :version),
+  (SELECT rec.content FROM registry_records AS rec
+    WHERE rec.register_id = reg.id AND rec.record_key = :record_key)
 FROM registry_registers AS reg
-JOIN registry_versions AS ver ON ver.register_id = reg.id AND ver.version = :version
-JOIN registry_records AS rec ON rec.register_id = reg.id AND rec.record_key = :record_key
 WHERE reg.name = :name
 """
 
@@ -529,4 +533,6 @@ class RecordPointReads:
         """(classification, key field, content) of the record, or None if not found this way."""
         parameters = {"name": name, "version": version, "record_key": key}
         row = await self.point_reads.one(_CURRENT_BY_KEY, parameters)
-        return None if row is None else (str(row[0]), str(row[1]), json_value(row[2]))
+        if row is None or row[1] is None or row[2] is None:
+            return None
+        return str(row[0]), str(row[1]), json_value(row[2])

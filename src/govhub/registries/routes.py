@@ -89,8 +89,6 @@ async def my_personal_data_usage(
 
 # `next` and `previous` are left out rather than null when there is no such page: the spec types them
 # as strings (its `x-nullable` is an OpenAPI 2 extension that 3.0 validators do not honour).
-# `next` and `previous` are left out rather than null when there is no such page: the spec types them
-# as strings (its `x-nullable` is an OpenAPI 2 extension that 3.0 validators do not honour).
 @data_router.get(DATA, summary="list", operation_id="list", response_model_exclude_none=True)
 async def list_records(
     *,
