@@ -16,7 +16,7 @@ async def read_open_record(
     if len(query) != 1:
         return None
     ((field, value),) = query.items()
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
+    if isinstance(value, bool) or not isinstance(value, (str, int)) or "\x00" in str(value):
         return None
     found = await reads.current(name, version, str(value))
     if found is None:

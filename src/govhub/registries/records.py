@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -104,17 +104,39 @@ def _validator(schema_json: str) -> jsonschema_rs.Validator:
     return jsonschema_rs.validator_for(json.loads(schema_json), validate_formats=True)
 
 
+def _pointer(parts: Iterable[Any]) -> str:
+    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in parts)
+
+
+def _nul_paths(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    if isinstance(value, str):
+        if "\x00" in value:
+            yield path
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            if "\x00" in str(key):
+                yield (*path, key)
+            yield from _nul_paths(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _nul_paths(item, (*path, index))
+
+
 def record_errors(schema: Mapping[str, Any], content: Any, pointer_prefix: str) -> list[FieldError]:
-    """Every way `content` breaks `schema`, each with the JSON Pointer of the failing value."""
+    """Every way `content` breaks `schema`, each with the JSON Pointer of the failing value; and text
+    holding the NUL character, which no register stores (PostgreSQL cannot read it out of JSON)."""
+    errors = [
+        FieldError("body", pointer_prefix + _pointer(path), "text may not contain the NUL character")
+        for path in _nul_paths(content)
+    ]
     validator = _validator(json.dumps(schema, sort_keys=True))
     if validator.is_valid(content):
-        return []
-    errors: list[FieldError] = []
-    for error in sorted(
-        validator.iter_errors(content), key=lambda e: [str(part) for part in e.instance_path]
-    ):
-        path = "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in error.instance_path)
-        errors.append(FieldError(location="body", name=pointer_prefix + path, detail=error.message))
+        return errors
+    failures = sorted(validator.iter_errors(content), key=lambda e: [str(part) for part in e.instance_path])
+    errors += [
+        FieldError(location="body", name=pointer_prefix + _pointer(error.instance_path), detail=error.message)
+        for error in failures
+    ]
     return errors
 
 

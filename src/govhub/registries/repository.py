@@ -294,6 +294,8 @@ class RegistriesRepository:
     ) -> list[RegistryRecord]:
         """Current records whose top-level fields equal every value in `query`. A value for the key field
         is looked up in the (register, key) index rather than inside every record's JSON."""
+        if any("\x00" in field for field in query):
+            return []  # no stored field name holds NUL, and PostgreSQL cannot be asked for one
         tests = [_in_register(register_id)]
         key = query.get(key_field)
         if isinstance(key, (str, int)) and not isinstance(key, bool):
@@ -317,6 +319,8 @@ class RegistriesRepository:
     ) -> list[RegistryRecord]:
         """Records whose key, or one of `fields`, equals `identifier`: GovStack addresses records by a
         `uuid` or a person's `id` as well as by key."""
+        if "\x00" in identifier:
+            return []
         tests = [RegistryRecord.record_key == identifier]
         tests += [self.field_text(field) == identifier for field in fields]
         rows = await self.session.scalars(

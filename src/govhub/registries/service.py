@@ -356,6 +356,8 @@ class RegistriesService:
         Only registers the caller may read count (until people sign in to the portal to see their own)."""
         if caller.client is None:
             raise CallerUnknown("Name your system in the Information-Mediator-Client header.")
+        if "\x00" in subject_id + database_code:
+            return []  # nothing stored holds NUL
         readable = [
             register.id
             for register in await self.repository.register_by_code(database_code)

@@ -283,3 +283,28 @@ async def test_non_json_bodies_are_415(client: httpx.AsyncClient) -> None:
         f"{SCENARIO}/create", content=b"id=1", headers={**CLIENT, "content-type": "text/plain"}
     )
     assert response.status_code == 415
+
+
+async def test_the_nul_character_is_refused_or_matches_nothing(client: httpx.AsyncClient) -> None:
+    """No register stores NUL (PostgreSQL cannot read it back out of JSON), so a record holding it is
+    refused, and a query asking for it finds nothing: never a server error, on either backend."""
+    person = {"uuid": "nul-1", "id": "EE1", "FirstName": "A\u0000B", "PersonalData": [{"x\u0000": 1}]}
+    refused = await client.post(f"{SCENARIO}/create", json={"write": {"content": person}}, headers=CLIENT)
+    assert refused.status_code == 422
+    assert sorted(error["pointer"] for error in refused.json()["errors"]) == [
+        "/write/content/FirstName",
+        "/write/content/PersonalData/0/x\u0000",
+    ]
+    odd_field = {"query": {"content": {"id\u0000": "EE1"}}, "write": {"content": {"FirstName": "C"}}}
+    assert (await client.put(f"{SCENARIO}/updateEntries", json=odd_field, headers=CLIENT)).status_code == 404
+    query = {"query": {"content": {"uuid": "a\u0000"}}}
+    assert (await client.post(f"{SCENARIO}/read", json=query, headers=CLIENT)).status_code == 404
+    assert (await client.delete(f"{SCENARIO}/ID%00/delete", headers=CLIENT)).status_code == 404
+    value = await client.get(f"{SCENARIO}/ID%00/readValue/FirstName.json", headers=CLIENT)
+    assert value.status_code == 404
+    usage = await client.get(
+        "/data/myPersonalDataUsage", params={"userId": "EE1", "databaseId": "\u0000"}, headers=CLIENT
+    )
+    assert (usage.status_code, usage.json()) == (200, [])
+    open_read = await client.post("/data/country/1/read", json={"query": {"content": {"code": "N\u0000"}}})
+    assert open_read.status_code == 404
