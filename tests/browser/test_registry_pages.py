@@ -91,3 +91,17 @@ async def test_search_and_paging_work_without_javascript(
     await page.get_by_role("link", name="Page 2").click()
     await page.wait_for_url(live_server + "/registers/country?page=2")
     assert await page.locator("table").first.locator("tbody tr").count() == 4
+
+
+@pytest.mark.usefixtures("demo_registers")
+async def test_a_registers_page_marks_its_indexed_and_unique_fields(
+    page: Page, live_server: str, axe_source: str, artifacts_directory: Path
+) -> None:
+    await page.goto(live_server + "/registers/local-authority")
+    fields = page.locator("table").last
+    assert "Indexed" in await fields.locator("tr", has_text="nation").inner_text()
+    await page.goto(live_server + "/registers/iso-country")
+    fields = page.locator("table").last
+    assert "Unique" in await fields.locator("tr", has_text="alpha_3").inner_text()
+    await page.screenshot(path=artifacts_directory / "register-iso-country.png", full_page=True)
+    assert await axe_violations(page, axe_source) == []

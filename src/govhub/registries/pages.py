@@ -20,6 +20,7 @@ from govhub.registries.errors import NotGranted, RecordNotFound
 from govhub.registries.models import RegisterVersion
 from govhub.registries.open_data import cell_text, verify_command
 from govhub.registries.proofs import RecordProofs
+from govhub.registries.records import INDEXED, UNIQUE
 from govhub.registries.service import Caller
 
 router = api_router(dependencies=[PUBLIC], include_in_schema=False)
@@ -54,7 +55,8 @@ def _search_text(text: str | None) -> str | None:
 
 
 def fields_of(version: RegisterVersion) -> list[dict[str, Any]]:
-    """A version's fields as a page lists them: name, type, whether required, whether the key."""
+    """A version's fields as a page lists them: name, type, whether required, whether the key, unique or
+    indexed for search."""
     schema = version.record_schema
     required = set(schema.get("required", []))
     described = []
@@ -71,6 +73,8 @@ def fields_of(version: RegisterVersion) -> list[dict[str, Any]]:
                 "type": kind,
                 "required": field in required,
                 "key": field == version.key_field,
+                "unique": spec.get(UNIQUE) is True,
+                "indexed": spec.get(INDEXED) is True,
                 "description": str(spec.get("description", "")),
             }
         )
