@@ -6,6 +6,7 @@ import click
 
 from govhub.cli.db import db
 from govhub.cli.demo import demo
+from govhub.cli.identity import identity
 from govhub.cli.ledger import ledger
 from govhub.cli.registry import registry
 from govhub.cli.serve import serve
@@ -22,6 +23,7 @@ cli.add_command(db)
 cli.add_command(demo)
 cli.add_command(ledger)
 cli.add_command(registry)
+cli.add_command(identity)
 
 
 def main() -> None:
