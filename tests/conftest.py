@@ -88,6 +88,8 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "environment": Environment.TEST,
         "database_url": database_url,
         "log_format": "text",
+        # Tests that send mail start a mailbox of their own on a free port (tests/support/mail.py).
+        "dev_mailbox": False,
         **overrides,
     }
     return Settings(_env_file=None, **values)  # type: ignore[arg-type]

@@ -15,9 +15,11 @@ from govhub import __version__
 from govhub.blocks import BUILDING_BLOCKS
 from govhub.config import ConfigurationError, Settings
 from govhub.db import Database, migration_heads, migration_status
+from govhub.devtools.routes import router as devtools_router
 from govhub.health.routes import router as health_router
 from govhub.home.routes import router as home_router
 from govhub.kit.body_limit import BodySizeLimitMiddleware
+from govhub.kit.dev_mailbox import DevMailbox
 from govhub.kit.logging import AccessLogMiddleware
 from govhub.kit.metrics import HttpMetrics, MetricsMiddleware
 from govhub.kit.problems import install_problem_handlers
@@ -35,9 +37,24 @@ compatible with someone else's (GOV.UK Notify and Pay, GovStack) answer as those
 """
 
 
+def _start_dev_mailbox(settings: Settings) -> DevMailbox | None:
+    """Outside production, the SMTP server that keeps the mail this app sends (`/dev/mail`). One app node
+    runs it; another finding its port taken sends there too."""
+    if not settings.runs_dev_mailbox:
+        return None
+    mailbox = DevMailbox(settings.smtp_host, settings.smtp_port)
+    try:
+        mailbox.start()
+    except (OSError, RuntimeError) as error:
+        logger.warning("development mailbox not started on %s:%s: %s", mailbox.host, mailbox.port, error)
+        return None
+    logger.info("development mailbox: SMTP on %s:%s, mail shown at /dev/mail", mailbox.host, mailbox.port)
+    return mailbox
+
+
 def _lifespan(settings: Settings, database: Database) -> object:
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         status = await migration_status(database.engine, migration_heads())
         if not status.at_head:
             if settings.is_production:
@@ -45,7 +62,11 @@ def _lifespan(settings: Settings, database: Database) -> object:
                 await database.dispose()
                 raise ConfigurationError(f"production mode refuses to start: {status.describe()}")
             logger.warning(status.describe())
+        mailbox = _start_dev_mailbox(settings)
+        app.state.dev_mailbox = mailbox
         yield
+        if mailbox is not None:
+            mailbox.stop()
         await database.dispose()
 
     return lifespan
@@ -74,6 +95,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
     app.include_router(health_router)
     app.include_router(home_router)
+    if not settings.is_production:
+        app.include_router(devtools_router)
     for block in BUILDING_BLOCKS:
         routes = block.module("routes")
         if routes is not None:

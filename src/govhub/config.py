@@ -63,6 +63,18 @@ class Settings(BaseSettings):
     #: JSON lines for machines (default) or plain text for a person watching a terminal.
     log_format: str = "json"
 
+    #: Outgoing mail (account verification, notifications) goes to this SMTP server.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: Annotated[int, Field(ge=1, le=65535)] = 8025
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    #: Upgrade the connection with STARTTLS (certificate checked) before sending.
+    smtp_starttls: bool = False
+    mail_from: str = "govhub <no-reply@govhub.localhost>"
+    #: Outside production, run a local SMTP server inside the app on smtp_host:smtp_port that keeps what
+    #: it receives for the development mailbox page (`/dev/mail`): mail is really sent, to nobody.
+    dev_mailbox: bool = True
+
     brand_name: Annotated[str, Field(min_length=1, max_length=60)] = "govhub"
     #: Header colour. White text sits on it, so it must reach 4.5:1 contrast with white.
     brand_colour: str = "#1d4f91"
@@ -113,6 +125,10 @@ class Settings(BaseSettings):
     def public_host(self) -> str:
         """Host and port of the public URL: the prefix of ledger origins and key names."""
         return urlsplit(self.public_url).netloc or "localhost"
+
+    @property
+    def runs_dev_mailbox(self) -> bool:
+        return self.dev_mailbox and not self.is_production
 
     @property
     def is_sqlite(self) -> bool:

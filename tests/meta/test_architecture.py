@@ -6,6 +6,7 @@ from __future__ import annotations
 import inspect
 import json
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -42,8 +43,12 @@ def test_models_match_migrations(database_url: str) -> None:
             )
             options = {"include_name": managed_by_migrations}
             context = MigrationContext.configure(connection, opts=options)
-            differences = compare_metadata(context, Base.metadata)
-            unfiltered = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+            with warnings.catch_warnings():
+                # SQLite's reflection skips expression indexes (field indexes the demo data committed to
+                # this database), saying so; they are not the migrations' business either way.
+                warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based index")
+                differences = compare_metadata(context, Base.metadata)
+                unfiltered = compare_metadata(MigrationContext.configure(connection), Base.metadata)
             transaction.rollback()
     finally:
         engine.dispose()

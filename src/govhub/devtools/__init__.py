@@ -1,0 +1,1 @@
+"""Pages for developers, mounted outside production only: the development mailbox."""
