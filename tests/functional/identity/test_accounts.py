@@ -10,7 +10,8 @@ from click.testing import CliRunner
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.cli.main import cli
-from govhub.identity import passwords, totp
+from govhub.config import Settings
+from govhub.identity import demo, passwords, totp
 from govhub.identity.errors import AccountExists, InvalidAccount
 from govhub.identity.service import IdentityService, NewAccount
 
@@ -113,3 +114,16 @@ def test_operators_create_and_list_accounts_from_the_command_line(runner: CliRun
     assert [entry["email"] for entry in json.loads(listed.output)] == ["citizen@example.org"]
     text = runner.invoke(cli, ["identity", "user", "list"])
     assert "citizen@example.org\tP2\tverified, TOTP\t" in text.output
+
+
+async def test_the_demo_accounts_sign_in_and_load_once(session: AsyncSession, settings: Settings) -> None:
+    first = await demo.load(session, settings)
+    again = await demo.load(session, settings)
+    assert first.startswith(("2 demo accounts added (0 already there)", "0 demo"))
+    assert again.startswith("0 demo accounts added (2 already there)")
+    assert demo.DEMO_TOTP_SECRET in first
+    service = IdentityService.for_session(session)
+    citizen = await service.check_password("citizen@example.org", demo.DEMO_PASSWORD)
+    assert citizen is not None
+    assert citizen.identity_level == "P2"
+    assert service.check_code(citizen, totp.totp(demo.DEMO_TOTP_SECRET))
