@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 from alembic import command
+from click.testing import CliRunner
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
@@ -81,6 +82,15 @@ def migrated_url(blank_database_url: str) -> str:
     """A database of its own whose writes are really committed, as a running deployment's are."""
     command.upgrade(alembic_config(blank_database_url), "head")
     return blank_database_url
+
+
+@pytest.fixture
+def runner(monkeypatch: pytest.MonkeyPatch, migrated_url: str) -> CliRunner:
+    """A `govhub` command runner on a migrated database of its own (`tests/functional/cli` runs on a
+    blank one instead)."""
+    monkeypatch.setenv("GOVHUB_DATABASE_URL", migrated_url)
+    monkeypatch.setenv("GOVHUB_LOG_FORMAT", "text")
+    return CliRunner()
 
 
 def make_settings(database_url: str, **overrides: object) -> Settings:

@@ -7,6 +7,8 @@ the only factor, which is how an account may be used at `Cl`; up to 128 here, al
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -16,8 +18,12 @@ MAX_LENGTH = 128
 #: OWASP: m=19 MiB, t=2, p=1. A stored hash made with other parameters is re-hashed at the next sign-in.
 HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, hash_len=32, salt_len=16)
 
-#: Verified when there is no such account, so that a missing account costs as long as a wrong password.
-_DECOY = HASHER.hash("decoy password for accounts that do not exist")
+
+@cache
+def _decoy() -> str:
+    """Verified when there is no such account, so a missing account costs as long as a wrong password.
+    Made on first use: every `govhub` command imports this module, few check a password."""
+    return HASHER.hash("decoy password for accounts that do not exist")
 
 
 def password_problems(password: str) -> list[str]:
@@ -38,7 +44,7 @@ def hash_password(password: str) -> str:
 def verify_password(stored: str | None, password: str) -> bool:
     """Whether `password` matches `stored`; with `stored` None (no account), the same work, then False."""
     try:
-        return HASHER.verify(stored or _DECOY, password) and stored is not None
+        return HASHER.verify(stored or _decoy(), password) and stored is not None
     except (VerificationError, InvalidHashError):
         return False
 

@@ -294,7 +294,9 @@ class RegistriesService:
             return None
         if not equals:
             return await self.repository.counted(opened.register.id, TOTAL, TOTAL)
-        [(field, value)] = equals.items() if len(equals) == 1 else [("", "")]
+        if len(equals) != 1:
+            return None
+        [(field, value)] = equals.items()
         if field in opened.register.indexed_fields and field != opened.version.key_field:
             return await self.repository.counted(opened.register.id, field, value)
         return None

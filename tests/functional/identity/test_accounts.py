@@ -69,13 +69,6 @@ async def test_a_one_time_code_is_accepted_once(session: AsyncSession) -> None:
     assert not service.check_code(no_app, code, moment)
 
 
-@pytest.fixture
-def runner(monkeypatch: pytest.MonkeyPatch, migrated_url: str) -> CliRunner:
-    monkeypatch.setenv("GOVHUB_DATABASE_URL", migrated_url)
-    monkeypatch.setenv("GOVHUB_LOG_FORMAT", "text")
-    return CliRunner()
-
-
 def test_operators_create_and_list_accounts_from_the_command_line(runner: CliRunner) -> None:
     made = runner.invoke(
         cli,

@@ -24,13 +24,6 @@ from tests.support.live_server import serve_in_thread
 
 
 @pytest.fixture
-def runner(monkeypatch: pytest.MonkeyPatch, migrated_url: str) -> CliRunner:
-    monkeypatch.setenv("GOVHUB_DATABASE_URL", migrated_url)
-    monkeypatch.setenv("GOVHUB_LOG_FORMAT", "text")
-    return CliRunner()
-
-
-@pytest.fixture
 def server(migrated_url: str) -> Iterator[str]:
     with serve_in_thread(create_app(make_settings(migrated_url))) as url:
         yield url
