@@ -22,6 +22,10 @@ from tests.support.databases import BACKENDS, SuiteDatabases
 from tests.support.point_reads import ConnectionPointReads
 
 
+#: Lets several suites share one PostgreSQL server at once without dropping each other's databases.
+DATABASE_PREFIX = os.environ.get("GOVHUB_TEST_DATABASE_PREFIX", "").lower()
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--database",
@@ -61,7 +65,7 @@ def test_databases(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Su
 @pytest.fixture(scope="session")
 def database_url(test_databases: SuiteDatabases, worker_id_safe: str) -> Iterator[str]:
     """This worker's database, migrated to head once for the whole session."""
-    name = f"govhub_test_{worker_id_safe}"
+    name = f"{DATABASE_PREFIX}govhub_test_{worker_id_safe}"
     url = test_databases.create(name)
     command.upgrade(alembic_config(url), "head")
     yield url
@@ -71,7 +75,7 @@ def database_url(test_databases: SuiteDatabases, worker_id_safe: str) -> Iterato
 @pytest.fixture
 def blank_database_url(test_databases: SuiteDatabases, worker_id_safe: str) -> Iterator[str]:
     """A database of the same backend with no migrations applied."""
-    name = f"govhub_blank_{worker_id_safe}_{uuid.uuid4().hex[:8]}"
+    name = f"{DATABASE_PREFIX}govhub_blank_{worker_id_safe}_{uuid.uuid4().hex[:8]}"
     url = test_databases.create(name)
     yield url
     test_databases.drop(name)

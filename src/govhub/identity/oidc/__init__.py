@@ -1,0 +1,1 @@
+"""The OpenID Connect provider: relying parties, signing keys, authorization, tokens and logout."""

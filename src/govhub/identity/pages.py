@@ -1,0 +1,7 @@
+"""(Being built.)"""
+
+from __future__ import annotations
+
+from govhub.kit.routing import api_router
+
+router = api_router()

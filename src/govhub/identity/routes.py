@@ -1,0 +1,16 @@
+"""The identity block's routes: the account pages (sign up, sign in, account) and the OpenID Connect
+provider (its protocol endpoints, the authorization journey and the relying-party admin API)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from govhub.identity import pages
+from govhub.identity.oidc import admin_routes, authorize_routes
+from govhub.identity.oidc import routes as protocol_routes
+
+router = APIRouter()
+router.include_router(pages.router)
+router.include_router(protocol_routes.router)
+router.include_router(authorize_routes.router)
+router.include_router(admin_routes.router)
