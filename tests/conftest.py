@@ -21,7 +21,6 @@ from govhub.db import alembic_config, create_async_engine, session_factory
 from tests.support.databases import BACKENDS, SuiteDatabases
 from tests.support.point_reads import ConnectionPointReads
 
-
 #: Lets several suites share one PostgreSQL server at once without dropping each other's databases.
 DATABASE_PREFIX = os.environ.get("GOVHUB_TEST_DATABASE_PREFIX", "").lower()
 
@@ -62,14 +61,19 @@ def test_databases(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Su
     return SuiteDatabases.for_backend(backend, tmp_path_factory.mktemp("sqlite"))
 
 
-@pytest.fixture(scope="session")
-def database_url(test_databases: SuiteDatabases, worker_id_safe: str) -> Iterator[str]:
-    """This worker's database, migrated to head once for the whole session."""
-    name = f"{DATABASE_PREFIX}govhub_test_{worker_id_safe}"
+def migrated_database(test_databases: SuiteDatabases, name: str) -> Iterator[str]:
+    """A database called `name` (with the run's prefix), migrated to head, dropped afterwards."""
+    name = f"{DATABASE_PREFIX}{name}"
     url = test_databases.create(name)
     command.upgrade(alembic_config(url), "head")
     yield url
     test_databases.drop(name)
+
+
+@pytest.fixture(scope="session")
+def database_url(test_databases: SuiteDatabases, worker_id_safe: str) -> Iterator[str]:
+    """This worker's database, migrated to head once for the whole session."""
+    yield from migrated_database(test_databases, f"govhub_test_{worker_id_safe}")
 
 
 @pytest.fixture

@@ -13,11 +13,13 @@ from starlette.staticfiles import StaticFiles
 
 from govhub import __version__
 from govhub.blocks import BUILDING_BLOCKS
-from govhub.config import ConfigurationError, Settings
+from govhub.config import ConfigurationError, Environment, Settings
 from govhub.db import Database, migration_heads, migration_status
 from govhub.devtools.routes import router as devtools_router
 from govhub.health.routes import router as health_router
 from govhub.home.routes import router as home_router
+from govhub.identity.oidc.errors import install_oauth_error_handler
+from govhub.identity.oidc.logout_delivery import BackgroundDelivery
 from govhub.kit.body_limit import BodySizeLimitMiddleware
 from govhub.kit.dev_mailbox import DevMailbox
 from govhub.kit.logging import AccessLogMiddleware
@@ -52,6 +54,16 @@ def _start_dev_mailbox(settings: Settings) -> DevMailbox | None:
     return mailbox
 
 
+def _start_logout_delivery(settings: Settings, database: Database) -> BackgroundDelivery | None:
+    """Back-channel logouts sent from each app node in the background (never in tests, which run rounds
+    themselves); the claim on each delivery keeps nodes from sending one twice."""
+    if not settings.oidc_logout_delivery or settings.environment is Environment.TEST:
+        return None
+    delivery = BackgroundDelivery(database.sessions, settings, settings.oidc_logout_delivery_interval_seconds)
+    delivery.start()
+    return delivery
+
+
 def _lifespan(settings: Settings, database: Database) -> object:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -64,7 +76,10 @@ def _lifespan(settings: Settings, database: Database) -> object:
             logger.warning(status.describe())
         mailbox = _start_dev_mailbox(settings)
         app.state.dev_mailbox = mailbox
+        logout_delivery = _start_logout_delivery(settings, database)
         yield
+        if logout_delivery is not None:
+            await logout_delivery.stop()
         if mailbox is not None:
             mailbox.stop()
         await database.dispose()
@@ -93,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.http_metrics = HttpMetrics()
 
     install_problem_handlers(app)
+    install_oauth_error_handler(app)
     app.include_router(health_router)
     app.include_router(home_router)
     if not settings.is_production:

@@ -51,6 +51,7 @@ BUILDING_BLOCKS: tuple[BuildingBlock, ...] = (
         "identity",
         "Digital identity",
         "One account for citizens and businesses, levels of assurance and an OpenID Connect provider.",
+        home_path="/account",
     ),
     BuildingBlock(
         "members",

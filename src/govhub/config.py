@@ -83,6 +83,26 @@ class Settings(BaseSettings):
     #: Where the compiled front-end assets live; empty means the copy built into the package.
     assets_dir: str = ""
 
+    # --- OpenID Connect provider: keys and token lifetimes ---
+    #: A rotated-in signing key is published in the JWKS this long before it signs, so relying parties
+    #: that cache the JWKS (we send max-age 300) have it before they see a token signed with it.
+    oidc_key_publish_ahead_seconds: Annotated[int, Field(ge=0)] = 3600
+    #: A key replaced by rotation stays published this long after its successor starts signing, longer
+    #: than any token it signed lives.
+    oidc_key_retire_after_seconds: Annotated[int, Field(ge=0)] = 86_400
+    oidc_access_token_seconds: Annotated[int, Field(ge=30, le=86_400)] = 300
+    oidc_id_token_seconds: Annotated[int, Field(ge=30, le=86_400)] = 300
+    oidc_refresh_token_seconds: Annotated[int, Field(ge=60)] = 30 * 86_400
+    #: How long an app node trusts its in-memory copy of signing keys and client registrations before
+    #: reading them again (nodes are stateless; a disabled client stops working within this time).
+    oidc_cache_seconds: Annotated[int, Field(ge=0, le=600)] = 30
+
+    # --- OpenID Connect provider: back-channel logout delivery ---
+    #: Each app node (outside tests) sends owed back-channel logouts in the background, a round every
+    #: `oidc_logout_delivery_interval_seconds`. Off: run `govhub identity deliver-logouts` from cron.
+    oidc_logout_delivery: bool = True
+    oidc_logout_delivery_interval_seconds: Annotated[float, Field(gt=0, le=3600)] = 10.0
+
     @field_validator("brand_colour")
     @classmethod
     def _readable_on_white_text(cls, value: str) -> str:

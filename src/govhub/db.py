@@ -86,6 +86,11 @@ def _ensure_sqlite_directory(url: URL) -> None:
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
 
 
+#: Execution options for a connection that only reads: on SQLite it begins DEFERRED, not IMMEDIATE, so it
+#: does not wait for the write lock.
+READ_ONLY_BEGIN: dict[str, Any] = {"sqlite_begin": "DEFERRED"}
+
+
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -105,7 +110,13 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # IMMEDIATE takes the write lock up front, waiting out the busy timeout. A plain BEGIN that reads
+        # and then writes fails at once with "database is locked" when another writer committed in between
+        # (SQLITE_BUSY_SNAPSHOT: no timeout helps), which concurrent sign-ins hit. One writer at a time is
+        # SQLite's rule anyway; point reads and open reads do not come through here. A reader that must not
+        # queue behind writers (the readiness check) asks for `READ_ONLY_BEGIN`.
+        mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        connection.exec_driver_sql("BEGIN" if mode == "DEFERRED" else "BEGIN IMMEDIATE")
 
 
 def create_sync_engine(url: str | URL, **options: Any) -> Engine:
@@ -226,6 +237,7 @@ async def read_migration_status(connection: AsyncConnection, heads: tuple[str, .
 async def migration_status(engine: AsyncEngine, heads: tuple[str, ...]) -> MigrationStatus:
     try:
         async with engine.connect() as connection:
+            await connection.execution_options(**READ_ONLY_BEGIN)
             await connection.execute(text("SELECT 1"))
             return await read_migration_status(connection, heads)
     except (SQLAlchemyError, OSError) as error:

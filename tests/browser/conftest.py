@@ -10,9 +10,13 @@ from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, Page, async_playwright
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from govhub.app import create_app
 from govhub.config import Settings
+from govhub.db import create_async_engine
+from tests.conftest import make_settings, migrated_database
+from tests.support.databases import SuiteDatabases
 from tests.support.live_server import serve_in_thread
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -32,6 +36,26 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/browser/" in str(item.path):
             item.add_marker(pytest.mark.browser)
+
+
+# Browser tests commit through live servers (accounts, consents, identity checks), so they get a database
+# of their own: the functional tests' database stays as their rolled-back transactions leave it. These
+# override the root conftest's fixtures of the same names for everything under tests/browser.
+@pytest.fixture(scope="session")
+def database_url(test_databases: SuiteDatabases, worker_id_safe: str) -> Iterator[str]:
+    yield from migrated_database(test_databases, f"govhub_browser_{worker_id_safe}")
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    return make_settings(database_url)
+
+
+@pytest.fixture(scope="session")
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_async_engine(database_url)
+    yield engine
+    await engine.dispose()
 
 
 @pytest.fixture(scope="session")

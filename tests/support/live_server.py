@@ -19,9 +19,14 @@ def _free_port() -> int:
         return port
 
 
+def free_port() -> int:
+    """A free loopback port, for an app that must know its own address before it is served."""
+    return _free_port()
+
+
 @contextmanager
-def serve_in_thread(app: FastAPI) -> Iterator[str]:
-    port = _free_port()
+def serve_in_thread(app: FastAPI, port: int | None = None) -> Iterator[str]:
+    port = port or _free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, ws="none", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="live-server", daemon=True)

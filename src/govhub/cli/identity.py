@@ -21,11 +21,14 @@ ISSUER = "govhub"
 
 
 def _local(work: Callable[[IdentityService], Awaitable[T]]) -> T:
+    settings = load_settings()
+
     async def with_service(session: AsyncSession) -> T:
-        return await work(IdentityService.for_session(session))
+        # The settings' secret key seals authenticator secrets at rest.
+        return await work(IdentityService.for_session(session, settings))
 
     try:
-        return asyncio.run(in_unit_of_work(load_settings(), with_service))
+        return asyncio.run(in_unit_of_work(settings, with_service))
     except GovhubError as error:
         raise click.ClickException(error.detail) from None
 
@@ -106,3 +109,22 @@ def list_users(as_json: bool) -> None:
         click.echo(f"{account['email']}\t{account['identityLevel']}\t{flags or '-'}\t{account['publicId']}")
     if not accounts:
         click.echo("no accounts yet")
+
+
+# Business representatives: `govhub identity organisation ...`, `govhub identity user link|unlink`.
+from govhub.cli import identity_organisations  # noqa: E402
+
+identity.add_command(identity_organisations.organisation)
+user.add_command(identity_organisations.link_user)
+user.add_command(identity_organisations.unlink_user)
+
+# The OpenID Connect provider: `govhub identity client ...`, `govhub identity keys ...`.
+from govhub.cli import identity_clients  # noqa: E402
+
+identity.add_command(identity_clients.client)
+identity.add_command(identity_clients.keys)
+
+# Back-channel logout delivery: `govhub identity deliver-logouts`.
+from govhub.cli import identity_logout  # noqa: E402
+
+identity.add_command(identity_logout.deliver_logouts)

@@ -6,6 +6,7 @@ import click
 
 from govhub.cli.db import db
 from govhub.cli.demo import demo
+from govhub.cli.demo_service import demo_service
 from govhub.cli.identity import identity
 from govhub.cli.ledger import ledger
 from govhub.cli.registry import registry
@@ -21,6 +22,7 @@ def cli() -> None:
 cli.add_command(serve)
 cli.add_command(db)
 cli.add_command(demo)
+cli.add_command(demo_service)
 cli.add_command(ledger)
 cli.add_command(registry)
 cli.add_command(identity)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.identity import totp
+from govhub.identity import proving_demo, totp
 from govhub.identity.service import IdentityService, NewAccount
 
 DEMO_PASSWORD = "demo password for govhub"  # noqa: S105 (published demo credentials)
@@ -19,8 +19,8 @@ DEMO_ACCOUNTS = (
 )
 
 
-async def load(session: AsyncSession, _settings: Settings) -> str:
-    service = IdentityService.for_session(session)
+async def load(session: AsyncSession, settings: Settings) -> str:
+    service = IdentityService.for_session(session, settings)
     added = []
     for account in DEMO_ACCOUNTS:
         if await service.repository.account_by_email(account.email) is None:
@@ -29,5 +29,7 @@ async def load(session: AsyncSession, _settings: Settings) -> str:
     uri = totp.provisioning_uri(DEMO_TOTP_SECRET, "citizen@example.org", "govhub demo")
     return (
         f"{len(added)} demo accounts added ({len(DEMO_ACCOUNTS) - len(added)} already there); "
-        f"password {DEMO_PASSWORD!r}; citizen@example.org's TOTP secret {DEMO_TOTP_SECRET} ({uri})"
+        f"password {DEMO_PASSWORD!r}; citizen@example.org's TOTP secret {DEMO_TOTP_SECRET} ({uri}); "
+        # The citizen's P2 proved against the births register, and a business representative.
+        + await proving_demo.load(session, settings, password=DEMO_PASSWORD)
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from govhub.db import Base
@@ -26,8 +26,9 @@ class Account(Base):
     email_verified_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     #: argon2id, PHC string format.
     password_hash: Mapped[str] = mapped_column(String(200))
-    #: Base32; None until the account has an authenticator app.
-    totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: The authenticator app's base32 secret, encrypted (AES-GCM, `govhub.identity.secret_box`); None
+    #: until the account has an authenticator app.
+    totp_secret: Mapped[str | None] = mapped_column(String(200), nullable=True)
     #: The last TOTP time step accepted: a code is never accepted twice.
     totp_last_step: Mapped[int | None] = mapped_column(nullable=True)
     identity_level: Mapped[str] = mapped_column(String(2))
@@ -60,6 +61,61 @@ class SignInSession(Base):
     user_agent: Mapped[str] = mapped_column(String(300), default="")
     ip_address: Mapped[str] = mapped_column(String(45), default="")
 
+
+class EmailToken(Base):
+    """A link sent by email, to confirm an address at sign-up or to reset a password. Single use and
+    short-lived; only the SHA-256 of its random token is kept."""
+
+    __tablename__ = "identity_email_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: "sign-up" or "password-reset".
+    purpose: Mapped[str] = mapped_column(String(20))
+    email: Mapped[str] = mapped_column(String(254))
+    #: The account whose password is reset; None at sign-up, where the account is made only once the
+    #: address is confirmed (so nobody can claim an address they cannot read).
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("identity_accounts.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    #: Sign-up only: the password chosen, already hashed (argon2id).
+    password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class RecoveryCode(Base):
+    """One of an account's single-use recovery codes, kept as a keyed hash (HMAC-SHA-256)."""
+
+    __tablename__ = "identity_recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("identity_accounts.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class ThrottleEvent(Base):
+    """One counted attempt (a failed sign-in or code, a mail sent) against one subject (an account, an
+    address typed, a client address). In the database, so every app node counts the same."""
+
+    __tablename__ = "identity_throttle_events"
+    __table_args__ = (Index("ix_identity_throttle_events_action_subject_at", "action", "subject", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action: Mapped[str] = mapped_column(String(20))
+    #: e.g. "email:<sha-256 of the address>" or "ip:<client address>".
+    subject: Mapped[str] = mapped_column(String(80))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+# Organisations and representatives, and identities proved against a register (P2).
+from govhub.identity import organisation_models as _organisation_models  # noqa: E402,F401
+from govhub.identity import proving_models as _proving_models  # noqa: E402,F401
 
 # The provider's tables are the identity block's too; importing them here registers them with the metadata.
 from govhub.identity.oidc import models as _oidc_models  # noqa: E402,F401

@@ -1,19 +1,28 @@
-"""All SQL of the identity block."""
+"""All SQL of the identity block's accounts: accounts, sign-in sessions, email links, recovery codes and
+throttling counts."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from govhub.identity.models import Account
+from govhub.identity.models import Account, EmailToken, RecoveryCode, SignInSession, ThrottleEvent
 
 
 class IdentityRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    # --- accounts ---------------------------------------------------------------------------------------
+
     async def account_by_email(self, email: str) -> Account | None:
         return await self.session.scalar(select(Account).where(Account.email == email))
+
+    async def account_by_id(self, account_id: int) -> Account | None:
+        return await self.session.get(Account, account_id)
 
     async def accounts(self) -> list[Account]:
         return list(await self.session.scalars(select(Account).order_by(Account.email)))
@@ -22,3 +31,152 @@ class IdentityRepository:
         self.session.add(account)
         await self.session.flush()
         return account
+
+    async def claim_totp_step(self, account_id: int, step: int) -> bool:
+        """Records `step` as the account's last TOTP step used, only if it is later than the last: of two
+        requests racing with one code, the database lets one through."""
+        result = await self.session.execute(
+            update(Account)
+            .where(
+                Account.id == account_id, or_(Account.totp_last_step.is_(None), Account.totp_last_step < step)
+            )
+            .values(totp_last_step=step)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(result, "rowcount", 0) == 1)
+
+    # --- sessions ---------------------------------------------------------------------------------------
+
+    async def session_with_account(self, token_hash: str) -> tuple[SignInSession, Account] | None:
+        row = (
+            await self.session.execute(
+                select(SignInSession, Account)
+                .join(Account, Account.id == SignInSession.account_id)
+                .where(SignInSession.token_hash == token_hash)
+            )
+        ).first()
+        return None if row is None else (row[0], row[1])
+
+    async def add_session(self, sign_in: SignInSession) -> SignInSession:
+        self.session.add(sign_in)
+        await self.session.flush()
+        return sign_in
+
+    async def sessions_of(self, account_id: int, now: datetime) -> list[SignInSession]:
+        """The account's live sessions, most recently seen first."""
+        return list(
+            await self.session.scalars(
+                select(SignInSession)
+                .where(
+                    SignInSession.account_id == account_id,
+                    SignInSession.expires_at > now,
+                    SignInSession.auth_level.is_not(None),
+                )
+                .order_by(SignInSession.last_seen_at.desc(), SignInSession.id.desc())
+            )
+        )
+
+    async def ended_session_sids(self, account_id: int, now: datetime, idle_since: datetime) -> list[str]:
+        """The account's sessions that have run out (too old, or idle since before `idle_since`)."""
+        return list(
+            await self.session.scalars(
+                select(SignInSession.sid).where(
+                    SignInSession.account_id == account_id,
+                    (SignInSession.expires_at <= now) | (SignInSession.last_seen_at <= idle_since),
+                )
+            )
+        )
+
+    async def all_session_sids(self, account_id: int) -> list[str]:
+        return list(
+            await self.session.scalars(
+                select(SignInSession.sid).where(SignInSession.account_id == account_id)
+            )
+        )
+
+    async def delete_sessions(self, sids: Sequence[str]) -> None:
+        if sids:
+            await self.session.execute(delete(SignInSession).where(SignInSession.sid.in_(list(sids))))
+
+    # --- email links ------------------------------------------------------------------------------------
+
+    async def add_email_token(self, token: EmailToken) -> None:
+        self.session.add(token)
+        await self.session.flush()
+
+    async def email_token(self, token_hash: str, purpose: str) -> EmailToken | None:
+        return await self.session.scalar(
+            select(EmailToken).where(EmailToken.token_hash == token_hash, EmailToken.purpose == purpose)
+        )
+
+    async def use_email_token(self, token_id: int, now: datetime) -> bool:
+        """Marks the link used; False if it already was (two tabs racing), so only one of them wins."""
+        result = await self.session.execute(
+            update(EmailToken)
+            .where(EmailToken.id == token_id, EmailToken.used_at.is_(None))
+            .values(used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(result, "rowcount", 0) == 1)
+
+    async def retire_email_tokens(self, email: str, purpose: str, now: datetime) -> None:
+        """Older unused links of the same kind stop working when a new one is sent or one is used."""
+        await self.session.execute(
+            update(EmailToken)
+            .where(EmailToken.email == email, EmailToken.purpose == purpose, EmailToken.used_at.is_(None))
+            .values(used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+    # --- recovery codes ---------------------------------------------------------------------------------
+
+    async def replace_recovery_codes(self, account_id: int, codes: list[RecoveryCode]) -> None:
+        await self.session.execute(delete(RecoveryCode).where(RecoveryCode.account_id == account_id))
+        self.session.add_all(codes)
+        await self.session.flush()
+
+    async def unused_recovery_codes(self, account_id: int) -> int:
+        count = await self.session.scalar(
+            select(func.count())
+            .select_from(RecoveryCode)
+            .where(RecoveryCode.account_id == account_id, RecoveryCode.used_at.is_(None))
+        )
+        return int(count or 0)
+
+    async def use_recovery_code(self, account_id: int, code_hash: str, now: datetime) -> bool:
+        result = await self.session.execute(
+            update(RecoveryCode)
+            .where(
+                RecoveryCode.account_id == account_id,
+                RecoveryCode.code_hash == code_hash,
+                RecoveryCode.used_at.is_(None),
+            )
+            .values(used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(result, "rowcount", 0) == 1)
+
+    # --- throttling -------------------------------------------------------------------------------------
+
+    async def count_events(self, action: str, subject: str, since: datetime) -> tuple[int, datetime | None]:
+        """How many events there were since `since`, and when the oldest of them was."""
+        row = (
+            await self.session.execute(
+                select(func.count(), func.min(ThrottleEvent.at)).where(
+                    ThrottleEvent.action == action, ThrottleEvent.subject == subject, ThrottleEvent.at > since
+                )
+            )
+        ).one()
+        return int(row[0]), row[1]
+
+    async def add_events(self, events: list[ThrottleEvent]) -> None:
+        self.session.add_all(events)
+        await self.session.flush()
+
+    async def clear_events(self, action: str, subject: str) -> None:
+        await self.session.execute(
+            delete(ThrottleEvent).where(ThrottleEvent.action == action, ThrottleEvent.subject == subject)
+        )
+
+    async def purge_events(self, before: datetime) -> None:
+        await self.session.execute(delete(ThrottleEvent).where(ThrottleEvent.at < before))

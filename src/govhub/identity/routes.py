@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from govhub.identity import pages
+from govhub.identity import pages, proving_pages
 from govhub.identity.oidc import admin_routes, authorize_routes
 from govhub.identity.oidc import routes as protocol_routes
 
 router = APIRouter()
 router.include_router(pages.router)
+router.include_router(proving_pages.router)
 router.include_router(protocol_routes.router)
 router.include_router(authorize_routes.router)
 router.include_router(admin_routes.router)

@@ -1,5 +1,6 @@
-"""Accounts: creating them (the operator's command now; the sign-up journey later) and checking a password
-and a one-time code."""
+"""Accounts: creating them (the sign-up journey and the operator's command), checking a password and a
+second factor (an authenticator app's code or a recovery code), enrolling an authenticator app, recovery
+codes, and changing a password."""
 
 from __future__ import annotations
 
@@ -8,17 +9,41 @@ import uuid
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
-from govhub.identity import passwords, totp
+from govhub.config import Settings
+from govhub.identity import passwords, recovery_codes, totp
 from govhub.identity.errors import AccountExists, InvalidAccount
-from govhub.identity.models import IDENTITY_LEVELS, Account
+from govhub.identity.models import IDENTITY_LEVELS, Account, RecoveryCode
 from govhub.identity.repository import IdentityRepository
+from govhub.identity.secret_box import SecretBox
 from govhub.kit.clock import utcnow
 from govhub.kit.errors import FieldError
 
 #: Deliberately loose (RFC 5321 addresses are wilder than any pattern): one @, a dot in the domain, no
 #: spaces. The verification email is what proves an address.
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+#: Longest base32 secret accepted (320 bits); apps use 160.
+_MAX_SECRET = 64
+
+
+def normalised_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def email_problem(email: str) -> str | None:
+    cleaned = normalised_email(email)
+    if not cleaned:
+        return "enter your email address"
+    if not _EMAIL.match(cleaned) or len(cleaned) > 254 or not cleaned.isprintable():
+        return "enter an email address like name@example.org"
+    return None
+
+
+def secret_problems(secret: str) -> list[str]:
+    if len(secret.replace(" ", "")) > _MAX_SECRET:
+        return [f"a TOTP secret has at most {_MAX_SECRET} base32 characters"]
+    return totp.secret_problems(secret)
 
 
 @dataclass(frozen=True)
@@ -32,22 +57,25 @@ class NewAccount:
 
 
 class IdentityService:
-    def __init__(self, repository: IdentityRepository) -> None:
+    def __init__(self, repository: IdentityRepository, settings: Settings) -> None:
         self.repository = repository
+        self.settings = settings
+        self.box = SecretBox(settings)
 
     @classmethod
-    def for_session(cls, session: AsyncSession) -> IdentityService:
-        return cls(IdentityRepository(session))
+    def for_session(cls, session: AsyncSession, settings: Settings) -> IdentityService:
+        return cls(IdentityRepository(session), settings)
 
-    async def create_account(self, new: NewAccount) -> Account:
-        email = new.email.strip().lower()
-        errors = [
-            FieldError("body", "/password", problem) for problem in passwords.password_problems(new.password)
-        ]
-        if not _EMAIL.match(email) or len(email) > 254:
-            errors.append(FieldError("body", "/email", "enter an email address like name@example.org"))
+    async def create_account(self, new: NewAccount, *, password_hash: str | None = None) -> Account:
+        """Makes an account. `password_hash` is given by the sign-up journey, which hashed the password
+        when it was chosen (the address is confirmed later)."""
+        email = normalised_email(new.email)
+        problems = [] if password_hash else passwords.password_problems(new.password)
+        errors = [FieldError("body", "/password", problem) for problem in problems]
+        if (problem := email_problem(email)) is not None:
+            errors.append(FieldError("body", "/email", problem))
         if new.totp_secret is not None:
-            errors += [FieldError("body", "/totpSecret", p) for p in totp.secret_problems(new.totp_secret)]
+            errors += [FieldError("body", "/totpSecret", p) for p in secret_problems(new.totp_secret)]
         if new.identity_level not in IDENTITY_LEVELS:
             levels = ", ".join(IDENTITY_LEVELS)
             errors.append(FieldError("body", "/identityLevel", f"the identity level is one of {levels}"))
@@ -56,14 +84,15 @@ class IdentityService:
         if await self.repository.account_by_email(email) is not None:
             raise AccountExists(f"There is already an account for {email}.")
         now = utcnow()
+        public_id = str(uuid.uuid4())
         secret = None if new.totp_secret is None else new.totp_secret.replace(" ", "").upper()
         return await self.repository.add_account(
             Account(
-                public_id=str(uuid.uuid4()),
+                public_id=public_id,
                 email=email,
                 email_verified_at=now if new.email_verified else None,
-                password_hash=passwords.hash_password(new.password),
-                totp_secret=secret,
+                password_hash=password_hash or passwords.hash_password(new.password),
+                totp_secret=None if secret is None else self.box.seal(secret, public_id),
                 identity_level=new.identity_level,
                 created_at=now,
             )
@@ -73,7 +102,7 @@ class IdentityService:
         """The account if `password` is its password. As slow for an unknown address as for a wrong
         password, so timing does not tell which addresses have accounts. A hash made with older parameters
         is replaced."""
-        account = await self.repository.account_by_email(email.strip().lower())
+        account = await self.repository.account_by_email(normalised_email(email))
         matched = passwords.verify_password(account.password_hash if account else None, password)
         if account is None or not matched:
             return None
@@ -81,13 +110,75 @@ class IdentityService:
             account.password_hash = passwords.hash_password(password)
         return account
 
-    @staticmethod
-    def check_code(account: Account, code: str, at: float | None = None) -> bool:
+    def set_password(self, account: Account, password: str) -> None:
+        account.password_hash = passwords.hash_password(password)
+
+    # --- the authenticator app ------------------------------------------------------------------------
+
+    def totp_secret_of(self, account: Account) -> str | None:
+        return None if account.totp_secret is None else self.box.open(account.totp_secret, account.public_id)
+
+    def check_code(self, account: Account, code: str, at: float | None = None) -> bool:
         """Whether `code` is the account's current TOTP code, not used before; marks it used."""
-        if account.totp_secret is None:
+        secret = self.totp_secret_of(account)
+        if secret is None:
             return False
-        step = totp.matching_step(account.totp_secret, code, at)
+        step = totp.matching_step(secret, code, at)
         if step is None or (account.totp_last_step is not None and step <= account.totp_last_step):
             return False
         account.totp_last_step = step
         return True
+
+    async def claim_code(self, account: Account, code: str, at: float | None = None) -> bool:
+        """Whether `code` is the account's current TOTP code, never used before; marks it used in one
+        conditional UPDATE, so two requests racing with the same code cannot both pass."""
+        secret = self.totp_secret_of(account)
+        step = None if secret is None else totp.matching_step(secret, code, at)
+        if step is None or not await self.repository.claim_totp_step(account.id, step):
+            return False
+        set_committed_value(account, "totp_last_step", step)
+        return True
+
+    def enrol_authenticator(self, account: Account, secret: str, code: str, at: float | None = None) -> bool:
+        """Enrols `secret` if `code` is its current code (the app was set up right); False otherwise."""
+        if secret_problems(secret):
+            return False
+        cleaned = secret.replace(" ", "").upper()
+        step = totp.matching_step(cleaned, code, at)
+        if step is None:
+            return False
+        same_app = self.totp_secret_of(account) == cleaned
+        if same_app and account.totp_last_step is not None and step <= account.totp_last_step:
+            return False  # a code already used, sent again
+        account.totp_secret = self.box.seal(cleaned, account.public_id)
+        account.totp_last_step = step
+        return True
+
+    # --- recovery codes -------------------------------------------------------------------------------
+
+    async def new_recovery_codes(self, account: Account) -> list[str]:
+        """Ten new codes, replacing any the account had; shown once, kept only as keyed hashes."""
+        codes = recovery_codes.new_codes()
+        now = utcnow()
+        await self.repository.replace_recovery_codes(
+            account.id,
+            [
+                RecoveryCode(
+                    account_id=account.id,
+                    code_hash=recovery_codes.code_hash(code, self.settings),
+                    created_at=now,
+                )
+                for code in codes
+            ],
+        )
+        return codes
+
+    async def use_recovery_code(self, account: Account, code: str) -> bool:
+        if not recovery_codes.looks_like_one(code):
+            return False
+        return await self.repository.use_recovery_code(
+            account.id, recovery_codes.code_hash(code, self.settings), utcnow()
+        )
+
+    async def recovery_codes_left(self, account: Account) -> int:
+        return await self.repository.unused_recovery_codes(account.id)

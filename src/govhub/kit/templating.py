@@ -13,6 +13,7 @@ from starlette.responses import HTMLResponse
 
 from govhub.blocks import BUILDING_BLOCKS
 from govhub.config import Settings
+from govhub.kit import csrf
 
 _PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,6 +49,7 @@ class Pages:
             brand_logo_url=settings.brand_logo_url,
             public_url=settings.public_url,
             building_blocks=BUILDING_BLOCKS,
+            csrf_field=csrf.field_renderer(settings),
         )
 
     def render(
@@ -62,7 +64,10 @@ class Pages:
         html = self.environment.get_template(template).render(
             {"request": request, "current_path": request.url.path, **(context or {})}
         )
-        return HTMLResponse(html, status_code=status_code, headers=headers)
+        response = HTMLResponse(html, status_code=status_code, headers=headers)
+        # A form on the page was signed for a CSRF cookie this browser may not have yet.
+        csrf.set_pending_cookie(request, response, self.settings)
+        return response
 
     def error_page(
         self,

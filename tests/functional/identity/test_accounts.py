@@ -18,8 +18,8 @@ from govhub.identity.service import IdentityService, NewAccount
 PASSWORD = "correct horse battery staple"
 
 
-async def test_an_account_is_made_and_its_password_checked(session: AsyncSession) -> None:
-    service = IdentityService.for_session(session)
+async def test_an_account_is_made_and_its_password_checked(session: AsyncSession, settings: Settings) -> None:
+    service = IdentityService.for_session(session, settings)
     account = await service.create_account(
         NewAccount("  Ann.Archer@Example.ORG ", PASSWORD, identity_level="P2")
     )
@@ -33,8 +33,8 @@ async def test_an_account_is_made_and_its_password_checked(session: AsyncSession
         await service.create_account(NewAccount("ann.archer@EXAMPLE.org", PASSWORD))
 
 
-async def test_bad_details_are_all_named(session: AsyncSession) -> None:
-    service = IdentityService.for_session(session)
+async def test_bad_details_are_all_named(session: AsyncSession, settings: Settings) -> None:
+    service = IdentityService.for_session(session, settings)
     with pytest.raises(InvalidAccount) as raised:
         await service.create_account(NewAccount("not an address", "short", "!!", identity_level="P9"))
     assert [error.name for error in raised.value.field_errors] == [
@@ -45,19 +45,19 @@ async def test_bad_details_are_all_named(session: AsyncSession) -> None:
     ]
 
 
-async def test_an_old_hash_is_replaced_at_sign_in(session: AsyncSession) -> None:
+async def test_an_old_hash_is_replaced_at_sign_in(session: AsyncSession, settings: Settings) -> None:
     from argon2 import PasswordHasher  # noqa: PLC0415
 
-    service = IdentityService.for_session(session)
+    service = IdentityService.for_session(session, settings)
     account = await service.create_account(NewAccount("old@example.org", PASSWORD))
     account.password_hash = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1).hash(PASSWORD)
     assert await service.check_password("old@example.org", PASSWORD) is account
     assert not passwords.needs_rehash(account.password_hash)
 
 
-async def test_a_one_time_code_is_accepted_once(session: AsyncSession) -> None:
+async def test_a_one_time_code_is_accepted_once(session: AsyncSession, settings: Settings) -> None:
     secret = totp.new_secret()
-    service = IdentityService.for_session(session)
+    service = IdentityService.for_session(session, settings)
     account = await service.create_account(NewAccount("code@example.org", PASSWORD, secret))
     moment = 1_800_000_000.0
     code = totp.totp(secret, moment)
@@ -115,7 +115,7 @@ async def test_the_demo_accounts_sign_in_and_load_once(session: AsyncSession, se
     assert first.startswith(("2 demo accounts added (0 already there)", "0 demo"))
     assert again.startswith("0 demo accounts added (2 already there)")
     assert demo.DEMO_TOTP_SECRET in first
-    service = IdentityService.for_session(session)
+    service = IdentityService.for_session(session, settings)
     citizen = await service.check_password("citizen@example.org", demo.DEMO_PASSWORD)
     assert citizen is not None
     assert citizen.identity_level == "P2"

@@ -1,7 +1,234 @@
-"""(Being built.)"""
+"""The authorization journey's endpoints: `/authorize` (GET and POST, OpenID Connect Core §3.1.2.1), its
+continuation after sign-in, step-up and proving, the consent page, and `/par` (RFC 9126). Logout and the
+account's services page are mounted here too, from their own modules."""
 
 from __future__ import annotations
 
-from govhub.kit.routing import api_router
+from collections.abc import Iterable
+from typing import Any
 
-router = api_router()
+from fastapi import Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+
+from govhub.dependencies import DbSession, PageRenderer
+from govhub.identity.oidc import errors
+from govhub.identity.oidc.authorization import (
+    CONSENT_PATH,
+    DECISION_PAGE_HEADERS,
+    PUSHED_REQUEST_SECONDS,
+    AskConsent,
+    Authorizations,
+    ClientError,
+    Outcome,
+    UnverifiedRequest,
+    check_parameters,
+    verified_client,
+    verified_redirect,
+)
+from govhub.identity.oidc.client_auth import authenticate_client
+from govhub.identity.oidc.consent import SCOPE_DATA
+from govhub.identity.oidc.errors import OAuthError
+from govhub.identity.oidc.levels import AUTH_LEVELS, IDENTITY_LEVELS, TRUSTMARK_PATH
+from govhub.identity.oidc.logout_routes import router as logout_router
+from govhub.identity.oidc.models import PendingAuthorization, RelyingParty
+from govhub.identity.oidc.provider import provider_of
+from govhub.identity.oidc.services_pages import router as services_router
+from govhub.identity.sessions import current_sign_in
+from govhub.kit.access import PUBLIC
+from govhub.kit.csrf import CsrfChecked
+from govhub.kit.request_context import current_request_id
+from govhub.kit.routing import api_router
+from govhub.kit.templating import Pages
+
+router = api_router(dependencies=[PUBLIC], include_in_schema=False)
+router.include_router(logout_router)
+router.include_router(services_router)
+
+#: Parameters longer than this are refused before anything else looks at them.
+_MAX_PARAMETER = 4000
+
+
+def _single_values(items: Iterable[tuple[str, Any]]) -> tuple[dict[str, str], list[str]]:
+    """RFC 6749 §3.1: a parameter sent twice is an error. The values, and the names sent twice."""
+    values: dict[str, str] = {}
+    repeated: list[str] = []
+    for name, value in items:
+        if not isinstance(value, str):
+            continue
+        if name in values:
+            repeated.append(name)
+        values[name] = value[: _MAX_PARAMETER + 1]
+    return values, repeated
+
+
+def _page(pages: Pages, request: Request, error: UnverifiedRequest) -> Response:
+    return pages.error_page(
+        request, status=400, title=error.title, detail=error.detail, request_id=current_request_id()
+    )
+
+
+def _see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303, headers={"Cache-Control": "no-store"})
+
+
+def _consent_page(
+    pages: Pages, request: Request, pending: PendingAuthorization, client: RelyingParty, scopes: list[str]
+) -> Response:
+    return pages.render(
+        request,
+        "identity/oidc/consent.html",
+        {
+            "page_title": f"Share your information with {client.name}",
+            "client": client,
+            "data": [SCOPE_DATA[scope] for scope in scopes],
+            "request_uri": pending.request_uri,
+        },
+        headers=DECISION_PAGE_HEADERS,
+    )
+
+
+async def _respond(
+    pages: Pages, request: Request, outcome: Outcome, pending: PendingAuthorization, client: RelyingParty
+) -> Response:
+    if isinstance(outcome, AskConsent):
+        return _consent_page(pages, request, pending, client, outcome.scopes)
+    return _see_other(outcome.url)
+
+
+def _checked(client: RelyingParty, parameters: dict[str, str], repeated: list[str]) -> dict[str, Any]:
+    """The parameters to keep, once the client and redirect URI are verified. Raises `OAuthError`."""
+    if repeated:
+        raise OAuthError(errors.INVALID_REQUEST, f"{', '.join(sorted(set(repeated)))} sent more than once")
+    if client.require_par:
+        raise OAuthError(
+            errors.INVALID_REQUEST, "this service must push its authorization requests first (PAR)"
+        )
+    return check_parameters(client, parameters)
+
+
+async def _start(
+    service: Authorizations, parameters: dict[str, str], repeated: list[str]
+) -> tuple[PendingAuthorization, RelyingParty] | str:
+    """A journey for this request, or the URL of an error to send the client back to. Raises
+    `UnverifiedRequest` while the client or redirect URI cannot be trusted."""
+    client_id = parameters.get("client_id")
+    client = await service.client(client_id)
+    if "client_id" in repeated or "redirect_uri" in repeated:
+        raise UnverifiedRequest(
+            "The service's request cannot be used", "The request names its service or return address twice."
+        )
+    if "request_uri" in parameters:
+        # RFC 9126 §4: a pushed request is used as pushed; other parameters are ignored.
+        client = verified_client(client, client_id)
+        return await service.begin_pushed(client, parameters["request_uri"]), client
+    redirect_uri = verified_redirect(client, client_id, parameters.get("redirect_uri"))
+    assert client is not None  # noqa: S101 (verified_redirect refuses a missing client)
+    try:
+        stored = _checked(client, parameters, repeated)
+    except OAuthError as error:
+        state = parameters.get("state")
+        state = state if state and len(state) <= _MAX_PARAMETER else None
+        return ClientError(redirect_uri, error.error, error.error_description, state).url(service.issuer)
+    return await service.begin(client, stored), client
+
+
+async def _authorize(
+    request: Request, db: DbSession, pages: Pages, items: Iterable[tuple[str, Any]]
+) -> Response:
+    parameters, repeated = _single_values(items)
+    service = Authorizations(db, provider_of(request).issuer)
+    try:
+        started = await _start(service, parameters, repeated)
+        if isinstance(started, str):
+            return _see_other(started)
+        pending, client = started
+        outcome = await service.proceed(pending, client, await current_sign_in(request, db))
+    except UnverifiedRequest as error:
+        return _page(pages, request, error)
+    return await _respond(pages, request, outcome, pending, client)
+
+
+@router.get("/authorize")
+async def authorize(request: Request, db: DbSession, pages: PageRenderer) -> Response:
+    """OpenID Connect Core §3.1.2.1: the authorization request, by GET."""
+    return await _authorize(request, db, pages, request.query_params.multi_items())
+
+
+@router.post("/authorize")
+async def authorize_by_post(request: Request, db: DbSession, pages: PageRenderer) -> Response:
+    """OpenID Connect Core §3.1.2.1: the authorization request, form-encoded in a POST."""
+    form = await request.form()
+    return await _authorize(request, db, pages, form.multi_items())
+
+
+@router.get("/authorize/continue")
+async def continue_authorization(request: Request, db: DbSession, pages: PageRenderer) -> Response:
+    """Where sign-in, step-up and identity proving send the browser back to."""
+    service = Authorizations(db, provider_of(request).issuer)
+    try:
+        pending, client = await service.pending(request.query_params.get("request_uri", "")[:200])
+    except UnverifiedRequest as error:
+        return _page(pages, request, error)
+    outcome = await service.proceed(pending, client, await current_sign_in(request, db))
+    return await _respond(pages, request, outcome, pending, client)
+
+
+@router.post(CONSENT_PATH)
+async def consent(request: Request, db: DbSession, pages: PageRenderer, _: CsrfChecked) -> Response:
+    """The consent page's answer: Allow (remembered, then the code is issued) or Refuse (`access_denied`)."""
+    form = await request.form()
+    request_uri = form.get("request_uri")
+    decision = form.get("decision")
+    service = Authorizations(db, provider_of(request).issuer)
+    try:
+        pending, client = await service.pending(request_uri if isinstance(request_uri, str) else "")
+    except UnverifiedRequest as error:
+        return _page(pages, request, error)
+    signed_in = await current_sign_in(request, db)
+    if decision not in {"allow", "refuse"}:
+        return _page(
+            pages, request, UnverifiedRequest("Choose an answer", "Choose Allow or Refuse, then try again.")
+        )
+    if signed_in is None:
+        # Signed out in another tab meanwhile: sign in again and be asked again.
+        return await _respond(pages, request, await service.proceed(pending, client, None), pending, client)
+    if decision == "refuse":
+        return _see_other((await service.consent_refused(pending)).url)
+    await service.consent_given(pending, client, signed_in)
+    return await _respond(pages, request, await service.proceed(pending, client, signed_in), pending, client)
+
+
+@router.get(TRUSTMARK_PATH)
+async def trustmark(request: Request) -> JSONResponse:
+    """RFC 8485 §5: the vector component values this provider may assert, where ID tokens' `vtm` points."""
+    issuer = provider_of(request).issuer
+    return JSONResponse(
+        {"idp": issuer, "trustmark_provider": issuer, "C": list(AUTH_LEVELS), "P": list(IDENTITY_LEVELS)},
+        headers={"Cache-Control": "public, max-age=3600"},
+    )
+
+
+@router.post("/par")
+async def pushed_authorization_request(request: Request, db: DbSession) -> Response:
+    """RFC 9126 §2: an authenticated client pushes its authorization request and gets a `request_uri` to
+    send the browser with, usable once within `expires_in` seconds."""
+    form, repeated = _single_values((await request.form()).multi_items())
+    provider = provider_of(request)
+    client = await authenticate_client(db, form, provider=provider, endpoint_path="/par")
+    if repeated:
+        raise OAuthError(errors.INVALID_REQUEST, f"{', '.join(sorted(set(repeated)))} sent more than once")
+    if "request_uri" in form:
+        raise OAuthError(errors.INVALID_REQUEST, "request_uri cannot be pushed (RFC 9126 §2.1)")
+    if form.get("client_id", client.client_id) != client.client_id:
+        raise OAuthError(errors.INVALID_REQUEST, "client_id is not the client that authenticated")
+    try:
+        verified_redirect(client, client.client_id, form.get("redirect_uri"))
+    except UnverifiedRequest as error:
+        raise OAuthError(errors.INVALID_REQUEST, error.detail) from None
+    stored = check_parameters(client, form)
+    request_uri = await Authorizations(db, provider.issuer).push(client, stored)
+    return JSONResponse(
+        {"request_uri": request_uri, "expires_in": PUSHED_REQUEST_SECONDS},
+        status_code=201,
+        headers={"Cache-Control": "no-store"},
+    )

@@ -1,13 +1,136 @@
-"""Logout: what happens to the services a person signed in to when their browser session ends."""
+"""Logout: what happens to the services a person signed in to when their browser session ends, and the
+checks of RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0).
+
+When sessions end (sign out, sign out everywhere, logout started by a service), every service signed in
+through them is marked signed out and, when it registered a `backchannel_logout_uri`, queued a
+back-channel logout (OpenID Connect Back-Channel Logout 1.0) that `logout_delivery` sends and retries.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
+from joserfc import jwt
+from joserfc.errors import JoseError
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from govhub.identity.oidc.authorize_repository import AuthorizeRepository
+from govhub.identity.oidc.errors import INVALID_REQUEST, OAuthError
+from govhub.identity.oidc.jose import unverified_parts
+from govhub.identity.oidc.keys import KeyRing
+from govhub.identity.oidc.models import LogoutDelivery, RelyingParty
+from govhub.kit.clock import utcnow
 
 
 async def sessions_ended(session: AsyncSession, sids: Sequence[str]) -> None:
-    """Called by the account pages when browser sessions end (sign out, sign out everywhere): every
-    service signed in through them is to be told by back-channel logout. (Being built.)"""
-    del session, sids
+    """Called by the account pages when browser sessions end (sign out, sign out everywhere, `/logout`):
+    every service signed in through them is marked signed out and, if it registered a back-channel logout
+    URI, owed a logout. This only records what is owed, in the caller's transaction; `logout_delivery`
+    signs and sends the tokens, so ending a session never waits on a service."""
+    if not sids:
+        return
+    repository = AuthorizeRepository(session)
+    now = utcnow()
+    ended = await repository.live_client_sessions(sids)
+    clients = await repository.clients(sorted({client_session.client_id for client_session in ended}))
+    for client_session in ended:
+        client_session.ended_at = now
+        client = clients.get(client_session.client_id)
+        if client is None or not client.backchannel_logout_uri:
+            continue
+        await repository.add_delivery(
+            LogoutDelivery(
+                client_id=client.client_id,
+                account_id=client_session.account_id,
+                sid=client_session.sid,
+                uri=client.backchannel_logout_uri,
+                attempts=0,
+                next_attempt_at=now,
+                last_error="",
+                created_at=now,
+            )
+        )
+
+
+# --- RP-initiated logout ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LogoutRequest:
+    """A checked RP-initiated logout request: the service it came from (if it said), where to send the
+    browser afterwards (already checked against that service's registration) and the `sid` of a valid
+    `id_token_hint`."""
+
+    client: RelyingParty | None
+    post_logout_redirect_uri: str | None
+    state: str | None
+    hinted_sid: str | None
+    hint_valid: bool
+
+
+class LogoutRefused(Exception):
+    """The logout request cannot be followed; shown on a page, never redirected (no open redirect)."""
+
+
+async def id_token_claims(db: AsyncSession, keys: KeyRing, token: str, issuer: str) -> dict[str, Any]:
+    """The claims of an ID token we issued (RP-Initiated Logout §2: it may have expired). Raises
+    `LogoutRefused` when its signature, key or issuer is not ours."""
+    try:
+        header, _ = unverified_parts(token, error=INVALID_REQUEST, what="id_token_hint")
+    except OAuthError as error:
+        raise LogoutRefused(error.error_description) from None
+    kid, alg = header.get("kid"), header.get("alg")
+    key = await keys.verification_key(db, kid) if isinstance(kid, str) else None
+    if key is None or alg != key.alg:
+        raise LogoutRefused("the id_token_hint is not signed by one of this provider's keys")
+    try:
+        claims = dict(jwt.decode(token, key.key, algorithms=[key.alg]).claims)
+    except (JoseError, ValueError):
+        raise LogoutRefused("the id_token_hint's signature does not verify") from None
+    if claims.get("iss") != issuer:
+        raise LogoutRefused("the id_token_hint was issued by another provider")
+    return claims
+
+
+def _audiences(claims: dict[str, Any]) -> list[str]:
+    audience = claims.get("aud")
+    if isinstance(audience, str):
+        return [audience]
+    return [a for a in audience if isinstance(a, str)] if isinstance(audience, list) else []
+
+
+async def check_logout_request(
+    db: AsyncSession, keys: KeyRing, issuer: str, parameters: dict[str, str]
+) -> LogoutRequest:
+    """RP-Initiated Logout 1.0 §2-§3: the hint verified, the client named by `client_id` or the hint's
+    audience (and the two agreeing), `post_logout_redirect_uri` exactly one the client registered."""
+    repository = AuthorizeRepository(db)
+    hint = parameters.get("id_token_hint")
+    claims = await id_token_claims(db, keys, hint, issuer) if hint else None
+    client_id = parameters.get("client_id")
+    if claims is not None:
+        audiences = _audiences(claims)
+        if client_id and client_id not in audiences:
+            raise LogoutRefused("the client_id is not the audience of the id_token_hint")
+        client_id = client_id or (audiences[0] if len(audiences) == 1 else None)
+    client = await repository.client(client_id) if client_id else None
+    if client_id and client is None:
+        raise LogoutRefused(f"no service {client_id[:100]!r} is registered here")
+    redirect = parameters.get("post_logout_redirect_uri")
+    if redirect:
+        if client is None:
+            raise LogoutRefused(
+                "a post_logout_redirect_uri needs the service to be named (client_id or id_token_hint)"
+            )
+        if redirect not in client.post_logout_redirect_uris:
+            raise LogoutRefused(f"{client.name} did not register that address to return to after signing out")
+    sid = claims.get("sid") if claims else None
+    return LogoutRequest(
+        client=client,
+        post_logout_redirect_uri=redirect or None,
+        state=parameters.get("state") or None,
+        hinted_sid=sid if isinstance(sid, str) else None,
+        hint_valid=claims is not None,
+    )

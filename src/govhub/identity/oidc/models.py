@@ -77,7 +77,8 @@ class PendingAuthorization(Base):
     parameters: Mapped[dict[str, Any]] = mapped_column(JSON)
     pushed: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    #: Indexed for the sweep that drops abandoned journeys and unused pushed requests.
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
 
 
 class AuthorizationCode(Base):
@@ -182,17 +183,41 @@ class ClientSession(Base):
 
 
 class LogoutDelivery(Base):
-    """A back-channel logout token to deliver, retried with backoff until the service accepts it or the
-    attempts run out."""
+    """A back-channel logout to deliver to one service for one ended session, retried with backoff until
+    the service accepts it or the attempts run out. The logout token is signed at each attempt, not when
+    queued, so a retry hours later still carries a fresh, short-lived token.
+
+    `next_attempt_at` doubles as the claim: a node takes a delivery by moving it forward with an
+    `UPDATE ... WHERE next_attempt_at = <the value it read>`, so two nodes never send the same one."""
 
     __tablename__ = "oidc_logout_deliveries"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[str] = mapped_column(String(100))
+    account_id: Mapped[int] = mapped_column(ForeignKey("identity_accounts.id", ondelete="CASCADE"))
+    sid: Mapped[str] = mapped_column(String(43))
     uri: Mapped[str] = mapped_column(String(2000))
-    logout_token: Mapped[str] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    #: Set when the attempts ran out; the delivery is kept for operators to see.
+    abandoned_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     last_error: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ConsentRevision(Base):
+    """Append-only history of consent: each grant (with the scopes it then covered) and each withdrawal,
+    written in the same transaction as the change to `oidc_consents`."""
+
+    __tablename__ = "oidc_consent_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("identity_accounts.id", ondelete="CASCADE"), index=True
+    )
+    client_id: Mapped[str] = mapped_column(String(100))
+    #: "granted" or "withdrawn".
+    action: Mapped[str] = mapped_column(String(10))
+    scopes: Mapped[list[str]] = mapped_column(JSON)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -31,6 +31,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_oidc_authorization_requests")),
         sa.UniqueConstraint("request_uri", name=op.f("uq_oidc_authorization_requests_request_uri")),
     )
+    with op.batch_alter_table("oidc_authorization_requests", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_oidc_authorization_requests_expires_at"), ["expires_at"], unique=False
+        )
     op.create_table(
         "oidc_clients",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -62,13 +66,21 @@ def upgrade() -> None:
         "oidc_logout_deliveries",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("client_id", sa.String(length=100), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column("sid", sa.String(length=43), nullable=False),
         sa.Column("uri", sa.String(length=2000), nullable=False),
-        sa.Column("logout_token", sa.Text(), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("abandoned_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.String(length=500), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["identity_accounts.id"],
+            name=op.f("fk_oidc_logout_deliveries_account_id_identity_accounts"),
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_oidc_logout_deliveries")),
     )
     with op.batch_alter_table("oidc_logout_deliveries", schema=None) as batch_op:
@@ -173,6 +185,26 @@ def upgrade() -> None:
         sa.UniqueConstraint("account_id", "client_id", name=op.f("uq_oidc_consents_account_id_client_id")),
     )
     op.create_table(
+        "oidc_consent_revisions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column("client_id", sa.String(length=100), nullable=False),
+        sa.Column("action", sa.String(length=10), nullable=False),
+        sa.Column("scopes", sa.JSON(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["identity_accounts.id"],
+            name=op.f("fk_oidc_consent_revisions_account_id_identity_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_oidc_consent_revisions")),
+    )
+    with op.batch_alter_table("oidc_consent_revisions", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_oidc_consent_revisions_account_id"), ["account_id"], unique=False
+        )
+    op.create_table(
         "oidc_refresh_tokens",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
@@ -206,6 +238,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_oidc_refresh_tokens_sid"))
         batch_op.drop_index(batch_op.f("ix_oidc_refresh_tokens_family_id"))
     op.drop_table("oidc_refresh_tokens")
+    with op.batch_alter_table("oidc_consent_revisions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_oidc_consent_revisions_account_id"))
+    op.drop_table("oidc_consent_revisions")
     op.drop_table("oidc_consents")
     with op.batch_alter_table("oidc_client_sessions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_oidc_client_sessions_sid"))
@@ -220,4 +255,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_oidc_logout_deliveries_next_attempt_at"))
     op.drop_table("oidc_logout_deliveries")
     op.drop_table("oidc_clients")
+    with op.batch_alter_table("oidc_authorization_requests", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_oidc_authorization_requests_expires_at"))
     op.drop_table("oidc_authorization_requests")

@@ -1,0 +1,172 @@
+"""All of the provider's SQL for keys, clients and tokens. Services never write SQL, and never commit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from govhub.identity.models import Account
+from govhub.identity.oidc.models import (
+    AuthorizationCode,
+    RefreshToken,
+    RelyingParty,
+    RevokedAccessToken,
+    SigningKey,
+    UsedJwtId,
+)
+
+
+class KeysRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def all_keys(self) -> Sequence[SigningKey]:
+        return (await self.session.scalars(select(SigningKey).order_by(SigningKey.active_from))).all()
+
+    async def unretired(self, alg: str) -> Sequence[SigningKey]:
+        return (
+            await self.session.scalars(
+                select(SigningKey).where(SigningKey.alg == alg, SigningKey.retired_at.is_(None))
+            )
+        ).all()
+
+    async def by_kid(self, kid: str) -> SigningKey | None:
+        found: SigningKey | None = await self.session.scalar(select(SigningKey).where(SigningKey.kid == kid))
+        return found
+
+    async def add(self, key: SigningKey) -> SigningKey:
+        self.session.add(key)
+        await self.session.flush()
+        return key
+
+
+class ClientsRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def by_client_id(self, client_id: str) -> RelyingParty | None:
+        found: RelyingParty | None = await self.session.scalar(
+            select(RelyingParty).where(RelyingParty.client_id == client_id)
+        )
+        return found
+
+    async def all_clients(self) -> Sequence[RelyingParty]:
+        return (await self.session.scalars(select(RelyingParty).order_by(RelyingParty.id))).all()
+
+    async def add(self, client: RelyingParty) -> RelyingParty:
+        self.session.add(client)
+        await self.session.flush()
+        return client
+
+
+class TokensRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # --- one-time identifiers ---------------------------------------------------------------------
+
+    async def record_jti(self, kind: str, issuer: str, jti: str, expires_at: datetime) -> bool:
+        """Remember a `jti` until it expires. False when it was seen before: a replay. One statement,
+        no savepoint: a unique constraint decides, across every app node."""
+        values = {"kind": kind, "issuer": issuer, "jti": jti, "expires_at": expires_at}
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        statement = insert(UsedJwtId).values(**values).on_conflict_do_nothing().returning(UsedJwtId.id)
+        # RETURNING, not rowcount: psycopg reports -1 rows for ORM inserts.
+        return (await self.session.execute(statement)).scalar_one_or_none() is not None
+
+    async def record_jtis(
+        self, entries: Sequence[tuple[str, str, str, datetime]]
+    ) -> set[tuple[str, str, str]]:
+        """Remember many `(kind, issuer, jti, expires_at)` in one statement; the `(kind, issuer, jti)`
+        that were new. Entries must be distinct."""
+        if not entries:
+            return set()
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        statement = (
+            insert(UsedJwtId)
+            .values([{"kind": k, "issuer": i, "jti": j, "expires_at": e} for k, i, j, e in entries])
+            .on_conflict_do_nothing()
+            .returning(UsedJwtId.kind, UsedJwtId.issuer, UsedJwtId.jti)
+        )
+        return {(row.kind, row.issuer, row.jti) for row in await self.session.execute(statement)}
+
+    async def forget_expired_jtis(self, now: datetime) -> None:
+        await self.session.execute(delete(UsedJwtId).where(UsedJwtId.expires_at < now))
+        await self.session.execute(delete(RevokedAccessToken).where(RevokedAccessToken.expires_at < now))
+
+    # --- authorization codes ----------------------------------------------------------------------
+
+    async def code_by_hash(self, code_hash: str) -> AuthorizationCode | None:
+        found: AuthorizationCode | None = await self.session.scalar(
+            select(AuthorizationCode).where(AuthorizationCode.code_hash == code_hash)
+        )
+        return found
+
+    async def mark_code_used(self, code_id: int, now: datetime) -> bool:
+        """Claim the code; False when another request claimed it first (single use across nodes)."""
+        result = await self.session.execute(
+            update(AuthorizationCode)
+            .where(AuthorizationCode.id == code_id, AuthorizationCode.used_at.is_(None))
+            .values(used_at=now)
+            .returning(AuthorizationCode.id)
+        )
+        return result.scalar_one_or_none() is not None
+
+    # --- refresh tokens ---------------------------------------------------------------------------
+
+    async def refresh_by_hash(self, token_hash: str) -> RefreshToken | None:
+        found: RefreshToken | None = await self.session.scalar(
+            select(RefreshToken).where(RefreshToken.token_hash == token_hash)
+        )
+        return found
+
+    async def add_refresh(self, token: RefreshToken) -> RefreshToken:
+        self.session.add(token)
+        await self.session.flush()
+        return token
+
+    async def mark_refresh_used(self, token_id: int, now: datetime) -> bool:
+        result = await self.session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.id == token_id, RefreshToken.used_at.is_(None))
+            .values(used_at=now)
+            .returning(RefreshToken.id)
+        )
+        return result.scalar_one_or_none() is not None
+
+    async def family(self, family_id: str) -> Sequence[RefreshToken]:
+        return (
+            await self.session.scalars(select(RefreshToken).where(RefreshToken.family_id == family_id))
+        ).all()
+
+    async def revoke_family(self, family_id: str, now: datetime) -> None:
+        await self.session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+
+    # --- access tokens ----------------------------------------------------------------------------
+
+    async def revoke_access_token(self, jti: str, expires_at: datetime) -> None:
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        await self.session.execute(
+            insert(RevokedAccessToken).values(jti=jti, expires_at=expires_at).on_conflict_do_nothing()
+        )
+
+    async def access_token_revoked(self, jti: str) -> bool:
+        found = await self.session.scalar(select(RevokedAccessToken.id).where(RevokedAccessToken.jti == jti))
+        return found is not None
+
+    # --- accounts (read only: the account pages own them) -----------------------------------------
+
+    async def account(self, account_id: int) -> Account | None:
+        return await self.session.get(Account, account_id)

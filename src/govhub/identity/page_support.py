@@ -1,0 +1,146 @@
+"""What the account pages share: reading a posted form, where to go back to (never off this site), the
+session cookie on a redirect, mail with a link, and the page for too many attempts."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import FormData
+from starlette.responses import Response
+
+from govhub.config import Settings
+from govhub.identity import sessions
+from govhub.identity.models import AUTH_LEVELS
+from govhub.identity.service import IdentityService
+from govhub.identity.signed_in import sign_in_url
+from govhub.identity.throttle import TooManyAttempts, client_subject
+from govhub.kit.errors import BadRequest
+from govhub.kit.mail import Mail, Mailer
+from govhub.kit.templating import Pages
+
+DEFAULT_RETURN_TO = "/account"
+_MAX_RETURN_TO = 2000
+#: Longest value read from any field; longer is refused as a field error, not a crash.
+MAX_FIELD = 1000
+
+
+def return_to_or_default(value: str | None) -> str:
+    """`value` if it is a path on this site, else the account page. Only a relative path that starts with
+    one `/` is followed: `//host`, `/\\host`, schemes, control characters and backslashes (which some
+    browsers read as `/`) would let a link send people to another site (an open redirect)."""
+    if not value or len(value) > _MAX_RETURN_TO or not value.startswith("/") or value.startswith("//"):
+        return DEFAULT_RETURN_TO
+    if "\\" in value or any(unicodedata.category(c).startswith("C") or c.isspace() for c in value):
+        return DEFAULT_RETURN_TO
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc:
+        return DEFAULT_RETURN_TO
+    return value
+
+
+def auth_level_or_refuse(value: str | None) -> str:
+    if value is None or value == "":
+        return "Cl"
+    if value not in AUTH_LEVELS:
+        raise BadRequest(f"The level asked for must be one of {', '.join(AUTH_LEVELS)}, not {value[:20]!r}.")
+    return value
+
+
+def onward(path: str, return_to: str, level: str | None = None) -> str:
+    """`path` carrying where to go back to (and the level asked for) to the next step of a journey."""
+    query = {"return_to": return_to}
+    if level is not None:
+        query["level"] = level
+    return f"{path}?{urlencode(query)}"
+
+
+def field(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value[:MAX_FIELD] if isinstance(value, str) else ""
+
+
+def redirect(location: str) -> RedirectResponse:
+    return RedirectResponse(location, status_code=303)
+
+
+def signed_in_redirect(location: str, token: str, settings: Settings) -> RedirectResponse:
+    response = redirect(location)
+    sessions.set_cookie(response, token, settings)
+    return response
+
+
+def client_address(request: Request) -> str:
+    return client_subject(request.client.host if request.client else "")
+
+
+def error_list(errors: dict[str, str]) -> list[dict[str, str]]:
+    """The GOV.UK error summary's list: each message linking to its field."""
+    return [{"text": message, "href": f"#{name}"} for name, message in errors.items()]
+
+
+#: Account pages carry CSRF tokens, secrets and recovery codes: no cache, shared or private, keeps a copy.
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def render(
+    pages: Pages,
+    request: Request,
+    template: str,
+    context: dict[str, Any],
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    return pages.render(
+        request, template, context, status_code=status_code, headers={**NO_STORE, **(headers or {})}
+    )
+
+
+def form_page(
+    request: Request,
+    pages: Pages,
+    template: str,
+    context: dict[str, Any],
+    errors: dict[str, str] | None = None,
+) -> Response:
+    """A form page; with errors, again with an error summary and the fields marked, answered 422."""
+    status = 422 if errors else 200
+    return render(
+        pages,
+        request,
+        template,
+        {**context, "errors": errors or {}, "error_list": error_list(errors or {})},
+        status_code=status,
+    )
+
+
+def too_many(request: Request, pages: Pages, error: TooManyAttempts, *, page_title: str) -> Response:
+    return render(
+        pages,
+        request,
+        "identity/account/too_many.html",
+        {"page_title": page_title, "detail": error.detail},
+        status_code=429,
+        headers={"Retry-After": str(error.retry_after)},
+    )
+
+
+async def send_mail(settings: Settings, to: str, subject: str, text: str) -> None:
+    await Mailer(settings).send(Mail(to, subject, text + f"\n\n{settings.brand_name}\n"))
+
+
+def link(settings: Settings, path: str, **query: str) -> str:
+    return settings.public_url.rstrip("/") + path + ("?" + urlencode(query) if query else "")
+
+
+def needs_sign_in(path: str, level: str = "Cl") -> RedirectResponse:
+    return redirect(sign_in_url(path, auth_level=level))
+
+
+def service(db: AsyncSession, settings: Settings) -> IdentityService:
+    return IdentityService.for_session(db, settings)
