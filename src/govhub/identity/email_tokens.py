@@ -3,21 +3,17 @@ its SHA-256 in `identity_email_tokens`; usable once, until it expires, and super
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import timedelta
 
 from govhub.identity.models import EmailToken
 from govhub.identity.repository import IdentityRepository
 from govhub.kit.clock import utcnow
+from govhub.kit.secret_digest import secret_digest
 
 SIGN_UP = "sign-up"
 PASSWORD_RESET = "password-reset"  # noqa: S105 (a purpose, not a password)
 LIFETIMES = {SIGN_UP: timedelta(hours=24), PASSWORD_RESET: timedelta(hours=1)}
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 async def issue(
@@ -33,7 +29,7 @@ async def issue(
     token = secrets.token_urlsafe(32)
     await repository.add_email_token(
         EmailToken(
-            token_hash=_hash(token),
+            token_hash=secret_digest(token),
             purpose=purpose,
             email=email,
             account_id=account_id,
@@ -49,7 +45,7 @@ async def usable(repository: IdentityRepository, token: str, purpose: str) -> Em
     """The link's row if it can still be used: known, not used, not expired."""
     if not token or len(token) > 100:
         return None
-    row = await repository.email_token(_hash(token), purpose)
+    row = await repository.email_token(secret_digest(token), purpose)
     if row is None or row.used_at is not None or row.expires_at <= utcnow():
         return None
     return row

@@ -13,7 +13,6 @@ session they were signed in through.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Sequence
 from datetime import timedelta
@@ -29,6 +28,7 @@ from govhub.identity.repository import IdentityRepository
 from govhub.identity.signed_in import SignedIn
 from govhub.kit import cookies
 from govhub.kit.clock import utcnow
+from govhub.kit.secret_digest import secret_digest
 
 COOKIE = "govhub_session"
 IDLE_TIMEOUT = timedelta(minutes=30)
@@ -39,10 +39,6 @@ AWAITING_CODE_TIMEOUT = timedelta(minutes=10)
 _SEEN_RESOLUTION = timedelta(minutes=1)
 #: "Cl" or "Cl.Cm"; None while the second factor is awaited.
 AuthLevel = str | None
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _client(request: Request) -> tuple[str, str]:
@@ -57,7 +53,7 @@ async def current_session(request: Request, db: AsyncSession) -> tuple[SignInSes
     token = cookies.read_cookie(request, COOKIE, settings)
     if not token or len(token) > 100:
         return None
-    found = await IdentityRepository(db).session_with_account(token_hash(token))
+    found = await IdentityRepository(db).session_with_account(secret_digest(token))
     if found is None:
         return None
     sign_in, account = found
@@ -106,7 +102,7 @@ async def begin(request: Request, db: AsyncSession, account: Account, auth_level
     await repository.add_session(
         SignInSession(
             sid=secrets.token_urlsafe(32),
-            token_hash=token_hash(token),
+            token_hash=secret_digest(token),
             account_id=account.id,
             auth_level=auth_level,
             created_at=now,
@@ -124,7 +120,7 @@ def raise_level(sign_in: SignInSession, auth_level: str) -> str:
     """The session, now at `auth_level` (a second factor checked), gets a new token; the new cookie value."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
-    sign_in.token_hash = token_hash(token)
+    sign_in.token_hash = secret_digest(token)
     sign_in.auth_level = auth_level
     sign_in.authenticated_at = now
     sign_in.last_seen_at = now

@@ -18,6 +18,7 @@ from govhub.identity.organisations import NewOrganisation, OrganisationsService
 from govhub.identity.proving import MAX_FAILED_ATTEMPTS, verified_identity
 from govhub.identity.service import IdentityService, NewAccount
 from govhub.kit.clock import utcnow
+from govhub.kit.secret_digest import secret_digest
 from tests.support.proving import create_births_register
 
 PASSWORD = "correct horse battery staple"
@@ -42,7 +43,7 @@ async def sign_in(
     session.add(
         SignInSession(
             sid=secrets.token_urlsafe(32),
-            token_hash=sessions.token_hash(token),
+            token_hash=secret_digest(token),
             account_id=account.id,
             auth_level="Cl",
             created_at=now,

@@ -10,7 +10,6 @@ RFC 6749 §4.1.2.1 says, with `state` and `iss` (RFC 9207).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import secrets
@@ -31,6 +30,7 @@ from govhub.identity.oidc.levels import LevelError, LevelRequest, Step, next_ste
 from govhub.identity.oidc.models import AuthorizationCode, ClientSession, PendingAuthorization, RelyingParty
 from govhub.identity.signed_in import SignedIn, prove_identity_url, sign_in_url
 from govhub.kit.clock import utcnow
+from govhub.kit.secret_digest import secret_digest
 
 #: RFC 9126 §2.2: a pushed request is used within this many seconds, once.
 PUSHED_REQUEST_SECONDS = 60
@@ -67,11 +67,6 @@ class UnverifiedRequest(Exception):
         super().__init__(detail)
         self.title = title
         self.detail = detail
-
-
-def code_hash(code: str) -> str:
-    """Codes are stored as SHA-256 hex; the token endpoint looks them up the same way."""
-    return hashlib.sha256(code.encode()).hexdigest()
 
 
 def with_query(uri: str, parameters: Mapping[str, str | None]) -> str:
@@ -461,7 +456,7 @@ class Authorizations:
         code = secrets.token_urlsafe(32)
         await self.repository.add_code(
             AuthorizationCode(
-                code_hash=code_hash(code),
+                code_hash=secret_digest(code),
                 client_id=client.client_id,
                 account_id=signed_in.account_id,
                 sid=signed_in.sid,

@@ -18,12 +18,13 @@ from joserfc import jwk, jwt
 from joserfc.errors import JoseError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from govhub.identity.oidc.clients import CLIENT_SECRET_POST, PRIVATE_KEY_JWT, KeysUnavailable, hash_secret
+from govhub.identity.oidc.clients import CLIENT_SECRET_POST, PRIVATE_KEY_JWT, KeysUnavailable
 from govhub.identity.oidc.errors import INVALID_CLIENT, OAuthError
 from govhub.identity.oidc.jose import es256_verifies, unverified_parts
 from govhub.identity.oidc.models import RelyingParty
 from govhub.identity.oidc.provider import Provider
 from govhub.kit.clock import utcnow
+from govhub.kit.secret_digest import secret_digest
 
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 #: Never `none`, never HMAC (a shared secret is not a private key).
@@ -66,7 +67,7 @@ async def _client_secret_post(db: AsyncSession, form: Mapping[str, str], provide
     client = await provider.clients.find(db, client_id) if client_id else None
     # Compared even for an unknown client, so the answer takes as long either way.
     expected = client.client_secret_hash if client is not None and client.client_secret_hash else "0" * 64
-    matches = hmac.compare_digest(hash_secret(form.get("client_secret", "")), expected)
+    matches = hmac.compare_digest(secret_digest(form.get("client_secret", "")), expected)
     if client is None or not matches:
         raise _refuse("the client id or client secret is wrong, or the client is disabled")
     if client.token_endpoint_auth_method != CLIENT_SECRET_POST:

@@ -6,7 +6,6 @@ Registration follows the client metadata of RFC 7591 §2 and OpenID Connect Dyna
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import re
 import secrets
@@ -26,6 +25,7 @@ from govhub.identity.oidc.repository import ClientsRepository
 from govhub.identity.oidc.subjects import SUBJECT_TYPES
 from govhub.kit.clock import utcnow
 from govhub.kit.errors import Conflict, FieldError, GovhubError
+from govhub.kit.secret_digest import secret_digest
 
 PRIVATE_KEY_JWT = "private_key_jwt"
 CLIENT_SECRET_POST = "client_secret_post"  # noqa: S105 (a method's name, not a secret)
@@ -84,10 +84,6 @@ class Registered:
     client: RelyingParty
     #: The client secret for `client_secret_post`, shown once; only its hash is kept.
     client_secret: str | None
-
-
-def hash_secret(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def is_loopback_host(host: str | None) -> bool:
@@ -255,7 +251,7 @@ async def register_client(db: AsyncSession, reg: ClientRegistration) -> Register
         post_logout_redirect_uris=reg.post_logout_redirect_uris,
         backchannel_logout_uri=reg.backchannel_logout_uri,
         token_endpoint_auth_method=reg.token_endpoint_auth_method,
-        client_secret_hash=hash_secret(secret) if secret else None,
+        client_secret_hash=secret_digest(secret) if secret else None,
         jwks=reg.jwks,
         jwks_uri=reg.jwks_uri,
         id_token_signed_response_alg=reg.id_token_signed_response_alg,

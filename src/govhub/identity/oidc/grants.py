@@ -33,6 +33,7 @@ from govhub.identity.oidc.provider import Provider
 from govhub.identity.oidc.repository import TokensRepository
 from govhub.identity.oidc.tokens import issue_access_token, issue_id_token
 from govhub.kit.clock import utcnow
+from govhub.kit.secret_digest import secret_digest
 
 _CODE_VERIFIER = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
 
@@ -61,11 +62,6 @@ class TokenResponse:
         if self.refresh_token is not None:
             body["refresh_token"] = self.refresh_token
         return body
-
-
-def secret_hash(value: str) -> str:
-    """How codes and refresh tokens are stored: SHA-256, hex."""
-    return hashlib.sha256(value.encode()).hexdigest()
 
 
 def family_of_code(code_hash: str) -> str:
@@ -150,7 +146,7 @@ class Grants:
         code_value = form.get("code", "")
         if not code_value:
             raise OAuthError(INVALID_REQUEST, "code is missing")
-        code_hash = secret_hash(code_value)
+        code_hash = secret_digest(code_value)
         code = await self.tokens.code_by_hash(code_hash)
         if code is None or code.client_id != client.client_id:
             raise OAuthError(INVALID_GRANT, "the code is unknown, or was issued to another client")
@@ -230,7 +226,7 @@ class Grants:
         value = secrets.token_urlsafe(32)
         await self.tokens.add_refresh(
             RefreshToken(
-                token_hash=secret_hash(value),
+                token_hash=secret_digest(value),
                 family_id=family_id,
                 dpop_jkt=jkt,
                 created_at=utcnow(),
@@ -249,7 +245,7 @@ class Grants:
         value = form.get("refresh_token", "")
         if not value:
             raise OAuthError(INVALID_REQUEST, "refresh_token is missing")
-        token = await self.tokens.refresh_by_hash(secret_hash(value))
+        token = await self.tokens.refresh_by_hash(secret_digest(value))
         if token is None or token.client_id != client.client_id:
             raise OAuthError(INVALID_GRANT, "the refresh token is unknown, or was issued to another client")
         now = utcnow()
@@ -280,7 +276,7 @@ class Grants:
         if account is None:
             raise OAuthError(INVALID_GRANT, "the account no longer exists")
         new_value = secrets.token_urlsafe(32)
-        new_hash = secret_hash(new_value)
+        new_hash = secret_digest(new_value)
         await self.tokens.add_refresh(
             RefreshToken(
                 token_hash=new_hash,

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from govhub.identity.oidc.grants import access_jti_of_refresh, secret_hash
+from govhub.identity.oidc.grants import access_jti_of_refresh
 from govhub.identity.oidc.models import RelyingParty
 from govhub.identity.oidc.provider import Provider
 from govhub.identity.oidc.repository import TokensRepository
@@ -22,6 +22,7 @@ from govhub.identity.oidc.tokens import (
 from govhub.identity.organisations import organisations_of
 from govhub.identity.proving import VerifiedIdentity, verified_identity
 from govhub.kit.clock import utcnow
+from govhub.kit.secret_digest import secret_digest
 
 
 def _identity_claims(identity: VerifiedIdentity) -> dict[str, Any]:
@@ -102,7 +103,7 @@ async def introspect(
             if key in claims.claims
         }
         return {"active": True, "token_type": "DPoP" if claims.jkt else "Bearer", **body}
-    refresh = await TokensRepository(db).refresh_by_hash(secret_hash(token))
+    refresh = await TokensRepository(db).refresh_by_hash(secret_digest(token))
     now = utcnow()
     if (
         refresh is None
@@ -145,7 +146,7 @@ async def revoke(db: AsyncSession, provider: Provider, caller: RelyingParty, tok
         if claims.client_id == caller.client_id:
             await tokens.revoke_access_token(claims.jti, claims.expires_at)
         return
-    refresh = await tokens.refresh_by_hash(secret_hash(token))
+    refresh = await tokens.refresh_by_hash(secret_digest(token))
     if refresh is None or refresh.client_id != caller.client_id:
         return
     # §2.1: revoking a refresh token revokes the grant: its family and the access tokens issued with it.

@@ -13,9 +13,9 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from govhub.identity.oidc.clients import hash_secret
 from govhub.identity.oidc.models import RelyingParty
 from govhub.kit.clock import utcnow
+from govhub.kit.secret_digest import secret_digest
 
 REDIRECT_URI = "https://permits.anytown.example/callback"
 SIGNED_OUT_URI = "https://permits.anytown.example/signed-out"
@@ -35,7 +35,7 @@ async def create_relying_party(
         "post_logout_redirect_uris": [SIGNED_OUT_URI],
         "backchannel_logout_uri": None,
         "token_endpoint_auth_method": "client_secret_post",
-        "client_secret_hash": hash_secret(CLIENT_SECRET),
+        "client_secret_hash": secret_digest(CLIENT_SECRET),
         "jwks": None,
         "jwks_uri": None,
         "id_token_signed_response_alg": "ES256",

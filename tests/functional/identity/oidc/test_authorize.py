@@ -13,9 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
 from govhub.identity.models import Account
-from govhub.identity.oidc.authorization import Authorizations, Redirect, check_parameters, code_hash
+from govhub.identity.oidc.authorization import Authorizations, Redirect, check_parameters
 from govhub.identity.oidc.models import AuthorizationCode, ClientSession, ConsentGrant, PendingAuthorization
 from govhub.identity.signed_in import SignedIn
+from govhub.kit.secret_digest import secret_digest
 from tests.functional.identity.account_support import (
     create_citizen,
     csrf_of,
@@ -225,7 +226,7 @@ async def test_sign_in_consent_and_a_code(
     assert answer["iss"] == ISSUER
 
     code = await session.scalar(
-        select(AuthorizationCode).where(AuthorizationCode.code_hash == code_hash(answer["code"]))
+        select(AuthorizationCode).where(AuthorizationCode.code_hash == secret_digest(answer["code"]))
     )
     assert code is not None
     assert code.vot == "Cl.Cm"
@@ -315,7 +316,7 @@ async def test_step_up_sends_a_one_factor_session_to_the_second_factor(
     # One factor is enough when asked for.
     one = returned(await client.get(authorize_url(vtr='["Cl"]', scope="openid")))
     code = await session.scalar(
-        select(AuthorizationCode).where(AuthorizationCode.code_hash == code_hash(one["code"]))
+        select(AuthorizationCode).where(AuthorizationCode.code_hash == secret_digest(one["code"]))
     )
     assert code is not None
     assert code.vot == "Cl"
@@ -365,7 +366,7 @@ async def test_a_proven_identity_gets_a_p2_code_by_acr_values(
         )
     )
     code = await session.scalar(
-        select(AuthorizationCode).where(AuthorizationCode.code_hash == code_hash(answer["code"]))
+        select(AuthorizationCode).where(AuthorizationCode.code_hash == secret_digest(answer["code"]))
     )
     assert code is not None
     assert code.vot == "Cl.Cm.P2"
@@ -384,7 +385,7 @@ async def test_post_works_like_get(
         await client.post("/authorize", data=authorization_parameters(scope="openid", dpop_jkt="A" * 43))
     )
     code = await session.scalar(
-        select(AuthorizationCode).where(AuthorizationCode.code_hash == code_hash(answer["code"]))
+        select(AuthorizationCode).where(AuthorizationCode.code_hash == secret_digest(answer["code"]))
     )
     assert code is not None
     assert code.dpop_jkt == "A" * 43

@@ -23,7 +23,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from govhub.cli.main import cli
 from govhub.config import Settings
 from govhub.db import session_factory
-from govhub.identity.oidc.authorization import code_hash
 from govhub.identity.oidc.keys import KeyRing, sign_jwt
 from govhub.identity.oidc.logout import sessions_ended
 from govhub.identity.oidc.logout_delivery import (
@@ -35,6 +34,7 @@ from govhub.identity.oidc.logout_delivery import (
 from govhub.identity.oidc.models import AuthorizationCode, ClientSession, LogoutDelivery
 from govhub.identity.oidc.subjects import Subjects
 from govhub.kit.clock import utcnow
+from govhub.kit.secret_digest import secret_digest
 from tests.functional.identity.account_support import create_citizen, csrf_of, sign_in
 from tests.functional.identity.oidc.authorize_support import (
     ISSUER,
@@ -85,7 +85,7 @@ async def _signed_in_to_service(
     await sign_in(client, citizen)
     answer = returned(await client.get(authorize_url(scope="openid")))
     code = await session.scalar(
-        select(AuthorizationCode).where(AuthorizationCode.code_hash == code_hash(answer["code"]))
+        select(AuthorizationCode).where(AuthorizationCode.code_hash == secret_digest(answer["code"]))
     )
     assert code is not None
     return code
