@@ -93,15 +93,15 @@ def _bound_key(client: RelyingParty, proof_jkt: str | None, required_jkt: str | 
     return proof_jkt
 
 
-def _level_claims(code: AuthorizationCode, provider: Provider) -> dict[str, str]:
+def _level_claims(grant: AuthorizationCode | RefreshToken, provider: Provider) -> dict[str, str]:
     """RFC 8485 `vot`/`vtm` when the client asked by `vtr` (or not at all), `acr` when by `acr_values`."""
-    if code.requested_by_vtr or code.acr is None:
-        return {"vot": code.vot, "vtm": provider.url(TRUSTMARK_PATH)}
-    return {"acr": code.acr}
+    if grant.requested_by_vtr or grant.acr is None:
+        return {"vot": grant.vot, "vtm": provider.url(TRUSTMARK_PATH)}
+    return {"acr": grant.acr}
 
 
-def _userinfo_claim_names(code: AuthorizationCode) -> list[str]:
-    requested = (code.claims or {}).get("userinfo")
+def _userinfo_claim_names(grant: AuthorizationCode | RefreshToken) -> list[str]:
+    requested = (grant.claims or {}).get("userinfo")
     return sorted(str(name) for name in requested) if isinstance(requested, dict) else []
 
 
@@ -217,6 +217,10 @@ class Grants:
                 sid=code.sid,
                 scope=code.scope,
                 vot=code.vot,
+                auth_time=code.auth_time,
+                acr=code.acr,
+                requested_by_vtr=code.requested_by_vtr,
+                claims=code.claims,
                 jkt=jkt,
                 expires_at=now + timedelta(seconds=self.provider.settings.oidc_refresh_token_seconds),
             )
@@ -286,6 +290,10 @@ class Grants:
                 sid=token.sid,
                 scope=token.scope,
                 vot=token.vot,
+                auth_time=token.auth_time,
+                acr=token.acr,
+                requested_by_vtr=token.requested_by_vtr,
+                claims=token.claims,
                 dpop_jkt=jkt,
                 created_at=now,
                 # The family's lifetime is fixed at sign-in: refreshing never extends it.
@@ -307,9 +315,27 @@ class Grants:
             jkt=jkt,
             account_id=account.id,
             vot=token.vot,
+            auth_time=token.auth_time,
+            userinfo_claims=_userinfo_claim_names(token),
         )
+        id_token = None
+        if "openid" in scope.split() and token.auth_time is not None:
+            # OpenID Connect Core §12.2: the same iss, sub, aud, auth_time and level as the sign-in's ID
+            # token, a new iat, and no nonce.
+            id_token = await issue_id_token(
+                self.db,
+                self.provider,
+                sub=sub,
+                client_id=client.client_id,
+                alg=client.id_token_signed_response_alg,
+                auth_time=token.auth_time,
+                sid=token.sid,
+                nonce=None,
+                access_token=access.token,
+                level_claims=_level_claims(token, self.provider),
+            )
         return TokenResponse(
-            access.token, _token_type(jkt), access.expires_in, scope, refresh_token=new_value
+            access.token, _token_type(jkt), access.expires_in, scope, id_token, refresh_token=new_value
         )
 
     # --- client_credentials -----------------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from govhub.db import Base
@@ -121,6 +121,12 @@ class RefreshToken(Base):
     sid: Mapped[str] = mapped_column(String(43), index=True)
     scope: Mapped[str] = mapped_column(String(1000))
     vot: Mapped[str] = mapped_column(String(40))
+    #: What the sign-in established, carried from the code so every refresh says the same: when it happened
+    #: (None only on rows from before revision 0009), the `acr` asked in and how, the claims requested.
+    auth_time: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    acr: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    requested_by_vtr: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    claims: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     dpop_jkt: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -280,3 +280,61 @@ async def test_another_clients_refresh_token_is_invalid_grant(
         client, other_keys, other_id, {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}
     )
     assert stolen.json()["error"] == "invalid_grant"
+
+
+async def test_a_refresh_says_what_the_sign_in_established(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """OpenID Connect Core §12.2: the refreshed ID token keeps sub, aud, auth_time, sid and the level, with no
+    nonce; the access token keeps auth_time and the claims the sign-in asked for."""
+    keys = ClientKeys()
+    client_id = (await code_client(session, keys)).client.client_id
+    issued = await insert_code(
+        session,
+        client_id,
+        await create_account(session),
+        scope="openid email offline_access",
+        requested_by_vtr=False,
+        acr="urn:acr.login.gov:auth-only",
+        claims={"userinfo": {"email": {"essential": True}}},
+    )
+    first = (await _exchange(client, keys, client_id, code_form(issued))).json()
+    refreshed = await _exchange(
+        client, keys, client_id, {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}
+    )
+    assert refreshed.status_code == 200, refreshed.text
+    body = refreshed.json()
+    key_set = await _jwks(client)
+    before = jwt.decode(first["id_token"], key_set).claims
+    after = jwt.decode(body["id_token"], key_set).claims
+    for name in ("iss", "sub", "aud", "auth_time", "sid", "acr"):
+        assert after[name] == before[name], name
+    assert after["auth_time"] == int(issued.row.auth_time.timestamp())
+    assert "nonce" not in after
+    access = jwt.decode(body["access_token"], key_set).claims
+    assert access["auth_time"] == after["auth_time"]
+    assert access["gh_claims"] == ["email"]
+    # And the next rotation still carries it.
+    again = await _exchange(
+        client, keys, client_id, {"grant_type": "refresh_token", "refresh_token": body["refresh_token"]}
+    )
+    assert jwt.decode(again.json()["id_token"], key_set).claims["auth_time"] == after["auth_time"]
+
+
+async def test_a_refresh_without_openid_in_its_scope_has_no_id_token(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    keys = ClientKeys()
+    client_id = (await code_client(session, keys)).client.client_id
+    issued = await insert_code(
+        session, client_id, await create_account(session), scope="openid email offline_access"
+    )
+    first = (await _exchange(client, keys, client_id, code_form(issued))).json()
+    narrowed = await _exchange(
+        client,
+        keys,
+        client_id,
+        {"grant_type": "refresh_token", "refresh_token": first["refresh_token"], "scope": "email"},
+    )
+    assert narrowed.status_code == 200, narrowed.text
+    assert "id_token" not in narrowed.json()
