@@ -26,7 +26,7 @@ from sqlalchemy.orm import DeclarativeBase
 from govhub.config import Settings
 from govhub.point_reads import PointReader, PointReads
 from govhub.postgres_options import POSTGRES_CONNECT_ARGS
-from govhub.sqlite_connection import one_trip_connector
+from govhub.sqlite_connection import LOCKING_READ_MARK, one_trip_connector
 
 #: Constraint names are fixed, so both backends name them alike and errors can be mapped by name.
 NAMING_CONVENTION = {
@@ -112,11 +112,22 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(connection: Any) -> None:
         # IMMEDIATE takes the write lock up front, waiting out the busy timeout. A plain BEGIN that reads
         # and then writes fails at once with "database is locked" when another writer committed in between
-        # (SQLITE_BUSY_SNAPSHOT: no timeout helps), which concurrent sign-ins hit. One writer at a time is
-        # SQLite's rule anyway; point reads and open reads do not come through here. A reader that must not
-        # queue behind writers (the readiness check) asks for `READ_ONLY_BEGIN`.
+        # (SQLITE_BUSY_SNAPSHOT: no timeout helps). A reader that must not queue behind writers asks for
+        # `READ_ONLY_BEGIN`. On the app's async engine the connection (`govhub.sqlite_connection`) takes
+        # either as "begin when needed": reads take no lock there, and the lock is taken at the first write.
         mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
         connection.exec_driver_sql("BEGIN" if mode == "DEFERRED" else "BEGIN IMMEDIATE")
+
+
+def _mark_locking_reads(
+    _connection: Any, _cursor: Any, statement: str, parameters: Any, context: Any, _executemany: bool
+) -> tuple[str, Any]:
+    """SQLite has no `FOR UPDATE`, and SQLAlchemy leaves the clause out; the mark tells the connection
+    (`govhub.sqlite_connection`) that this read guards a write, so it takes the write lock first."""
+    compiled = getattr(context, "compiled", None)
+    if compiled is not None and getattr(compiled.statement, "_for_update_arg", None) is not None:
+        return LOCKING_READ_MARK + statement, parameters
+    return statement, parameters
 
 
 def create_sync_engine(url: str | URL, **options: Any) -> Engine:
@@ -138,6 +149,7 @@ def create_async_engine(url: str | URL, *, pool_size: int = 10) -> AsyncEngine:
             parsed, async_creator=one_trip_connector(parsed.database or ":memory:")
         )
         _configure_sqlite(engine.sync_engine)
+        event.listen(engine.sync_engine, "before_cursor_execute", _mark_locking_reads, retval=True)
         return engine
     return sqlalchemy_create_async_engine(
         parsed,

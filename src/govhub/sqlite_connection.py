@@ -8,11 +8,33 @@ call on the thread. Everything else (the thread, transactions, closing, stopping
 
 It buffers each result whole, as SQLAlchemy's adapter already does for every non-streaming cursor; govhub
 reads large sets in bounded chunks, never through a streaming cursor.
+
+Transactions begin when they first need to, and as what they need. SQLite allows one writer at a time,
+and a unit of work that began `BEGIN IMMEDIATE` held that one lock from its first read to its commit:
+through every ORM round, JWT signature and template rendered in between, and while other requests ran on
+the event loop. Logins queued on it. Here, asked to begin (by `govhub.db`'s `BEGIN IMMEDIATE`, or a
+plain `BEGIN`), the connection begins nothing yet. Its first statement begins the transaction: a read
+begins a reading one (WAL: a snapshot, no lock), a write (anything but SELECT and PRAGMA, SAVEPOINT
+included) takes the engine's `WriteGate`, then `BEGIN IMMEDIATE`. A reading transaction that comes to
+write takes the gate, ends its snapshot and begins `BEGIN IMMEDIATE`, on the newest data. A `SELECT ... FOR
+UPDATE` (the clause SQLite has not: `govhub.db` marks such statements) counts as a write.
+
+So a unit of work reads a consistent snapshot until it first writes, and from then on holds the write lock
+over the newest data until it commits. That is what PostgreSQL's READ COMMITTED, which every unit of work
+runs at there, promises and more: whatever is correct on PostgreSQL (conditional updates, unique
+constraints, a row lock taken before reading what it guards) is correct here. Most writes are flushed at
+commit (sessions never autoflush), so the lock is held for milliseconds.
+
+The `WriteGate` is an asyncio lock among the connections of one engine, granted in order the moment the
+previous writer ends. Without it writers would wait in SQLite's busy handler, which sleeps in steps of up
+to 100 ms and wakes long after the lock came free. Writers in other processes still meet that handler.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import weakref
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,6 +42,49 @@ from typing import Any
 import aiosqlite
 
 _Description = tuple[tuple[Any, ...], ...] | None
+_BEGIN_WRITING = "BEGIN IMMEDIATE"
+_ASKED_TO_BEGIN = frozenset({"BEGIN", "BEGIN IMMEDIATE", "BEGIN DEFERRED"})
+#: Statements that only read (a `SELECT ... FOR UPDATE` is marked, and so is not among them).
+_READING = ("SELECT", "PRAGMA", "select", "pragma")
+#: Put before a `SELECT ... FOR UPDATE` by `govhub.db`, which SQLite would otherwise run as a plain read.
+LOCKING_READ_MARK = "/* for update */ "
+_NOTHING: _Outcome = (None, -1, None, [])
+#: As long as the busy timeout (`govhub.db`): past it a writer tries SQLite's lock itself, and SQLite
+#: answers "database is locked" if it is still held, as it would without the gate.
+_GATE_TIMEOUT_S = 10.0
+
+
+class WriteGate:
+    """One writing transaction at a time among an engine's connections, the next one let in as soon as
+    the last one ends. One lock per event loop (an asyncio lock belongs to the loop that first waits on it,
+    and a test suite runs several loops over one engine)."""
+
+    def __init__(self) -> None:
+        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def _lock(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        lock = self._locks.get(loop)
+        if lock is None:
+            lock = self._locks[loop] = asyncio.Lock()
+        return lock
+
+    async def enter(self) -> bool:
+        """Waits for the gate; False when the wait timed out and the caller goes on without it."""
+        lock = self._lock()
+        try:
+            async with asyncio.timeout(_GATE_TIMEOUT_S):
+                await lock.acquire()
+        except TimeoutError:
+            return False
+        return True
+
+    def leave(self) -> None:
+        self._lock().release()
+
+
 _Outcome = tuple[_Description, int, int | None, list[Any]]
 
 
@@ -46,9 +111,14 @@ class OneTripCursor:
         return self
 
     async def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> OneTripCursor:
+        if sql in _ASKED_TO_BEGIN:
+            self._connection.ask_to_begin()
+            return self._keep(_NOTHING)
+        await self._connection.before(sql)
         return self._keep(await self._connection.run(_execute, sql, parameters or ()))
 
     async def executemany(self, sql: str, parameters: Iterable[Sequence[Any]]) -> OneTripCursor:
+        await self._connection.before(sql)
         return self._keep(await self._connection.run(_execute_many, sql, parameters))
 
     async def fetchall(self) -> list[Any]:
@@ -83,8 +153,26 @@ def _execute_many(connection: sqlite3.Connection, sql: str, parameters: Iterable
     return _outcome(connection.executemany(sql, parameters))
 
 
+def _writes(sql: str) -> bool:
+    return not sql.lstrip().startswith(_READING)
+
+
+def _begin_writing(connection: sqlite3.Connection, reading: bool) -> None:
+    if reading:
+        connection.execute("COMMIT")  # ends the snapshot; nothing was written in it
+    connection.execute(_BEGIN_WRITING)
+
+
 class OneTripConnection(aiosqlite.Connection):
-    """aiosqlite's connection, with cursors that make one trip to the thread per statement."""
+    """aiosqlite's connection, with cursors that make one trip to the thread per statement, and
+    transactions that begin at their first statement, taking the engine's `WriteGate` to write."""
+
+    def __init__(self, connector: Any, gate: WriteGate, **options: Any) -> None:
+        super().__init__(connector, **options)
+        self._gate = gate
+        self._holds_gate = False
+        #: "none", "asked" (begin asked for, nothing run yet), "reading" or "writing".
+        self._transaction = "none"
 
     def cursor(self) -> OneTripCursor:  # type: ignore[override]  # SQLAlchemy enters it as a context
         return OneTripCursor(self)
@@ -93,16 +181,66 @@ class OneTripConnection(aiosqlite.Connection):
         """`function(sqlite3_connection, *arguments)` on the connection's thread."""
         return await self._execute(lambda: function(self._conn, *arguments))  # type: ignore[no-untyped-call]
 
+    def ask_to_begin(self) -> None:
+        self._transaction = "asked"
+
+    async def before(self, sql: str) -> None:
+        """Begins the transaction `sql` needs, if it is not begun yet (see the module's docstring)."""
+        state = self._transaction
+        if state == "writing" or not _writes(sql):
+            if state == "asked":
+                await self.run(_execute, "BEGIN", ())
+                self._transaction = "reading"
+            return
+        if state == "none":
+            return  # a statement on its own, outside any transaction (SQLite locks for it alone)
+        self._holds_gate = await self._gate.enter()
+        try:
+            await self.run(_begin_writing, state == "reading")
+        except BaseException:
+            self._transaction = "none"
+            self._leave_gate()
+            raise
+        self._transaction = "writing"
+
+    def _leave_gate(self) -> None:
+        if self._holds_gate:
+            self._holds_gate = False
+            self._gate.leave()
+
+    async def _end(self, ending: Any) -> None:
+        try:
+            if self._transaction in {"reading", "writing"}:
+                await ending()
+        finally:
+            self._transaction = "none"
+            self._leave_gate()
+
+    async def commit(self) -> None:
+        await self._end(super().commit)
+
+    async def rollback(self) -> None:
+        await self._end(super().rollback)
+
+    async def close(self) -> None:
+        try:
+            await super().close()
+        finally:
+            self._transaction = "none"
+            self._leave_gate()
+
 
 def one_trip_connector(database: str) -> Any:
     """An `async_creator` for SQLAlchemy's aiosqlite dialect. Transactions are SQLAlchemy's (the driver
     opens none of its own: `isolation_level=None`)."""
     if database != ":memory:":
         database = str(Path(database))
+    gate = WriteGate()
 
     async def connect() -> OneTripConnection:
         connection = OneTripConnection(
             lambda: sqlite3.connect(database, isolation_level=None, check_same_thread=True),
+            gate,
             iter_chunk_size=64,
         )
         connection._thread.daemon = True  # as SQLAlchemy's dialect does: an open pool must not hang exit

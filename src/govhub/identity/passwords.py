@@ -7,6 +7,9 @@ the only factor, which is how an account may be used at `Cl`; up to 128 here, al
 
 from __future__ import annotations
 
+import asyncio
+import os
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 
 from argon2 import PasswordHasher
@@ -51,3 +54,25 @@ def verify_password(stored: str | None, password: str) -> bool:
 
 def needs_rehash(stored: str) -> bool:
     return HASHER.check_needs_rehash(stored)
+
+
+# --- off the event loop ---------------------------------------------------------------------------------
+# One argon2id hash holds a core for about 20 ms. argon2-cffi releases the GIL while it hashes, so in a
+# thread it runs beside the event loop, which serves other requests meanwhile; on the loop it would stall
+# every request in flight. A pool of its own, one thread per core, bounds the memory (19 MiB a hash) and
+# never takes the threads that Starlette's sync endpoints use.
+
+
+@cache
+def _hashing_pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="argon2id")
+
+
+async def hash_in_thread(password: str) -> str:
+    return await asyncio.get_running_loop().run_in_executor(_hashing_pool(), hash_password, password)
+
+
+async def verify_in_thread(stored: str | None, password: str) -> bool:
+    """`verify_password` in the hashing pool."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_hashing_pool(), verify_password, stored, password)

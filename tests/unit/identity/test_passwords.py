@@ -34,3 +34,11 @@ def test_length_is_the_rule() -> None:
     assert passwords.password_problems("x" * 14) == ["a password needs at least 15 characters"]
     assert passwords.password_problems("x" * 129) == ["a password may have at most 128 characters"]
     assert passwords.password_problems("ünïcödé pässwörd ✓") == []
+
+
+async def test_hashing_in_the_pool_agrees_with_hashing_here() -> None:
+    stored = await passwords.hash_in_thread(GOOD)
+    assert passwords.verify_password(stored, GOOD)
+    assert await passwords.verify_in_thread(stored, GOOD)
+    assert not await passwords.verify_in_thread(stored, GOOD + "!")
+    assert not await passwords.verify_in_thread(None, GOOD)

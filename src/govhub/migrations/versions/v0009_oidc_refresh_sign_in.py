@@ -25,7 +25,9 @@ def upgrade() -> None:
     with op.batch_alter_table("oidc_refresh_tokens") as batch:
         batch.add_column(sa.Column("auth_time", sa.DateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column("acr", sa.String(length=200), nullable=True))
-        batch.add_column(sa.Column("requested_by_vtr", sa.Boolean(), nullable=False, server_default=sa.true()))
+        batch.add_column(
+            sa.Column("requested_by_vtr", sa.Boolean(), nullable=False, server_default=sa.true())
+        )
         batch.add_column(sa.Column("claims", sa.JSON(), nullable=True))
 
 
