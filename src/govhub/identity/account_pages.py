@@ -1,5 +1,6 @@
-"""The account page: the account's details, its identity level, its second factor and recovery codes, the
-devices (browser sessions) signed in to it, and signing out of one or all of them."""
+"""The account page: the account's details, its identity level, its second factors (authenticator app,
+security keys) and recovery codes, the devices (browser sessions) signed in to it, and signing out of one or
+all of them."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from starlette.responses import Response
 from govhub.dependencies import AppSettings, DbSession, PageRenderer
 from govhub.identity import page_support as support
 from govhub.identity import sessions
+from govhub.identity.security_key_repository import SecurityKeyRepository
 from govhub.identity.signed_in import prove_identity_url
 from govhub.kit.access import PUBLIC
 from govhub.kit.clock import utcnow
@@ -70,6 +72,17 @@ async def account_page(
         for live in await service.repository.sessions_of(account.id, now)
         if live.last_seen_at + sessions.IDLE_TIMEOUT > now
     ]
+    security_keys = [
+        {
+            "id": key.id,
+            "name": key.name,
+            "added": key.created_at.strftime("%-d %B %Y"),
+            "last_used": key.last_used_at.strftime("%-d %B %Y at %H:%M UTC")
+            if key.last_used_at
+            else "Not yet",
+        }
+        for key in await SecurityKeyRepository(db).keys_of(account.id)
+    ]
     return support.render(
         pages,
         request,
@@ -82,6 +95,7 @@ async def account_page(
             "has_authenticator": account.totp_secret is not None,
             "codes_left": await service.recovery_codes_left(account),
             "devices": devices,
+            "security_keys": security_keys,
             "prove_identity_href": prove_identity_url("/account"),
         },
     )

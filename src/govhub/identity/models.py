@@ -56,8 +56,9 @@ class SignInSession(Base):
     auth_level: Mapped[str | None] = mapped_column(String(8), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     authenticated_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    #: Both indexed for the sweep that ends sessions that timed out (`oidc.logout_delivery`).
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     user_agent: Mapped[str] = mapped_column(String(300), default="")
     ip_address: Mapped[str] = mapped_column(String(45), default="")
 
@@ -113,9 +114,10 @@ class ThrottleEvent(Base):
     at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
-# Organisations and representatives, and identities proved against a register (P2).
+# Organisations and representatives, identities proved against a register (P2), and security keys.
 from govhub.identity import organisation_models as _organisation_models  # noqa: E402,F401
 from govhub.identity import proving_models as _proving_models  # noqa: E402,F401
+from govhub.identity import security_key_models as _security_key_models  # noqa: E402,F401
 
 # The provider's tables are the identity block's too; importing them here registers them with the metadata.
 from govhub.identity.oidc import models as _oidc_models  # noqa: E402,F401

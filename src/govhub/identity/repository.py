@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from govhub.identity.models import Account, EmailToken, RecoveryCode, SignInSession, ThrottleEvent
 
@@ -93,6 +94,14 @@ class IdentityRepository:
                 select(SignInSession.sid).where(SignInSession.account_id == account_id)
             )
         )
+
+    async def mark_session_seen(self, sign_in: SignInSession, at: datetime) -> None:
+        """A plain UPDATE, not a change to the loaded row: if the session was ended (deleted) meanwhile, by
+        signing out elsewhere or the timeout sweep, it updates nothing, where an ORM flush would fail."""
+        await self.session.execute(
+            update(SignInSession).where(SignInSession.id == sign_in.id).values(last_seen_at=at)
+        )
+        set_committed_value(sign_in, "last_seen_at", at)
 
     async def delete_sessions(self, sids: Sequence[str]) -> None:
         if sids:

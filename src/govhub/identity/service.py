@@ -91,7 +91,7 @@ class IdentityService:
                 public_id=public_id,
                 email=email,
                 email_verified_at=now if new.email_verified else None,
-                password_hash=password_hash or passwords.hash_password(new.password),
+                password_hash=password_hash or await passwords.hash_in_thread(new.password),
                 totp_secret=None if secret is None else self.box.seal(secret, public_id),
                 identity_level=new.identity_level,
                 created_at=now,
@@ -99,19 +99,26 @@ class IdentityService:
         )
 
     async def check_password(self, email: str, password: str) -> Account | None:
-        """The account if `password` is its password. As slow for an unknown address as for a wrong
-        password, so timing does not tell which addresses have accounts. A hash made with older parameters
-        is replaced."""
-        account = await self.repository.account_by_email(normalised_email(email))
-        matched = passwords.verify_password(account.password_hash if account else None, password)
-        if account is None or not matched:
-            return None
-        if passwords.needs_rehash(account.password_hash):
-            account.password_hash = passwords.hash_password(password)
-        return account
+        """The account if `password` is its password (`account_for_sign_in`, then `password_matches`)."""
+        account = await self.account_for_sign_in(email)
+        return account if await self.password_matches(account, password) else None
 
-    def set_password(self, account: Account, password: str) -> None:
-        account.password_hash = passwords.hash_password(password)
+    async def account_for_sign_in(self, email: str) -> Account | None:
+        return await self.repository.account_by_email(normalised_email(email))
+
+    async def password_matches(self, account: Account | None, password: str) -> bool:
+        """Whether `password` is the account's. As slow with no account as with a wrong password, so timing
+        does not tell which addresses have accounts. A hash made with older parameters is replaced (a
+        write)."""
+        matched = await passwords.verify_in_thread(account.password_hash if account else None, password)
+        if account is None or not matched:
+            return False
+        if passwords.needs_rehash(account.password_hash):
+            account.password_hash = await passwords.hash_in_thread(password)
+        return True
+
+    async def set_password(self, account: Account, password: str) -> None:
+        account.password_hash = await passwords.hash_in_thread(password)
 
     # --- the authenticator app ------------------------------------------------------------------------
 

@@ -63,7 +63,7 @@ async def current_session(request: Request, db: AsyncSession) -> tuple[SignInSes
     if sign_in.auth_level is None and sign_in.created_at + AWAITING_CODE_TIMEOUT <= now:
         return None
     if now - sign_in.last_seen_at >= _SEEN_RESOLUTION:
-        sign_in.last_seen_at = now
+        await IdentityRepository(db).mark_session_seen(sign_in, now)
     return sign_in, account
 
 

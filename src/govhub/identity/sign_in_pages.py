@@ -1,5 +1,6 @@
 """Sign in (password, then a code when the account has an authenticator app or two factors are asked
-for), step-up from one factor to two, sign out, and password reset by email.
+for; a security key may stand in for the code, `security_key_pages`), step-up from one factor to two, sign
+out, and password reset by email.
 
 Every page takes `return_to` (a path on this site; anything else means the account page) and `level`
 (`Cl` or `Cl.Cm`), and ends with a 303 to `return_to`."""
@@ -7,11 +8,16 @@ Every page takes `return_to` (a path on this site; anything else means the accou
 from __future__ import annotations
 
 from fastapi import Request
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
+from govhub.config import Settings
 from govhub.dependencies import AppSettings, DbSession, PageRenderer
 from govhub.identity import email_tokens, passwords, sessions
 from govhub.identity import page_support as support
+from govhub.identity.models import Account, SignInSession
+from govhub.identity.repository import IdentityRepository
+from govhub.identity.security_key_repository import SecurityKeyRepository
 from govhub.identity.service import email_problem, normalised_email
 from govhub.identity.throttle import (
     CODE_PER_ACCOUNT,
@@ -20,6 +26,7 @@ from govhub.identity.throttle import (
     MAIL_PER_EMAIL,
     SIGN_IN_PER_CLIENT,
     SIGN_IN_PER_EMAIL,
+    Limit,
     Throttle,
     TooManyAttempts,
     account_subject,
@@ -33,6 +40,34 @@ router = api_router(dependencies=[PUBLIC], include_in_schema=False)
 
 SIGN_IN = "identity/account/sign_in.html"
 CODE = "identity/account/code.html"
+
+
+def second_factor_checks(request: Request, account: Account) -> list[tuple[Limit, str]]:
+    """The limits on second-factor guesses: codes and security keys count together."""
+    return [
+        (CODE_PER_ACCOUNT, account_subject(account.id)),
+        (CODE_PER_CLIENT, support.client_address(request)),
+    ]
+
+
+async def second_factor_passed(
+    repository: IdentityRepository, sign_in: SignInSession, account: Account, back: str, settings: Settings
+) -> Response:
+    """The second factor is checked, whichever it was: the session is raised to two factors (with a new
+    token) and the browser goes back where it was going."""
+    await Throttle(repository).forget(CODE_PER_ACCOUNT, account_subject(account.id))
+    token = sessions.raise_level(sign_in, "Cl.Cm")
+    return support.signed_in_redirect(back, token, settings)
+
+
+async def _code_context(db: AsyncSession, account: Account, back: str, level: str) -> dict[str, object]:
+    has_keys = await SecurityKeyRepository(db).has_keys(account.id)
+    return {
+        "return_to": back,
+        "level": level,
+        "email": account.email,
+        "security_key_href": support.onward("/sign-in/security-key", back, level) if has_keys else None,
+    }
 
 
 def _sign_in_context(return_to: str, level: str, email: str = "") -> dict[str, object]:
@@ -89,12 +124,14 @@ async def sign_in(
         (SIGN_IN_PER_EMAIL, email_subject(email)),
         (SIGN_IN_PER_CLIENT, support.client_address(request)),
     ]
+    # The hash (about 20 ms) runs in a thread with no lock held: on SQLite the reads above took none
+    # (`govhub.sqlite_connection`), on PostgreSQL reads never do.
     try:
         await throttle.check(checks, what="attempts to sign in")
     except TooManyAttempts as error:
         return support.too_many(request, pages, error, page_title="Too many attempts to sign in")
-    account = await service.check_password(email, password)
-    if account is None:
+    account = await service.account_for_sign_in(email)
+    if account is None or not await service.password_matches(account, password):
         await throttle.count(checks)
         # The same answer for an unknown address and a wrong password.
         wrong = "The email address or password is not right. Check them and try again"
@@ -130,8 +167,7 @@ async def code_page(
         return support.redirect(back)
     if account.totp_secret is None:
         return support.redirect(support.onward("/account/authenticator", back, "Cl.Cm"))
-    context = {"return_to": back, "level": wanted, "email": account.email}
-    return support.form_page(request, pages, CODE, context)
+    return support.form_page(request, pages, CODE, await _code_context(db, account, back, wanted))
 
 
 @router.post("/sign-in/code")
@@ -149,16 +185,13 @@ async def enter_code(
         return support.redirect(support.onward("/account/authenticator", back, "Cl.Cm"))
     service = support.service(db, settings)
     throttle = Throttle(service.repository)
-    checks = [
-        (CODE_PER_ACCOUNT, account_subject(account.id)),
-        (CODE_PER_CLIENT, support.client_address(request)),
-    ]
+    checks = second_factor_checks(request, account)
     try:
         await throttle.check(checks, what="codes entered")
     except TooManyAttempts as error:
         return support.too_many(request, pages, error, page_title="Too many codes entered")
     code = support.field(form, "code").strip()
-    context = {"return_to": back, "level": wanted, "email": account.email}
+    context = await _code_context(db, account, back, wanted)
     if not code:
         return support.form_page(request, pages, CODE, context, {"code": "Enter the code"})
     accepted = await service.claim_code(account, code) or await service.use_recovery_code(account, code)
@@ -166,9 +199,7 @@ async def enter_code(
         await throttle.count(checks)
         wrong = "The code is not right, or has been used already. Enter the code your app shows now"
         return support.form_page(request, pages, CODE, context, {"code": wrong})
-    await throttle.forget(CODE_PER_ACCOUNT, account_subject(account.id))
-    token = sessions.raise_level(sign_in, "Cl.Cm")
-    return support.signed_in_redirect(back, token, settings)
+    return await second_factor_passed(service.repository, sign_in, account, back, settings)
 
 
 @router.post("/sign-out")
@@ -296,7 +327,7 @@ async def choose_new_password(
         return support.form_page(request, pages, NEW_PASSWORD, {"token": token, "email": row.email}, errors)
     if not await email_tokens.use(service.repository, row):
         return _reset_link_invalid(request, pages)
-    service.set_password(account, password)
+    await service.set_password(account, password)
     if account.email_verified_at is None:
         account.email_verified_at = row.created_at  # the link reached the mailbox: the address is proved
     # Whoever knew the old password is signed out, on every device.

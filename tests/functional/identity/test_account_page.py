@@ -8,7 +8,7 @@ from datetime import timedelta
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
@@ -16,6 +16,7 @@ from govhub.config import Settings
 from govhub.identity import sessions
 from govhub.identity.account_pages import browser_name
 from govhub.identity.models import Account, SignInSession
+from govhub.identity.repository import IdentityRepository
 from govhub.kit.clock import utcnow
 from tests.functional.identity.account_support import (
     create_citizen,
@@ -205,3 +206,19 @@ async def test_sessions_that_ran_out_are_removed_at_the_next_sign_in(
 async def test_account_pages_are_not_cached(client: httpx.AsyncClient) -> None:
     for path in ("/sign-in", "/sign-up", "/password-reset"):
         assert (await client.get(path)).headers["cache-control"] == "no-store"
+
+
+async def test_marking_a_session_seen_after_it_ended_elsewhere_changes_nothing(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+) -> None:
+    """The last-seen time is written with a plain UPDATE: a session deleted meanwhile (signed out on
+    another device, or swept when it timed out) is simply not there to update, never an error."""
+    citizen = await create_citizen(session, settings, with_app=False)
+    await sign_in(client, citizen)
+    sign_in_row = (await session.scalars(select(SignInSession))).one()
+    await session.execute(delete(SignInSession).where(SignInSession.id == sign_in_row.id))
+    later = utcnow() + timedelta(minutes=5)
+    await IdentityRepository(session).mark_session_seen(sign_in_row, later)
+    assert sign_in_row.last_seen_at == later
+    await session.flush()
+    assert (await session.scalars(select(SignInSession))).all() == []

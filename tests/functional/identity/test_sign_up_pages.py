@@ -3,6 +3,8 @@ and what goes wrong: bad input, reused and expired links, an address that has an
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import timedelta
 
 import httpx
@@ -12,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from govhub.config import Settings
 from govhub.identity import totp
 from govhub.identity.models import Account, EmailToken
+from govhub.identity.sign_up_pages import qr_code_svg
 from govhub.kit.clock import utcnow
 from govhub.kit.dev_mailbox import DevMailbox
 from tests.functional.identity import account_support
@@ -36,8 +39,21 @@ async def _sign_up(client: httpx.AsyncClient, email: str, return_to: str = "") -
     return await submit(client, page, "/sign-up", {"email": email, "password": PASSWORD})
 
 
+def _assert_shows_the_key(page: str, secret: str, otpauth_uri: str) -> None:
+    """The enrolment page shows the key three ways: a QR code of the otpauth:// URI (an inline SVG with a
+    text alternative), the key as text for whoever cannot scan it, and a link that opens the app."""
+    link = re.search(r'href="(otpauth://totp/[^"]+)"', page)
+    assert link is not None
+    assert html.unescape(link.group(1)) == otpauth_uri
+    assert qr_code_svg(otpauth_uri) in page
+    other_key = totp.provisioning_uri(totp.new_secret(), "new.person@example.org", "govhub")
+    assert qr_code_svg(other_key) not in page
+    assert 'role="img" aria-label="QR code holding the key shown below' in page
+    assert " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)) in page
+
+
 async def test_sign_up_confirm_set_up_the_app_and_keep_recovery_codes(
-    mail_client: httpx.AsyncClient, mailbox: DevMailbox, session: AsyncSession
+    mail_client: httpx.AsyncClient, mailbox: DevMailbox, session: AsyncSession, settings: Settings
 ) -> None:
     form = await mail_client.get("/sign-up")
     assert 'autocomplete="new-password"' in form.text
@@ -70,11 +86,13 @@ async def test_sign_up_confirm_set_up_the_app_and_keep_recovery_codes(
     assert setup.status_code == 200
     fields = hidden_fields(setup.text, "/account/authenticator")
     secret = fields["secret"]
-    assert "otpauth://totp/" in setup.text
+    otpauth_uri = totp.provisioning_uri(secret, "new.person@example.org", settings.brand_name)
+    _assert_shows_the_key(setup.text, secret, otpauth_uri)
     assert 'autocomplete="one-time-code"' in setup.text
     wrong = await mail_client.post("/account/authenticator", data={**fields, "code": "123"})
     assert wrong.status_code == 422
     assert "Enter the 6-digit code" in wrong.text
+    _assert_shows_the_key(wrong.text, secret, otpauth_uri)  # the same key again
     done = await mail_client.post("/account/authenticator", data={**fields, "code": totp.totp(secret)})
     assert done.status_code == 200
     codes = recovery_codes_in(done.text)

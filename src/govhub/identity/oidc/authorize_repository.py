@@ -1,5 +1,6 @@
 """The authorization journey's SQL: pending requests (PAR and in progress), codes, consent grants and their
-history, client sessions and back-channel logout deliveries."""
+history, client sessions and back-channel logout deliveries. Ending client sessions, and finding browser
+sessions that timed out, is `logout_repository`'s."""
 
 from __future__ import annotations
 
@@ -93,12 +94,6 @@ class AuthorizeRepository:
         self.session.add(client_session)
         await self.session.flush()
         return client_session
-
-    async def live_client_sessions(self, sids: Sequence[str]) -> Sequence[ClientSession]:
-        rows = await self.session.scalars(
-            select(ClientSession).where(ClientSession.sid.in_(list(sids)), ClientSession.ended_at.is_(None))
-        )
-        return rows.all()
 
     async def signed_in_services(self, account_id: int) -> Sequence[tuple[ClientSession, RelyingParty]]:
         rows = await self.session.execute(

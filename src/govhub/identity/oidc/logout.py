@@ -1,9 +1,10 @@
 """Logout: what happens to the services a person signed in to when their browser session ends, and the
 checks of RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0).
 
-When sessions end (sign out, sign out everywhere, logout started by a service), every service signed in
-through them is marked signed out and, when it registered a `backchannel_logout_uri`, queued a
-back-channel logout (OpenID Connect Back-Channel Logout 1.0) that `logout_delivery` sends and retries.
+When sessions end (sign out, sign out everywhere, logout started by a service, or timing out: idle or too
+old, found by the sweep in `logout_delivery`), every service signed in through them is marked signed out
+and, when it registered a `backchannel_logout_uri`, queued a back-channel logout (OpenID Connect
+Back-Channel Logout 1.0) that `logout_delivery` sends and retries.
 """
 
 from __future__ import annotations
@@ -20,23 +21,39 @@ from govhub.identity.oidc.authorize_repository import AuthorizeRepository
 from govhub.identity.oidc.errors import INVALID_REQUEST, OAuthError
 from govhub.identity.oidc.jose import unverified_parts
 from govhub.identity.oidc.keys import KeyRing
+from govhub.identity.oidc.logout_repository import LogoutRepository
 from govhub.identity.oidc.models import LogoutDelivery, RelyingParty
 from govhub.kit.clock import utcnow
 
 
-async def sessions_ended(session: AsyncSession, sids: Sequence[str]) -> None:
-    """Called by the account pages when browser sessions end (sign out, sign out everywhere, `/logout`):
-    every service signed in through them is marked signed out and, if it registered a back-channel logout
-    URI, owed a logout. This only records what is owed, in the caller's transaction; `logout_delivery`
-    signs and sends the tokens, so ending a session never waits on a service."""
+@dataclass(frozen=True)
+class SessionsEnded:
+    """What ending some browser sessions did to the services signed in through them."""
+
+    #: Client sessions (one service, one browser session) marked signed out by this call.
+    services_signed_out: int = 0
+    #: Back-channel logouts queued for them (services that registered a `backchannel_logout_uri`).
+    logouts_queued: int = 0
+
+
+async def sessions_ended(session: AsyncSession, sids: Sequence[str]) -> SessionsEnded:
+    """Called when browser sessions end (sign out, sign out everywhere, `/logout`, and the sweep of
+    sessions that timed out, `logout_delivery.end_timed_out_sessions`): every service signed in through
+    them is marked signed out and, if it registered a back-channel logout URI, owed a logout. This only
+    records what is owed, in the caller's transaction; `logout_delivery` signs and sends the tokens, so
+    ending a session never waits on a service.
+
+    Safe when two transactions end the same session at once (a sign-out everywhere while a node sweeps,
+    two nodes sweeping): a logout is queued only for the client sessions this call's conditional UPDATE
+    changed, so each service is owed one logout per session, never two."""
     if not sids:
-        return
+        return SessionsEnded()
     repository = AuthorizeRepository(session)
     now = utcnow()
-    ended = await repository.live_client_sessions(sids)
+    ended = await LogoutRepository(session).end_client_sessions(sids, now)
     clients = await repository.clients(sorted({client_session.client_id for client_session in ended}))
+    queued = 0
     for client_session in ended:
-        client_session.ended_at = now
         client = clients.get(client_session.client_id)
         if client is None or not client.backchannel_logout_uri:
             continue
@@ -52,6 +69,8 @@ async def sessions_ended(session: AsyncSession, sids: Sequence[str]) -> None:
                 created_at=now,
             )
         )
+        queued += 1
+    return SessionsEnded(services_signed_out=len(ended), logouts_queued=queued)
 
 
 # --- RP-initiated logout ------------------------------------------------------------------------------

@@ -1,12 +1,15 @@
 """Back-channel logout delivery (OpenID Connect Back-Channel Logout 1.0 §2.5): POST
 `logout_token=<JWT>` to each service's `backchannel_logout_uri`, retried with exponential backoff until it
-answers 2xx or `MAX_ATTEMPTS` run out.
+answers 2xx or `MAX_ATTEMPTS` run out; and the sweep that ends browser sessions that timed out, so the
+services signed in through them are told too (nobody signs out of a session that just runs out).
 
-One function, `deliver_due_logouts`, does a round; the app runs it in the background
-(`oidc_logout_delivery`) and operators or cron run it with `govhub identity deliver-logouts`. Nodes are
+A round is `end_timed_out_sessions` then `deliver_due_logouts`: the app runs rounds in the background
+(`oidc_logout_delivery`) and operators or cron run one with `govhub identity deliver-logouts`. Nodes are
 stateless: each claims a delivery with an `UPDATE ... WHERE next_attempt_at = <value read>` committed
 before sending, so two nodes never send the same delivery at once; a node that dies mid-send leaves a
-lease (`LEASE`) that runs out, and the delivery is tried again.
+lease (`LEASE`) that runs out, and the delivery is tried again. Two nodes sweeping at once take different
+sessions (`FOR UPDATE SKIP LOCKED` on PostgreSQL, one writer at a time on SQLite), and a logout is queued
+only for client sessions a conditional UPDATE ended (`logout.sessions_ended`), so none is queued twice.
 """
 
 from __future__ import annotations
@@ -24,8 +27,12 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from govhub.config import Settings
+from govhub.db import READ_ONLY_BEGIN
+from govhub.identity import sessions as browser_sessions
+from govhub.identity.oidc import logout
 from govhub.identity.oidc.authorize_repository import AuthorizeRepository
 from govhub.identity.oidc.keys import sign_jwt
+from govhub.identity.oidc.logout_repository import LogoutRepository
 from govhub.identity.oidc.models import LogoutDelivery
 from govhub.identity.oidc.subjects import Subjects
 from govhub.kit.clock import utcnow
@@ -43,6 +50,11 @@ LEASE = timedelta(seconds=60)
 #: Seconds to connect to, and hear back from, a service.
 TIMEOUT_SECONDS = 5.0
 BATCH = 100
+#: Timed-out sessions ended per transaction, and transactions per round: a backlog (the first round after
+#: an outage) is worked off over several rounds, each short, rather than in one long round that holds up
+#: delivery.
+SWEEP_BATCH = 500
+SWEEP_BATCHES_PER_ROUND = 10
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -59,6 +71,62 @@ class DeliveryRound:
 
     def as_json(self) -> dict[str, int]:
         return {"delivered": self.delivered, "failed": self.failed, "abandoned": self.abandoned}
+
+
+@dataclass
+class SweepRound:
+    sessions_ended: int = 0
+    services_signed_out: int = 0
+    logouts_queued: int = 0
+
+    def as_json(self) -> dict[str, int]:
+        return {
+            "sessions_ended": self.sessions_ended,
+            "services_signed_out": self.services_signed_out,
+            "logouts_queued": self.logouts_queued,
+        }
+
+
+async def end_timed_out_sessions(
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    now: datetime | None = None,
+    batch: int = SWEEP_BATCH,
+) -> SweepRound:
+    """End the browser sessions that timed out by `now` (default: the present): past `expires_at`, or
+    unused for `sessions.IDLE_TIMEOUT`. Each is ended as signing out ends one (`sessions.end_sessions`):
+    its row is deleted and `logout.sessions_ended` marks the services signed in through it signed out and
+    queues their back-channel logouts, in one transaction per batch. Only the sessions this transaction
+    deleted are ended here: one that another node or a sign-out ended meanwhile is theirs. Rows with no
+    service signed in go too, so the timed-out range stays empty between rounds, and a round with nothing
+    to do is one read that takes no lock (on SQLite it begins DEFERRED, so it never queues behind a
+    writer)."""
+    now = now or utcnow()
+    idle_since = now - browser_sessions.IDLE_TIMEOUT
+    outcome = SweepRound()
+    async with sessions() as db:
+        await db.connection(execution_options=READ_ONLY_BEGIN)
+        if not await LogoutRepository(db).any_timed_out(now, idle_since):
+            return outcome
+    for _ in range(SWEEP_BATCHES_PER_ROUND):
+        async with sessions() as db, db.begin():
+            repository = LogoutRepository(db)
+            sids = await repository.take_timed_out(now, idle_since, batch)
+            deleted = await repository.delete_timed_out(sids, now, idle_since) if sids else []
+            ended = await logout.sessions_ended(db, deleted)
+        outcome.sessions_ended += len(deleted)
+        outcome.services_signed_out += ended.services_signed_out
+        outcome.logouts_queued += ended.logouts_queued
+        if len(sids) < batch:
+            break
+    if outcome.sessions_ended:
+        logger.info(
+            "ended %d timed-out sessions: %d services signed out, %d back-channel logouts queued",
+            outcome.sessions_ended,
+            outcome.services_signed_out,
+            outcome.logouts_queued,
+        )
+    return outcome
 
 
 async def logout_token(db: AsyncSession, settings: Settings, delivery: LogoutDelivery) -> str | None:
@@ -183,10 +251,11 @@ async def forget_expired_requests(sessions: async_sessionmaker[AsyncSession]) ->
 
 
 class BackgroundDelivery:
-    """The app's background task: a round every `interval` seconds (with expired authorization requests
-    swept). A failing round is logged, never fatal: the next round tries again. Stopping lets a round in
-    progress finish (up to a limit), so a token already accepted by a service is recorded as delivered
-    rather than sent again after the lease."""
+    """The app's background task: a round every `interval` seconds (timed-out sessions ended first, so
+    their logouts go out in the same round; expired authorization requests swept after). A failing round
+    is logged, never fatal: the next round tries again. Stopping lets a round in progress finish (up to a
+    limit), so a token already accepted by a service is recorded as delivered rather than sent again after
+    the lease."""
 
     def __init__(
         self, sessions: async_sessionmaker[AsyncSession], settings: Settings, interval: float
@@ -210,6 +279,12 @@ class BackgroundDelivery:
 
     async def _run(self) -> None:
         while not self._stop.is_set():
+            # Each step on its own: a sweep that fails (say, the database restarting) does not hold up
+            # the delivery of logouts already queued.
+            try:
+                await end_timed_out_sessions(self.sessions)
+            except Exception:
+                logger.exception("sweep of timed-out sessions failed")
             try:
                 await deliver_due_logouts(self.sessions, self.settings)
                 await forget_expired_requests(self.sessions)

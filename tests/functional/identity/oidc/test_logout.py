@@ -333,7 +333,14 @@ async def test_a_delivery_is_claimed_by_one_node_only(session: AsyncSession, set
 def test_the_cli_runs_a_round(runner: CliRunner) -> None:
     result = runner.invoke(cli, ["identity", "deliver-logouts", "--json"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output) == {"delivered": 0, "failed": 0, "abandoned": 0}
+    assert json.loads(result.output) == {
+        "delivered": 0,
+        "failed": 0,
+        "abandoned": 0,
+        "sessions_ended": 0,
+        "services_signed_out": 0,
+        "logouts_queued": 0,
+    }
 
 
 async def test_the_app_delivers_in_the_background_outside_tests(
