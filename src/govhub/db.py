@@ -26,7 +26,7 @@ from sqlalchemy.orm import DeclarativeBase
 from govhub.config import Settings
 from govhub.point_reads import PointReader, PointReads
 from govhub.postgres_options import POSTGRES_CONNECT_ARGS
-from govhub.sqlite_connection import LOCKING_READ_MARK, one_trip_connector
+from govhub.sqlite_connection import BUSY_TIMEOUT_MS, LOCKING_READ_MARK, one_trip_connector
 
 #: Constraint names are fixed, so both backends name them alike and errors can be mapped by name.
 NAMING_CONVENTION = {
@@ -99,7 +99,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         # FULL: a commit is on disk before it returns, so an append that returned survives a power cut.
         cursor.execute("PRAGMA synchronous=FULL")
         # Reads go through memory-mapped pages and a 64 MiB page cache, not a system call per page: proofs

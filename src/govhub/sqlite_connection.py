@@ -25,6 +25,13 @@ runs at there, promises and more: whatever is correct on PostgreSQL (conditional
 constraints, a row lock taken before reading what it guards) is correct here. Most writes are flushed at
 commit (sessions never autoflush), so the lock is held for milliseconds.
 
+While a transaction holds the write lock its statements run inline, on the event loop, not on the
+connection's thread: a hand-off there and back lets the loop run other requests' work in between, and
+the lock waited through all of it (a login's writes held it four times as long as they needed). SQLite
+answers an indexed write in microseconds, and the commit's sync in about a millisecond, for which no
+other writer could go on anyway. Inline time is budgeted: once a transaction has spent `_INLINE_BUDGET_S`
+on the loop (a bulk load), the rest of it goes back to the thread, and `executemany` always does.
+
 The `WriteGate` is an asyncio lock among the connections of one engine, granted in order the moment the
 previous writer ends. Without it writers would wait in SQLite's busy handler, which sleeps in steps of up
 to 100 ms and wakes long after the lock came free. Writers in other processes still meet that handler.
@@ -34,6 +41,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 import weakref
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -49,9 +57,12 @@ _READING = ("SELECT", "PRAGMA", "select", "pragma")
 #: Put before a `SELECT ... FOR UPDATE` by `govhub.db`, which SQLite would otherwise run as a plain read.
 LOCKING_READ_MARK = "/* for update */ "
 _NOTHING: _Outcome = (None, -1, None, [])
-#: As long as the busy timeout (`govhub.db`): past it a writer tries SQLite's lock itself, and SQLite
-#: answers "database is locked" if it is still held, as it would without the gate.
-_GATE_TIMEOUT_S = 10.0
+_INLINE_BUDGET_S = 0.005
+#: How long a connection waits for a lock another process holds (`PRAGMA busy_timeout`, set by `govhub.db`).
+BUSY_TIMEOUT_MS = 10_000
+#: As long as the busy timeout: past it a writer tries SQLite's lock itself, and SQLite answers "database is
+#: locked" if it is still held, as it would without the gate.
+_GATE_TIMEOUT_S = BUSY_TIMEOUT_MS / 1000
 
 
 class WriteGate:
@@ -119,7 +130,7 @@ class OneTripCursor:
 
     async def executemany(self, sql: str, parameters: Iterable[Sequence[Any]]) -> OneTripCursor:
         await self._connection.before(sql)
-        return self._keep(await self._connection.run(_execute_many, sql, parameters))
+        return self._keep(await self._connection.run_on_thread(_execute_many, sql, parameters))
 
     async def fetchall(self) -> list[Any]:
         rows, self._rows = self._rows, []
@@ -157,10 +168,31 @@ def _writes(sql: str) -> bool:
     return not sql.lstrip().startswith(_READING)
 
 
-def _begin_writing(connection: sqlite3.Connection, reading: bool) -> None:
-    if reading:
-        connection.execute("COMMIT")  # ends the snapshot; nothing was written in it
-    connection.execute(_BEGIN_WRITING)
+def _commit(connection: sqlite3.Connection) -> None:
+    connection.commit()
+
+
+def _rollback(connection: sqlite3.Connection) -> None:
+    connection.rollback()
+
+
+def _end_reading(connection: sqlite3.Connection) -> None:
+    connection.execute("COMMIT")  # ends the snapshot; nothing was written in it
+
+
+def _begin_writing_at_once(connection: sqlite3.Connection) -> bool:
+    """`BEGIN IMMEDIATE` if SQLite's lock is free now; False, beginning nothing, if another process holds
+    it (this process's writers are behind the gate), for the caller to wait on the connection's thread."""
+    connection.execute("PRAGMA busy_timeout=0")
+    try:
+        connection.execute(_BEGIN_WRITING)
+    except sqlite3.OperationalError as error:
+        if error.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY:
+            return False
+        raise
+    finally:
+        connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    return True
 
 
 class OneTripConnection(aiosqlite.Connection):
@@ -173,13 +205,28 @@ class OneTripConnection(aiosqlite.Connection):
         self._holds_gate = False
         #: "none", "asked" (begin asked for, nothing run yet), "reading" or "writing".
         self._transaction = "none"
+        #: What is left of this writing transaction's time on the event loop.
+        self._inline_left = _INLINE_BUDGET_S
 
     def cursor(self) -> OneTripCursor:  # type: ignore[override]  # SQLAlchemy enters it as a context
         return OneTripCursor(self)
 
     async def run(self, function: Any, *arguments: Any) -> Any:
-        """`function(sqlite3_connection, *arguments)` on the connection's thread."""
+        """`function(sqlite3_connection, *arguments)`: inline while this connection writes and its budget
+        lasts, else on the connection's thread."""
+        if self._transaction == "writing" and self._inline_left > 0:
+            return self._inline(function, *arguments)
+        return await self.run_on_thread(function, *arguments)
+
+    async def run_on_thread(self, function: Any, *arguments: Any) -> Any:
         return await self._execute(lambda: function(self._conn, *arguments))  # type: ignore[no-untyped-call]
+
+    def _inline(self, function: Any, *arguments: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return function(self._conn, *arguments)
+        finally:
+            self._inline_left -= time.perf_counter() - started
 
     def ask_to_begin(self) -> None:
         self._transaction = "asked"
@@ -196,12 +243,18 @@ class OneTripConnection(aiosqlite.Connection):
             return  # a statement on its own, outside any transaction (SQLite locks for it alone)
         self._holds_gate = await self._gate.enter()
         try:
-            await self.run(_begin_writing, state == "reading")
+            # Inline, unless another process holds the lock: SQLite's busy handler then waits for it, on
+            # the connection's thread.
+            if state == "reading":
+                self._inline(_end_reading)
+            if not self._inline(_begin_writing_at_once):
+                await self.run_on_thread(_execute, _BEGIN_WRITING, ())
         except BaseException:
             self._transaction = "none"
             self._leave_gate()
             raise
         self._transaction = "writing"
+        self._inline_left = _INLINE_BUDGET_S
 
     def _leave_gate(self) -> None:
         if self._holds_gate:
@@ -211,16 +264,16 @@ class OneTripConnection(aiosqlite.Connection):
     async def _end(self, ending: Any) -> None:
         try:
             if self._transaction in {"reading", "writing"}:
-                await ending()
+                await self.run(ending)
         finally:
             self._transaction = "none"
             self._leave_gate()
 
     async def commit(self) -> None:
-        await self._end(super().commit)
+        await self._end(_commit)
 
     async def rollback(self) -> None:
-        await self._end(super().rollback)
+        await self._end(_rollback)
 
     async def close(self) -> None:
         try:
@@ -239,7 +292,9 @@ def one_trip_connector(database: str) -> Any:
 
     async def connect() -> OneTripConnection:
         connection = OneTripConnection(
-            lambda: sqlite3.connect(database, isolation_level=None, check_same_thread=True),
+            # Used from the loop's thread as well as its own (writes run inline), never from both at once:
+            # each call is awaited before the next is made.
+            lambda: sqlite3.connect(database, isolation_level=None, check_same_thread=False),
             gate,
             iter_chunk_size=64,
         )

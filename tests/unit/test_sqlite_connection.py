@@ -155,3 +155,31 @@ async def test_the_engine_marks_select_for_update_as_a_locking_read(tmp_path: Pa
             await writer.commit()
     finally:
         await engine.dispose()
+
+
+async def test_a_writer_waits_for_another_process_off_the_event_loop(tmp_path: Path) -> None:
+    """Another process's lock is not the gate's to know: the writer begins on the connection's thread,
+    where SQLite's busy handler waits, and the event loop goes on meanwhile."""
+    path = tmp_path / "t.db"
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("PRAGMA journal_mode=WAL")
+    other.execute("CREATE TABLE t (n INTEGER)")
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("INSERT INTO t VALUES (1)")
+    writer = await one_trip_connector(str(path))()
+    try:
+        await _run(writer, "PRAGMA busy_timeout=5000")
+        await _run(writer, "BEGIN IMMEDIATE")
+        blocked = asyncio.create_task(_run(writer, "INSERT INTO t VALUES (2)"))
+        ticks = 0
+        while ticks < 5:  # the loop is free while the writer waits
+            await asyncio.sleep(0.01)
+            ticks += 1
+        assert not blocked.done()
+        other.execute("COMMIT")
+        await asyncio.wait_for(blocked, 5)
+        await writer.commit()
+        assert await _run(writer, "SELECT n FROM t ORDER BY n") == [(1,), (2,)]
+    finally:
+        other.close()
+        await writer.close()
