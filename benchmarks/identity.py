@@ -50,6 +50,7 @@ from govhub.identity.oidc.clients import ClientRegistration, register_client
 from govhub.identity.oidc.consent import Consents
 from govhub.identity.service import IdentityService, NewAccount
 from govhub.kit.clock import utcnow
+from govhub.ledger.note import NoteSigner
 
 PASSWORD = "benchmark password for govhub"  # noqa: S105 (a throwaway benchmark account)
 REDIRECT_URI = "http://127.0.0.1:9/callback"  # never fetched: the login stops at the redirect
@@ -508,11 +509,20 @@ async def _main(args: argparse.Namespace) -> None:
         env = {
             "GOVHUB_DATABASE_URL": url,
             "GOVHUB_PUBLIC_URL": f"http://127.0.0.1:{port}",
-            "GOVHUB_ENVIRONMENT": Environment.DEVELOPMENT.value,
+            # Production, as a deployment runs: its checks want a real secret and a ledger signing key.
+            "GOVHUB_ENVIRONMENT": Environment.PRODUCTION.value,
+            "GOVHUB_SECRET_KEY": secrets.token_urlsafe(32),
+            "GOVHUB_LEDGER_SIGNING_KEY": NoteSigner.generate(f"127.0.0.1:{port}/ledger").private_key(),
             "GOVHUB_DEV_MAILBOX": "false",
             "GOVHUB_LOG_FORMAT": "json",
         }
-        settings = Settings(_env_file=None, database_url=url, public_url=env["GOVHUB_PUBLIC_URL"])
+        # Seeded with the server's secret: it seals the accounts' TOTP secrets.
+        settings = Settings(
+            _env_file=None,
+            database_url=url,
+            public_url=env["GOVHUB_PUBLIC_URL"],
+            secret_key=env["GOVHUB_SECRET_KEY"],
+        )
         command.upgrade(alembic_config(url), "head")
         accounts = int(args.login_duration * 60 + 100)
         began = time.perf_counter()

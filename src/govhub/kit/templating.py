@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from govhub.blocks import BUILDING_BLOCKS
-from govhub.config import Settings
+from govhub.config import Environment, Settings
 from govhub.kit import csrf
 
 _PACKAGE_ROOT = Path(__file__).resolve().parent.parent
@@ -42,6 +42,9 @@ class Pages:
             autoescape=True,
             trim_blocks=True,
             lstrip_blocks=True,
+            # Re-reading a changed template is for people editing them; elsewhere it is a stat() of every
+            # template and macro file on every page (4 % of a login's time on the event loop, py-spy).
+            auto_reload=settings.environment is Environment.DEVELOPMENT,
         )
         self.environment.globals.update(
             brand_name=settings.brand_name,
