@@ -190,7 +190,9 @@ class KeyRing:
             self.forget()
             return made
         async with self._lock:
-            # Another request of this node may have made it while this one waited.
+            # Another request of this node may have made it while this one waited (just now: the time
+            # taken before the wait can be earlier than that key's start).
+            now = utcnow()
             existing = [k for k in (self._loaded or []) if k.alg == alg and k.signs(now)]
             if existing:
                 return max(existing, key=lambda k: k.active_from)
