@@ -57,6 +57,7 @@ BUILDING_BLOCKS: tuple[BuildingBlock, ...] = (
         "members",
         "Members and services",
         "The agencies, companies and charities plugged into the platform, and the services they offer.",
+        home_path="/members",
     ),
     BuildingBlock(
         "exchange",

@@ -103,6 +103,11 @@ class Settings(BaseSettings):
     oidc_logout_delivery: bool = True
     oidc_logout_delivery_interval_seconds: Annotated[float, Field(gt=0, le=3600)] = 10.0
 
+    # --- Members ---
+    #: The X-Road style instance every member and subsystem identifier starts with
+    #: (`INSTANCE/CLASS/MEMBER/SUBSYSTEM`): letters, digits, '-' and '_', at most 20.
+    members_instance: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,19}$")] = "GOVHUB-DEV"
+
     @field_validator("brand_colour")
     @classmethod
     def _readable_on_white_text(cls, value: str) -> str:

@@ -9,6 +9,7 @@ from govhub.cli.demo import demo
 from govhub.cli.demo_service import demo_service
 from govhub.cli.identity import identity
 from govhub.cli.ledger import ledger
+from govhub.cli.members import member
 from govhub.cli.registry import registry
 from govhub.cli.serve import serve
 
@@ -26,6 +27,7 @@ cli.add_command(demo_service)
 cli.add_command(ledger)
 cli.add_command(registry)
 cli.add_command(identity)
+cli.add_command(member)
 
 
 def main() -> None:

@@ -1,4 +1,3 @@
-"""Who is plugged in: organisations, subsystems, onboarding, credentials, services, access rights.
-
-This block has not arrived yet; see `govhub.blocks` for how it will be wired in.
-"""
+"""Who is plugged in: members (organisations, X-Road style `INSTANCE/CLASS/MEMBER`), their subsystems,
+onboarding applications, suspensions and the credentials subsystems authenticate with. Services and access
+rights build on these tables."""

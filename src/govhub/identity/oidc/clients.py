@@ -284,6 +284,15 @@ async def disable_client(db: AsyncSession, client_id: str) -> RelyingParty | Non
     return client
 
 
+async def enable_client(db: AsyncSession, client_id: str) -> RelyingParty | None:
+    """Enable a disabled client again (a member reinstated); None when there is no such client."""
+    client = await ClientsRepository(db).by_client_id(client_id)
+    if client is not None and client.disabled_at is not None:
+        client.disabled_at = None
+        await db.flush()
+    return client
+
+
 def detached_copy(client: RelyingParty) -> RelyingParty:
     """A copy belonging to no session, safe to keep in memory across requests."""
     columns = RelyingParty.__table__.columns.keys()
