@@ -11,7 +11,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -196,18 +196,7 @@ class Grants:
         scopes = code.scope.split()
         id_token = None
         if "openid" in scopes:
-            id_token = await issue_id_token(
-                self.db,
-                self.provider,
-                sub=sub,
-                client_id=client.client_id,
-                alg=client.id_token_signed_response_alg,
-                auth_time=code.auth_time,
-                sid=code.sid,
-                nonce=code.nonce,
-                access_token=access.token,
-                level_claims=_level_claims(code, self.provider),
-            )
+            id_token = await self._id_token(client, code, sub, code.auth_time, access.token, code.nonce)
         refresh = None
         if "offline_access" in scopes and "refresh_token" in client.grant_types:
             refresh = await self._new_refresh_token(
@@ -225,6 +214,28 @@ class Grants:
                 expires_at=now + timedelta(seconds=self.provider.settings.oidc_refresh_token_seconds),
             )
         return TokenResponse(access.token, _token_type(jkt), access.expires_in, code.scope, id_token, refresh)
+
+    async def _id_token(  # noqa: PLR0917 (one private helper, two call sites)
+        self,
+        client: RelyingParty,
+        grant: AuthorizationCode | RefreshToken,
+        sub: str,
+        auth_time: datetime,
+        access_token: str,
+        nonce: str | None,
+    ) -> str:
+        return await issue_id_token(
+            self.db,
+            self.provider,
+            sub=sub,
+            client_id=client.client_id,
+            alg=client.id_token_signed_response_alg,
+            auth_time=auth_time,
+            sid=grant.sid,
+            nonce=nonce,
+            access_token=access_token,
+            level_claims=_level_claims(grant, self.provider),
+        )
 
     async def _new_refresh_token(self, *, family_id: str, jkt: str | None, **values: Any) -> str:
         value = secrets.token_urlsafe(32)
@@ -322,18 +333,7 @@ class Grants:
         if "openid" in scope.split() and token.auth_time is not None:
             # OpenID Connect Core §12.2: the same iss, sub, aud, auth_time and level as the sign-in's ID
             # token, a new iat, and no nonce.
-            id_token = await issue_id_token(
-                self.db,
-                self.provider,
-                sub=sub,
-                client_id=client.client_id,
-                alg=client.id_token_signed_response_alg,
-                auth_time=token.auth_time,
-                sid=token.sid,
-                nonce=None,
-                access_token=access.token,
-                level_claims=_level_claims(token, self.provider),
-            )
+            id_token = await self._id_token(client, token, sub, token.auth_time, access.token, None)
         return TokenResponse(
             access.token, _token_type(jkt), access.expires_in, scope, id_token, refresh_token=new_value
         )
