@@ -12,6 +12,7 @@ from govhub.cli.ledger import ledger
 from govhub.cli.members import member
 from govhub.cli.registry import registry
 from govhub.cli.serve import serve
+from govhub.cli.services import access, service
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -28,6 +29,8 @@ cli.add_command(ledger)
 cli.add_command(registry)
 cli.add_command(identity)
 cli.add_command(member)
+cli.add_command(service)
+cli.add_command(access)
 
 
 def main() -> None:

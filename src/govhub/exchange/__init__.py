@@ -1,4 +1,6 @@
 """The gateway between members: routing, authorization, consent check, message log.
 
-This block has not arrived yet; see `govhub.blocks` for how it will be wired in.
+So far the block holds the message log (`service.record_exchange`, every exchange recorded and committed
+to the "exchange" ledger) and the data tracker API (`routes`). It has no `home_path` yet: the gateway
+(`/r1/...`) that records exchanges comes later, and the home page lists the block as on its way.
 """

@@ -64,3 +64,42 @@ class NotPlatformAdmin(Forbidden):
 class PlatformAdminNotFound(NotFound):
     slug = "platform-admin-not-found"
     title = "Not a platform administrator"
+
+
+class InvalidService(GovhubError):
+    """A service registration or change that cannot be taken; `field_errors` names each wrong field."""
+
+    status = 422
+    slug = "invalid-service"
+    title = "Invalid service"
+
+
+class ServiceNotFound(NotFound):
+    slug = "service-not-found"
+    title = "No such service"
+
+
+class ServiceExists(Conflict):
+    slug = "service-exists"
+    title = "The subsystem already has a service with that code"
+
+
+class InvalidAccessRight(GovhubError):
+    status = 422
+    slug = "invalid-access-right"
+    title = "Invalid access right"
+
+
+class AccessRightExists(Conflict):
+    slug = "access-right-exists"
+    title = "That access right is already granted"
+
+
+class AccessRightNotFound(NotFound):
+    slug = "access-right-not-found"
+    title = "No such access right"
+
+
+class NotMemberAdmin(Forbidden):
+    slug = "not-member-admin"
+    title = "Only member administrators can do this"

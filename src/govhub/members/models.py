@@ -15,6 +15,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from govhub.db import Base
 from govhub.kit.types import UtcDateTime
+
+# The services' tables live in a module of their own; imported here so that migrations see them.
+from govhub.members import services_models  # noqa: F401
 from govhub.members.xroad_ids import MemberId, SubsystemId
 
 ACTIVE = "active"

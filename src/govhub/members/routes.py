@@ -1,14 +1,16 @@
 """The members block's routes: the admin API (`/members/applications`, `/members/members`,
-`/members/subsystems`) and the pages (`/members`, `/members/apply`, `/members/yours`,
+`/members/subsystems`, `/members/services`) and the pages (`/members`, `/members/apply`, `/members/yours`,
 `/members/admin/...`)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from govhub.members import admin_pages, api_routes, pages
+from govhub.members import admin_pages, api_routes, pages, services_api, services_pages
 
 router = APIRouter()
 router.include_router(api_routes.router)
+router.include_router(services_api.router)
 router.include_router(pages.router)
+router.include_router(services_pages.router)
 router.include_router(admin_pages.router)

@@ -34,6 +34,7 @@ MEMBER_CLASSES: dict[str, str] = {
 MAX_INSTANCE = 20
 MAX_MEMBER_CODE = 40
 MAX_SUBSYSTEM_CODE = 30
+MAX_SERVICE_CODE = 40
 _PART = "[A-Za-z0-9][A-Za-z0-9_-]*"
 _PART_PATTERN = re.compile(_PART)
 _SEPARATOR = "/"
@@ -111,6 +112,23 @@ class SubsystemId:
         return str(self).replace(_SEPARATOR, _CLIENT_SEPARATOR)
 
 
+@dataclass(frozen=True, order=True)
+class ServiceId:
+    """A subsystem's service: `INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICECODE` (the gateway's `/r1/...` path
+    names one). The service code follows the same rule as the other parts, at most 40 characters."""
+
+    subsystem: SubsystemId
+    service_code: str
+
+    def __post_init__(self) -> None:
+        problem = part_problem(self.service_code, "service code", MAX_SERVICE_CODE)
+        if problem is not None:
+            raise InvalidIdentifier(_sentence([problem]))
+
+    def __str__(self) -> str:
+        return f"{self.subsystem}{_SEPARATOR}{self.service_code}"
+
+
 def _sentence(problems: list[str]) -> str:
     text = "; ".join(problems)
     return text[0].upper() + text[1:] + "."
@@ -135,6 +153,14 @@ def parse_subsystem_id(text: str) -> SubsystemId:
     """`INSTANCE/CLASS/MEMBER/SUBSYSTEM`, or `InvalidIdentifier` saying what is wrong."""
     instance, member_class, member_code, subsystem_code = _parts(text, 4, "INSTANCE/CLASS/MEMBER/SUBSYSTEM")
     return SubsystemId(MemberId(instance, member_class, member_code), subsystem_code)
+
+
+def parse_service_id(text: str) -> ServiceId:
+    """`INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICECODE`, or `InvalidIdentifier` saying what is wrong."""
+    instance, member_class, member_code, subsystem_code, service_code = _parts(
+        text, 5, "INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICECODE"
+    )
+    return ServiceId(SubsystemId(MemberId(instance, member_class, member_code), subsystem_code), service_code)
 
 
 def parse_identifier(text: str) -> MemberId | SubsystemId:

@@ -8,9 +8,11 @@ import pytest
 from govhub.members.xroad_ids import (
     InvalidIdentifier,
     MemberId,
+    ServiceId,
     SubsystemId,
     parse_identifier,
     parse_member_id,
+    parse_service_id,
     parse_subsystem_id,
     subsystem_of_client_id,
 )
@@ -108,3 +110,27 @@ def test_a_subsystem_authenticates_as_its_id_with_dots_and_back() -> None:
 @pytest.mark.parametrize("client_id", ["parking-permits", "a.b.c", "I.XYZ.1.s", "I.GOV.1.s.t", "I.GOV..s"])
 def test_client_ids_that_name_no_subsystem(client_id: str) -> None:
     assert subsystem_of_client_id(client_id) is None
+
+
+def test_a_service_id_is_parsed_and_formatted_back() -> None:
+    service = parse_service_id("GOVHUB-DEV/GOV/1234/parking/permits_v2")
+    assert service == ServiceId(SubsystemId(MemberId("GOVHUB-DEV", "GOV", "1234"), "parking"), "permits_v2")
+    assert service.subsystem == parse_subsystem_id("GOVHUB-DEV/GOV/1234/parking")
+    assert str(service) == "GOVHUB-DEV/GOV/1234/parking/permits_v2"
+
+
+@pytest.mark.parametrize(
+    ("text", "complaint"),
+    [
+        ("GOVHUB-DEV/GOV/1234/parking", "it has 4 parts, not 5"),
+        ("GOVHUB-DEV/GOV/1234/parking/a/b", "it has 6 parts, not 5"),
+        ("GOVHUB-DEV/GOV/1234/parking/", "The service code is empty"),
+        ("GOVHUB-DEV/GOV/1234/parking/per.mits", "The service code 'per.mits' may use only"),
+        ("GOVHUB-DEV/GOV/1234/parking/" + "x" * 41, "longer than 40 characters"),
+        ("GOVHUB-DEV/XXX/1234/parking/permits", "The member class is one of"),
+    ],
+)
+def test_a_wrong_service_id_says_what_is_wrong(text: str, complaint: str) -> None:
+    with pytest.raises(InvalidIdentifier) as raised:
+        parse_service_id(text)
+    assert complaint in raised.value.detail

@@ -1,0 +1,41 @@
+"""Who may call the data tracker, as a dependency that counts as an access declaration
+(`govhub.kit.access`): the holder of one of our access tokens that is about a person.
+
+The token's `sub` is pairwise per client, so it cannot name the person here; the provider seals the
+account into its access tokens (`govhub.identity.oidc.tokens.ACCOUNT_CLAIM`), and opening that seal gives
+the account, whose public id is the `user_id` the message log keeps. A machine client's token
+(`client_credentials`) has no account in it and is refused.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from govhub.dependencies import DbSession
+from govhub.exchange.errors import NotAPerson
+from govhub.identity.oidc.access import access_token_holder
+from govhub.identity.oidc.provider import provider_of
+from govhub.identity.oidc.repository import TokensRepository
+from govhub.identity.oidc.tokens import AccessTokenClaims
+from govhub.kit.access import ACCESS_DEPENDENCIES
+
+
+async def tracked_person(
+    request: Request, db: DbSession, claims: Annotated[AccessTokenClaims, Depends(access_token_holder)]
+) -> str:
+    """The account public id of the person the caller's access token is about."""
+    account_id = claims.account_id(provider_of(request))
+    account = await TokensRepository(db).account(account_id) if account_id is not None else None
+    if account is None:
+        raise NotAPerson(
+            "The data tracker shows a person the exchanges about them: use an access token issued to you "
+            "as a person, not a machine client's."
+        )
+    return account.public_id
+
+
+ACCESS_DEPENDENCIES.add(tracked_person)
+
+TrackedPerson = Annotated[str, Depends(tracked_person)]

@@ -1,0 +1,78 @@
+"""The data tracker's API: a person's exchanges (who asked, when, for what service and why), each with a
+link to its inclusion proof in the exchange ledger.
+
+Who may read what: a record is read only by the person it is about (`GET /exchange/tracker`, with an
+access token issued to them). A proof is open to anyone (`GET /exchange/records/{messageId}/proof`): its
+leaf is a salted hash of the record, so it shows that a record exists at an index, never what it says.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Path as PathParam
+from fastapi import Query
+
+from govhub.dependencies import DbSession
+from govhub.exchange.access import TrackedPerson
+from govhub.exchange.repository import ExchangeRepository
+from govhub.exchange.schemas import RecordProofResponse, TrackedExchange, TrackerPage
+from govhub.exchange.service import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MessageLog
+from govhub.kit.access import PUBLIC
+from govhub.kit.problems import PROBLEM_JSON
+from govhub.kit.routing import api_router
+from govhub.ledger.routes import Ledgers
+
+router = api_router(prefix="/exchange", tags=["exchange"])
+
+_TRACKER_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "No valid access token (RFC 6750 error body)."},
+    403: {"description": "The token is not about a person.", "content": {PROBLEM_JSON: {}}},
+}
+_PROOF_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "Not a message id.", "content": {PROBLEM_JSON: {}}},
+    404: {"description": "No record with that message id.", "content": {PROBLEM_JSON: {}}},
+}
+
+
+async def _log(db: DbSession, ledgers: Ledgers) -> MessageLog:
+    return MessageLog(ExchangeRepository(db), ledgers)
+
+
+@router.get(
+    "/tracker",
+    summary="Who used my data",
+    response_model=TrackerPage,
+    responses=_TRACKER_ERRORS,
+)
+async def tracker(
+    person: TrackedPerson,
+    db: DbSession,
+    ledgers: Ledgers,
+    before: Annotated[
+        int | None, Query(ge=0, description="Only records older than this leaf index (from `next`).")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+) -> TrackerPage:
+    """The exchanges about the caller, newest first."""
+    records = await (await _log(db, ledgers)).about_user(person, before_index=before, limit=limit)
+    following = None
+    if len(records) == limit:
+        following = f"/exchange/tracker?before={records[-1].ledger_index}&limit={limit}"
+    return TrackerPage(records=[TrackedExchange.of(record) for record in records], next=following)
+
+
+@router.get(
+    "/records/{messageId}/proof",
+    summary="Inclusion proof of an exchange record",
+    response_model=RecordProofResponse,
+    responses=_PROOF_ERRORS,
+    dependencies=[PUBLIC],
+)
+async def record_proof(
+    message_id: Annotated[str, PathParam(alias="messageId")],
+    db: DbSession,
+    ledgers: Ledgers,
+) -> RecordProofResponse:
+    """The record's ledger leaf, its inclusion proof and the signed checkpoint it verifies against."""
+    return RecordProofResponse.of(await (await _log(db, ledgers)).proof(message_id))

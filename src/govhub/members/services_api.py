@@ -1,0 +1,174 @@
+"""The services and access rights API (`/members/services/...`): register a subsystem's service from its
+OpenAPI document, read, update and disable it; grant and revoke other subsystems' rights to call it.
+
+Two kinds of caller (`services_caller`): a machine client with a `govhub:members-admin` token acts as the
+platform (every member); a signed-in person acts for the members they administer (a platform administrator
+for every member). A person's changes must come as JSON (`Content-Type: application/json`): a cross-site
+form cannot send that without a CORS preflight, which the platform never grants, so the session cookie
+cannot be ridden by another site. Thin: parse, call the service, describe the result."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Path, Query, Request
+
+from govhub.dependencies import DbSession
+from govhub.identity.oidc.access import access_token_holder
+from govhub.identity.sessions import current_sign_in
+from govhub.kit.access import ACCESS_DEPENDENCIES
+from govhub.kit.errors import Unauthorized
+from govhub.kit.problems import PROBLEM_JSON
+from govhub.kit.routing import api_router
+from govhub.members.access import members_admin
+from govhub.members.errors import NotMemberAdmin
+from govhub.members.membership import is_platform_admin, member_admin_viewer
+from govhub.members.repository import PLATFORM, Viewer
+from govhub.members.services import Actor, ServicesService
+from govhub.members.services_schemas import (
+    RightBody,
+    RightView,
+    ServiceCreate,
+    ServiceUpdate,
+    ServiceUpdated,
+    ServiceView,
+)
+from govhub.members.xroad_ids import MemberId, ServiceId, SubsystemId, parse_subsystem_id
+
+_SAFE = {"GET", "HEAD", "OPTIONS"}
+_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "A malformed identifier.", "content": {PROBLEM_JSON: {}}},
+    401: {"description": "Neither an access token nor a signed-in person.", "content": {PROBLEM_JSON: {}}},
+    403: {
+        "description": "The token lacks the scope, or the person administers no member.",
+        "content": {PROBLEM_JSON: {}},
+    },
+    404: {
+        "description": "No such service or subsystem (or not the caller's).",
+        "content": {PROBLEM_JSON: {}},
+    },
+    409: {"description": "The service or the right exists already.", "content": {PROBLEM_JSON: {}}},
+    422: {"description": "Invalid input; `errors` names each field.", "content": {PROBLEM_JSON: {}}},
+}
+
+
+async def services_caller(request: Request, db: DbSession) -> Actor:
+    """An admin API client (the platform), or a signed-in platform or member administrator."""
+    if request.headers.get("authorization"):
+        claims = await members_admin(await access_token_holder(request, db))
+        return Actor(PLATFORM, f"client {claims.client_id}")
+    person = await current_sign_in(request, db)
+    if person is None:
+        raise Unauthorized(
+            "Send an access token with the govhub:members-admin scope, or sign in as a member administrator."
+        )
+    if await is_platform_admin(db, person.account_id):
+        viewer: Viewer = PLATFORM
+    else:
+        viewer = await member_admin_viewer(db, person.account_id)
+        if not viewer.organisation_ids:
+            raise NotMemberAdmin("Only administrators of a member (or of the platform) can use this.")
+    if request.method not in _SAFE and "json" not in request.headers.get("content-type", "").lower():
+        raise NotMemberAdmin("Changes made with a session cookie are sent as JSON (application/json).")
+    return Actor(viewer, person.email)
+
+
+ACCESS_DEPENDENCIES.add(services_caller)
+Caller = Annotated[Actor, Depends(services_caller)]
+
+
+async def _service_path(
+    instance: Annotated[str, Path()],
+    member_class: Annotated[str, Path(alias="memberClass")],
+    member_code: Annotated[str, Path(alias="memberCode")],
+    subsystem_code: Annotated[str, Path(alias="subsystemCode")],
+    service_code: Annotated[str, Path(alias="serviceCode")],
+) -> ServiceId:
+    """The service the path names, or a 400 problem saying what is wrong with its identifier."""
+    return ServiceId(SubsystemId(MemberId(instance, member_class, member_code), subsystem_code), service_code)
+
+
+ServicePath = Annotated[ServiceId, Depends(_service_path)]
+SERVICE = "/services/{instance}/{memberClass}/{memberCode}/{subsystemCode}/{serviceCode}"
+router = api_router(prefix="/members", tags=["members: services"], responses=_PROBLEMS)
+
+
+@router.get("/services", summary="List services")
+async def list_services(
+    caller: Caller,
+    db: DbSession,
+    subsystem: Annotated[str | None, Query(max_length=200, description="Only this subsystem's.")] = None,
+) -> list[ServiceView]:
+    """The services of the members the caller administers (all of them for the platform)."""
+    subsystem_id = parse_subsystem_id(subsystem) if subsystem else None
+    return [ServiceView.of(d) for d in await ServicesService(db).services(caller.viewer, subsystem_id)]
+
+
+@router.post("/services", summary="Register a service", status_code=201)
+async def register_service(body: ServiceCreate, caller: Caller, db: DbSession) -> ServiceView:
+    """Its endpoints are read from the OpenAPI document."""
+    details = await ServicesService(db).register(
+        caller,
+        subsystem=body.subsystem,
+        service_code=body.service_code,
+        base_url=body.base_url,
+        openapi=body.openapi,
+        title=body.title,
+        description=body.description,
+    )
+    return ServiceView.of(details, with_rights=True)
+
+
+@router.get(SERVICE, summary="Read a service")
+async def get_service(
+    caller: Caller,
+    service_id: ServicePath,
+    db: DbSession,
+    history: Annotated[bool, Query(description="Revoked rights too.")] = False,
+) -> ServiceView:
+    details = await ServicesService(db).service(caller.viewer, service_id, history=history)
+    return ServiceView.of(details, with_rights=True)
+
+
+@router.get(SERVICE + "/openapi", summary="Read a service's OpenAPI document")
+async def get_service_openapi(caller: Caller, service_id: ServicePath, db: DbSession) -> dict[str, Any]:
+    return (await ServicesService(db).service(caller.viewer, service_id)).service.openapi
+
+
+@router.patch(SERVICE, summary="Update a service")
+async def update_service(
+    body: ServiceUpdate, caller: Caller, service_id: ServicePath, db: DbSession
+) -> ServiceUpdated:
+    """A new document replaces the endpoints; rights to endpoints that went are revoked and listed."""
+    updated = await ServicesService(db).update(
+        caller,
+        service_id,
+        base_url=body.base_url,
+        openapi=body.openapi,
+        title=body.title,
+        description=body.description,
+    )
+    return ServiceUpdated.of(updated)
+
+
+@router.post(SERVICE + "/disable", summary="Disable a service")
+async def disable_service(caller: Caller, service_id: ServicePath, db: DbSession) -> ServiceView:
+    """Calls to it are refused until it is enabled again; its rights are kept."""
+    return ServiceView.of(await ServicesService(db).set_disabled(caller, service_id, True), with_rights=True)
+
+
+@router.post(SERVICE + "/enable", summary="Enable a service")
+async def enable_service(caller: Caller, service_id: ServicePath, db: DbSession) -> ServiceView:
+    return ServiceView.of(await ServicesService(db).set_disabled(caller, service_id, False), with_rights=True)
+
+
+@router.post(SERVICE + "/rights", summary="Grant an access right", status_code=201)
+async def grant_right(body: RightBody, caller: Caller, service_id: ServicePath, db: DbSession) -> RightView:
+    """To another subsystem, for the whole service or one endpoint."""
+    return RightView.of(await ServicesService(db).grant(caller, service_id, body.client, body.endpoint))
+
+
+@router.post(SERVICE + "/rights/revoke", summary="Revoke an access right")
+async def revoke_right(body: RightBody, caller: Caller, service_id: ServicePath, db: DbSession) -> RightView:
+    """The right is kept, with when and by whom it was revoked."""
+    return RightView.of(await ServicesService(db).revoke(caller, service_id, body.client, body.endpoint))
