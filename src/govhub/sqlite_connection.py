@@ -263,7 +263,9 @@ class OneTripConnection(aiosqlite.Connection):
 
     async def _end(self, ending: Any) -> None:
         try:
-            if self._transaction in {"reading", "writing"}:
+            # SQLite's own word too: a statement run outside SQLAlchemy's transactions may have begun one.
+            open_one = self._connection is not None and self._connection.in_transaction
+            if self._transaction in {"reading", "writing"} or open_one:
                 await self.run(ending)
         finally:
             self._transaction = "none"
