@@ -40,6 +40,7 @@ from govhub.members.services_models import METHODS, AccessRight, Service, Servic
 from govhub.members.services_repository import ServicesRepository
 from govhub.members.xroad_ids import (
     MAX_SERVICE_CODE,
+    METASERVICES,
     InvalidIdentifier,
     ServiceId,
     SubsystemId,
@@ -157,6 +158,10 @@ class ServicesService:
         code = service_code.strip()
         if (problem := part_problem(code, "service code", MAX_SERVICE_CODE)) is not None:
             raise invalid("serviceCode", problem[0].upper() + problem[1:] + ".")
+        if code in METASERVICES:
+            raise invalid(
+                "serviceCode", f"{code} is the name of a directory metaservice; choose another code."
+            )
         url = valid_base_url(base_url)
         document = document_of(openapi)
         service_id = ServiceId(subsystem_id, code)

@@ -225,6 +225,7 @@ def _with(document: dict[str, Any], change: str) -> dict[str, Any]:
         ({"baseUrl": "https://badges.example/?q=1"}, 422, "/baseUrl", "no query"),
         ({"baseUrl": "https://badges.example:99999"}, 422, "/baseUrl", "an http or https URL"),
         ({"serviceCode": "eli gibility"}, 422, "/serviceCode", "may use only letters"),
+        ({"serviceCode": "listMethods"}, 422, "/serviceCode", "directory metaservice"),
         ({"subsystem": "GOVHUB-DEV/GOV/E10000099"}, 422, "/subsystem", "INSTANCE/CLASS/MEMBER/SUBSYSTEM"),
         ({"subsystem": "GOVHUB-DEV/GOV/E10000099/nope"}, 404, None, "There is no subsystem"),
         ({"unexpected": 1}, 422, "/unexpected", "Extra inputs"),
