@@ -80,6 +80,10 @@ def _lifespan(settings: Settings, database: Database) -> object:
         yield
         if logout_delivery is not None:
             await logout_delivery.stop()
+        # The gateway's one upstream connection pool, made on its first call (`exchange.gateway`).
+        forwarder = getattr(app.state, "gateway_forwarder", None)
+        if forwarder is not None:
+            await forwarder.aclose()
         if mailbox is not None:
             mailbox.stop()
         await database.dispose()
@@ -122,7 +126,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/assets", StaticFiles(directory=assets, check_dir=False), name="assets")
 
     # Added innermost first: the request id wraps everything, so every log line and response carries it.
-    app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_request_body_bytes)
+    # The gateway (`/r1/...`) holds bodies to the same limit itself, and logs what it refuses.
+    app.add_middleware(
+        BodySizeLimitMiddleware, max_body_bytes=settings.max_request_body_bytes, exempt_prefixes=("/r1/",)
+    )
     app.add_middleware(MetricsMiddleware, metrics=app.state.http_metrics)
     app.add_middleware(AccessLogMiddleware)
     app.add_middleware(RequestIdMiddleware)

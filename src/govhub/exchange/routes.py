@@ -15,6 +15,7 @@ from fastapi import Query
 
 from govhub.dependencies import DbSession
 from govhub.exchange.access import TrackedPerson
+from govhub.exchange.gateway import router as gateway_router
 from govhub.exchange.repository import ExchangeRepository
 from govhub.exchange.schemas import RecordProofResponse, TrackedExchange, TrackerPage
 from govhub.exchange.service import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MessageLog
@@ -23,7 +24,7 @@ from govhub.kit.problems import PROBLEM_JSON
 from govhub.kit.routing import api_router
 from govhub.ledger.routes import Ledgers
 
-router = api_router(prefix="/exchange", tags=["exchange"])
+tracker_router = api_router(prefix="/exchange", tags=["exchange"])
 
 _TRACKER_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "No valid access token (RFC 6750 error body)."},
@@ -39,7 +40,7 @@ async def _log(db: DbSession, ledgers: Ledgers) -> MessageLog:
     return MessageLog(ExchangeRepository(db), ledgers)
 
 
-@router.get(
+@tracker_router.get(
     "/tracker",
     summary="Who used my data",
     response_model=TrackerPage,
@@ -62,7 +63,7 @@ async def tracker(
     return TrackerPage(records=[TrackedExchange.of(record) for record in records], next=following)
 
 
-@router.get(
+@tracker_router.get(
     "/records/{messageId}/proof",
     summary="Inclusion proof of an exchange record",
     response_model=RecordProofResponse,
@@ -76,3 +77,9 @@ async def record_proof(
 ) -> RecordProofResponse:
     """The record's ledger leaf, its inclusion proof and the signed checkpoint it verifies against."""
     return RecordProofResponse.of(await (await _log(db, ledgers)).proof(message_id))
+
+
+#: The block's routes: the tracker above, and the gateway (`/r1/...`), which writes the log they read.
+router = api_router()
+router.include_router(tracker_router)
+router.include_router(gateway_router)

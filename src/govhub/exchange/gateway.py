@@ -1,0 +1,154 @@
+"""The X-Road style gateway: `ANY /r1/{INSTANCE}/{CLASS}/{MEMBER}/{SUBSYSTEM}/{SERVICECODE}/{path}` (X-Road
+Message Protocol for REST, PR-REST 1.0 §4.1), documented in docs/api.md rather than in the OpenAPI document
+(one catch-all route for every provider's API).
+
+The route is thin: `gateway_caller` runs every check (`gateway_service.check`) in a unit of work of its own
+that ends before the provider is called, so no database connection is held while a body streams; a
+refusal is answered as an X-Road error (`xroad_errors`) and logged at once, in a unit of work of its own;
+an allowed request goes through the app's one `Forwarder` and is logged when its response has been sent
+(`on_complete`). Every answer carries X-Road-Id; forwarded ones X-Road-Request-Hash too.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+from fastapi import Depends, Request
+from starlette.responses import Response
+
+from govhub.db import Database
+from govhub.exchange import xroad_errors as xe
+from govhub.exchange.forwarding import Forwarder, Outcome
+from govhub.exchange.gateway_service import NOT_FORWARDED, UNAUTHORIZED, Checked, check, record
+from govhub.kit.access import ACCESS_DEPENDENCIES
+from govhub.kit.body_limit import RequestBodyTooLarge
+from govhub.kit.clock import utcnow
+from govhub.kit.routing import api_router
+from govhub.ledger.keys import Keyring
+from govhub.ledger.routes import keyring_of
+from govhub.ledger.service import LedgerService
+
+#: Request bodies the gateway takes: below the app-wide limit (`max_request_body_bytes`, 1 MiB by default)
+#: so that the gateway, not the app's middleware, refuses them with an X-Road error that is logged.
+MAX_REQUEST_BYTES = 1_000_000
+#: A provider's response beyond this is cut off and logged as failed (Server.ServerProxy.InvalidResponse).
+MAX_RESPONSE_BYTES = 100 * 1024 * 1024
+
+router = api_router(prefix="/r1", tags=["gateway"])
+
+
+def forwarder_of(request: Request) -> Forwarder:
+    """The app's one Forwarder (one connection pool for every provider), made on first use and closed at
+    shutdown by the app's lifespan."""
+    state = request.app.state
+    forwarder: Forwarder | None = getattr(state, "gateway_forwarder", None)
+    if forwarder is None:
+        forwarder = state.gateway_forwarder = Forwarder()
+    return forwarder
+
+
+async def gateway_caller(request: Request) -> Checked:
+    """Who calls and whether they may: the caller's access token, its subsystem, the service and the right
+    (see `gateway_service.check`). Never raises for a refusal: the route answers and logs it."""
+    database: Database = request.app.state.database
+    async with database.sessions() as session:
+        checked = await check(session, request, request.path_params["rest"])
+        # The checks write nothing of their own, but a DPoP proof's jti is recorded by them.
+        await session.commit()
+    return checked
+
+
+ACCESS_DEPENDENCIES.add(gateway_caller)
+
+
+async def _log(
+    request: Request,
+    checked: Checked,
+    *,
+    status: int,
+    outcome: str,
+    started: float,
+    error_code: str | None,
+    forwarded: Outcome | None = None,
+) -> None:
+    """Record the exchange in a unit of work of its own: the answer has been decided (or sent) already."""
+    database: Database = request.app.state.database
+    keyring: Keyring = await keyring_of(request, request.app.state.settings)
+    async with database.sessions() as session:
+        ledgers = LedgerService.for_session(session, request.app.state.settings, keyring)
+        await record(
+            session,
+            ledgers,
+            checked,
+            status=status,
+            outcome=outcome,
+            started_at=forwarded.started_at if forwarded else utcnow(),
+            duration_ms=forwarded.duration_ms if forwarded else round((time.perf_counter() - started) * 1000),
+            error_code=error_code,
+            forwarded=forwarded,
+        )
+        await session.commit()
+
+
+def _without_private_headers(request: Request) -> Request:
+    """The request as the forwarder may pass it on: without the citizen's token and the aliases of
+    X-Road-Client (the gateway sends its verified X-Road-Client instead)."""
+    raw = [
+        (name, value)
+        for name, value in request.scope["headers"]
+        if name.decode("latin-1").lower() not in NOT_FORWARDED
+    ]
+    return Request({**request.scope, "headers": raw}, request.receive)
+
+
+@router.api_route(
+    "/{rest:path}",
+    methods=["GET", "PUT", "POST", "DELETE", "PATCH", "HEAD", "OPTIONS"],
+    include_in_schema=False,
+)
+async def gateway(request: Request, checked: Annotated[Checked, Depends(gateway_caller)]) -> Response:
+    """Forward the request to the provider's service, or answer why not, as an X-Road error."""
+    started = time.perf_counter()
+    if checked.error is not None:
+        return await _refusal(request, checked, checked.error, started)
+
+    async def logged(outcome: Outcome) -> None:
+        await _log(
+            request,
+            checked,
+            status=outcome.status,
+            outcome=outcome.log_outcome,
+            started=started,
+            error_code=outcome.error_type,
+            forwarded=outcome,
+        )
+
+    query = f"?{request.url.query}" if request.url.query else ""
+    limit = min(MAX_REQUEST_BYTES, request.app.state.settings.max_request_body_bytes)
+    try:
+        return await forwarder_of(request).forward(
+            _without_private_headers(request),
+            checked.upstream_url + query,
+            message_id=checked.message_id,
+            extra_headers=checked.extra_headers,
+            max_request_bytes=limit,
+            max_response_bytes=MAX_RESPONSE_BYTES,
+            on_complete=logged,
+        )
+    except RequestBodyTooLarge:
+        # The app's own limit (`BodySizeLimitMiddleware`) counts each body message before the forwarder
+        # does: one large message can cross both limits at once, and then the app's trips first.
+        message = f"The request body is over the service's limit of {limit} bytes."
+        error = xe.XRoadError(xe.MESSAGE_TOO_LARGE, message, checked.message_id)
+        return await _refusal(request, checked, error, started)
+
+
+async def _refusal(request: Request, checked: Checked, error: xe.XRoadError, started: float) -> Response:
+    """Log a refusal, then answer it as an X-Road error."""
+    outcome = "refused" if error.refused else "failed"
+    await _log(request, checked, status=error.status, outcome=outcome, started=started, error_code=error.type)
+    response = xe.render(error)
+    if error.type == UNAUTHORIZED:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="govhub", DPoP algs="ES256 RS256 PS256"'
+    return response

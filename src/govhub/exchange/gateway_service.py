@@ -1,0 +1,258 @@
+"""The gateway's rules (X-Road Message Protocol for REST, PR-REST 1.0): who calls, which service, whether
+they may, on whose behalf, and the message log entry of every answer. Never commits: the route runs the
+checks in one unit of work and records each exchange in a unit of work of its own.
+
+The order of the checks decides what a caller can learn: the caller authenticates first (401), then says
+who it is (`X-Road-Client`, 403 on a mismatch), and only then is the service id read (400), looked up
+(404), and the access right checked against the OpenAPI operation (403).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import quote
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+
+from govhub.exchange import xroad_errors as xe
+from govhub.exchange.errors import DuplicateMessageId
+from govhub.exchange.forwarding import Outcome
+from govhub.exchange.models import MAX_PATH, MAX_PURPOSE
+from govhub.exchange.repository import ExchangeRepository
+from govhub.exchange.service import MESSAGE_ID, Exchange, record_exchange
+from govhub.identity.oidc.access import access_token_holder
+from govhub.identity.oidc.errors import OAuthError
+from govhub.identity.oidc.provider import provider_of
+from govhub.identity.oidc.repository import TokensRepository
+from govhub.identity.oidc.tokens import InvalidToken, check_access_token
+from govhub.ledger.service import LedgerService
+from govhub.members.membership import active_subsystem_of_client
+from govhub.members.models import ACTIVE
+from govhub.members.openapi_documents import match_endpoint
+from govhub.members.repository import PLATFORM
+from govhub.members.services import is_allowed
+from govhub.members.services_repository import ServicesRepository
+from govhub.members.xroad_ids import (
+    InvalidIdentifier,
+    ServiceId,
+    SubsystemId,
+    parse_service_id,
+    subsystem_of_client_id,
+)
+
+logger = logging.getLogger("govhub.exchange.gateway")
+
+#: The caller's subsystem: X-Road's header, and the GovStack Information Mediator's two names for it.
+CLIENT_HEADERS = ("x-road-client", "x-govstack-client", "information-mediator-client")
+#: A citizen's own access token, when a member acts for them: the gateway verifies it and sends the
+#: person's account public id to the provider as X-Road-UserId. Never forwarded.
+USER_TOKEN_HEADER = "x-govhub-user-token"  # noqa: S105 (a header name, not a secret)
+PURPOSE_HEADER = "x-road-purpose"
+#: Headers the provider never sees (the forwarder drops X-Road-UserId, Authorization and the rest itself).
+NOT_FORWARDED = frozenset({USER_TOKEN_HEADER, "x-govstack-client", "information-mediator-client"})
+#: A govhub extension (PR-REST leaves authentication to TLS): no valid access token.
+UNAUTHORIZED = "Client.Unauthorized"
+#: A govhub extension: the citizen's token in X-Govhub-User-Token is not a valid token of a person.
+INVALID_USER_TOKEN = "Client.InvalidUserToken"  # noqa: S105 (an error type, not a secret)
+UNKNOWN_CLIENT = "unknown"
+
+
+@dataclass
+class Checked:
+    """Everything the gateway learnt of one request; `error` is set when it is refused."""
+
+    message_id: str
+    method: str
+    client_id: str = UNKNOWN_CLIENT
+    service_id: str = "unknown"
+    path: str = "/"
+    operation: str | None = None
+    user_id: str | None = None
+    purpose: str | None = None
+    base_url: str = ""
+    error: xe.XRoadError | None = None
+    extra_headers: dict[str, str] = field(default_factory=dict)
+
+    def refuse(self, error_type: str, message: str, status: int | None = None) -> Checked:
+        self.error = xe.XRoadError(error_type, message, self.message_id, status)
+        return self
+
+    @property
+    def upstream_url(self) -> str:
+        """The provider's base URL and the concrete path (already matched to a documented endpoint, so with
+        no `.`/`..` segment, query or fragment), re-encoded; the caller's query string as sent."""
+        return self.base_url + quote(self.path, safe="/:@!$&'()*+,;=-._~")
+
+
+async def message_id_of(session: AsyncSession, request: Request) -> str:
+    """The caller's X-Road-Id when it is a valid message id not yet in the log, else a new UUID."""
+    given = request.headers.get("x-road-id", "")
+    if MESSAGE_ID.match(given) and not await ExchangeRepository(session).existing_message_ids([given]):
+        return given
+    return str(uuid.uuid4())
+
+
+def _client_header(request: Request) -> str | None:
+    for name in CLIENT_HEADERS:
+        if (value := request.headers.get(name)) is not None:
+            return value.strip()
+    return None
+
+
+class _Refused(Exception):
+    """A check failed: `Checked.error` says how the caller is answered."""
+
+
+def _refuse(checked: Checked, error_type: str, message: str, status: int | None = None) -> _Refused:
+    checked.refuse(error_type, message, status)
+    return _Refused()
+
+
+async def check(session: AsyncSession, request: Request, rest: str) -> Checked:
+    """Run every check on a `/r1/{serviceId}/{path}` request (`rest` is what follows `/r1/`)."""
+    checked = Checked(await message_id_of(session, request), request.method.upper())
+    try:
+        caller = await _caller(session, request, checked)
+        service_id = _service_and_path(request, checked, rest)
+        await _user(session, request, checked)
+        await _access(session, checked, caller, service_id)
+    except _Refused:
+        pass
+    return checked
+
+
+async def _caller(session: AsyncSession, request: Request, checked: Checked) -> SubsystemId:
+    try:
+        claims = await access_token_holder(request, session)
+    except OAuthError as error:
+        raise _refuse(
+            checked, UNAUTHORIZED, f"Send a valid access token of your subsystem: {error}.", 401
+        ) from None
+    caller = await active_subsystem_of_client(session, claims.client_id)
+    if caller is None and subsystem_of_client_id(claims.client_id) is not None:
+        # A token issued before its subsystem or member was suspended is still unexpired: refused here.
+        raise _refuse(checked, xe.ACCESS_DENIED, "Your subsystem or its member is not active.")
+    if caller is None:
+        # As the directory's metaservices answer an admin client's or a person's token.
+        raise _refuse(checked, xe.INVALID_CLIENT, "The access token is not a member subsystem's.")
+    checked.client_id = str(caller.subsystem_id)
+    said = _client_header(request)
+    if said is None:
+        raise _refuse(checked, xe.BAD_REQUEST, "Send X-Road-Client with your subsystem's identifier.")
+    if said != checked.client_id:
+        raise _refuse(checked, xe.INVALID_CLIENT, "X-Road-Client does not name the authenticated subsystem.")
+    return caller.subsystem_id
+
+
+def _service_and_path(request: Request, checked: Checked, rest: str) -> ServiceId:
+    parts = rest.split("/", 5)
+    try:
+        service_id = parse_service_id("/".join(parts[:5]))
+    except InvalidIdentifier as error:
+        raise _refuse(checked, xe.BAD_REQUEST, f"The path does not name a service: {error}") from None
+    checked.service_id = str(service_id)
+    checked.path = "/" + (parts[5] if len(parts) > 5 else "")
+    if len(checked.path) > MAX_PATH:
+        checked.path = checked.path[:MAX_PATH]
+        raise _refuse(checked, xe.BAD_REQUEST, f"The path is longer than {MAX_PATH} characters.")
+    purpose = request.headers.get(PURPOSE_HEADER)
+    if purpose is not None:
+        if not 0 < len(purpose.strip()) <= MAX_PURPOSE or not purpose.isprintable():
+            raise _refuse(
+                checked, xe.BAD_REQUEST, f"X-Road-Purpose is 1 to {MAX_PURPOSE} printable characters."
+            )
+        checked.purpose = purpose.strip()
+    return service_id
+
+
+async def _access(
+    session: AsyncSession, checked: Checked, caller: SubsystemId, service_id: ServiceId
+) -> None:
+    repository = ServicesRepository(session)
+    row = await repository.service(PLATFORM, service_id)
+    if row is None or row[0].disabled:
+        raise _refuse(checked, xe.UNKNOWN_SERVICE, f"There is no service {service_id}.")
+    service, subsystem, member = row
+    if subsystem.status != ACTIVE or member.status != ACTIVE:
+        raise _refuse(checked, xe.ACCESS_DENIED, f"The provider of {service_id} is suspended.")
+    endpoints = (await repository.endpoints_of([service.id]))[service.id]
+    endpoint = match_endpoint(endpoints, checked.method, checked.path)
+    if endpoint is not None:
+        checked.operation = endpoint.operation_id or endpoint.label
+    # `is_allowed` is the one chokepoint for rights; it matches the path to a documented endpoint too.
+    if endpoint is None or not await is_allowed(session, caller, service_id, checked.method, checked.path):
+        what = f"{checked.method} {checked.path}"
+        raise _refuse(checked, xe.ACCESS_DENIED, f"{caller} may not call {what} of {service_id}.")
+    checked.base_url = service.base_url
+    checked.extra_headers = {"X-Road-Client": checked.client_id, "X-Road-Service": checked.service_id}
+    if checked.user_id is not None:
+        checked.extra_headers["X-Road-UserId"] = checked.user_id
+
+
+async def _user(session: AsyncSession, request: Request, checked: Checked) -> None:
+    """The citizen a member acts for, from their own access token (verified as `access_token_holder`
+    verifies one: signature, issuer, expiry, revocation), never from a header the caller writes."""
+    token = request.headers.get(USER_TOKEN_HEADER)
+    if token is None:
+        return
+    provider = provider_of(request)
+    try:
+        claims = await check_access_token(session, provider, token.strip(), check_revoked=True)
+        account_id = claims.account_id(provider)
+    except InvalidToken as error:
+        raise _refuse(checked, INVALID_USER_TOKEN, f"X-Govhub-User-Token: {error}.", 403) from None
+    if claims.jkt is not None:
+        # A DPoP-bound token is only good with its holder's proof, which a member cannot make.
+        raise _refuse(checked, INVALID_USER_TOKEN, "X-Govhub-User-Token must not be DPoP-bound.", 403)
+    account = await TokensRepository(session).account(account_id) if account_id is not None else None
+    if account is None:
+        raise _refuse(checked, INVALID_USER_TOKEN, "X-Govhub-User-Token is not a person's access token.", 403)
+    checked.user_id = account.public_id
+
+
+async def record(
+    session: AsyncSession,
+    ledgers: LedgerService,
+    checked: Checked,
+    *,
+    status: int,
+    outcome: str,
+    started_at: datetime,
+    duration_ms: int,
+    error_code: str | None = None,
+    forwarded: Outcome | None = None,
+) -> int | None:
+    """Log one gateway answer (refused or forwarded) with its ledger leaf; the leaf's index, or None when
+    the message id was taken meanwhile (a race between two requests with the same X-Road-Id)."""
+    try:
+        row = await record_exchange(
+            session,
+            ledgers,
+            Exchange(
+                message_id=checked.message_id,
+                client_id=checked.client_id,
+                service_id=checked.service_id,
+                method=checked.method,
+                path=checked.path,
+                operation=checked.operation,
+                user_id=checked.user_id,
+                purpose=checked.purpose,
+                status=status,
+                outcome=outcome,
+                error_code=error_code,
+                started_at=started_at,
+                duration_ms=duration_ms,
+                request_size=forwarded.request_size if forwarded else 0,
+                response_size=forwarded.response_size if forwarded else 0,
+                request_sha256=forwarded.request_sha256 if forwarded else None,
+                response_sha256=forwarded.response_sha256 if forwarded else None,
+            ),
+        )
+    except DuplicateMessageId:
+        logger.warning("exchange %s not logged: its message id was taken meanwhile", checked.message_id)
+        return None
+    return row.ledger_index
