@@ -22,15 +22,14 @@ from govhub.exchange import xroad_errors as xe
 from govhub.exchange.forwarding import Forwarder, Outcome
 from govhub.exchange.gateway_service import NOT_FORWARDED, UNAUTHORIZED, Checked, check, record
 from govhub.kit.access import ACCESS_DEPENDENCIES
-from govhub.kit.body_limit import RequestBodyTooLarge
 from govhub.kit.clock import utcnow
 from govhub.kit.routing import api_router
 from govhub.ledger.keys import Keyring
 from govhub.ledger.routes import keyring_of
 from govhub.ledger.service import LedgerService
 
-#: Request bodies the gateway takes: below the app-wide limit (`max_request_body_bytes`, 1 MiB by default)
-#: so that the gateway, not the app's middleware, refuses them with an X-Road error that is logged.
+#: Request bodies the gateway takes, and never more than the app-wide `max_request_body_bytes` (the app's
+#: middleware leaves `/r1/` to the gateway, which refuses larger bodies with an X-Road error it logs).
 MAX_REQUEST_BYTES = 1_000_000
 #: A provider's response beyond this is cut off and logged as failed (Server.ServerProxy.InvalidResponse).
 MAX_RESPONSE_BYTES = 100 * 1024 * 1024
@@ -126,22 +125,15 @@ async def gateway(request: Request, checked: Annotated[Checked, Depends(gateway_
 
     query = f"?{request.url.query}" if request.url.query else ""
     limit = min(MAX_REQUEST_BYTES, request.app.state.settings.max_request_body_bytes)
-    try:
-        return await forwarder_of(request).forward(
-            _without_private_headers(request),
-            checked.upstream_url + query,
-            message_id=checked.message_id,
-            extra_headers=checked.extra_headers,
-            max_request_bytes=limit,
-            max_response_bytes=MAX_RESPONSE_BYTES,
-            on_complete=logged,
-        )
-    except RequestBodyTooLarge:
-        # The app's own limit (`BodySizeLimitMiddleware`) counts each body message before the forwarder
-        # does: one large message can cross both limits at once, and then the app's trips first.
-        message = f"The request body is over the service's limit of {limit} bytes."
-        error = xe.XRoadError(xe.MESSAGE_TOO_LARGE, message, checked.message_id)
-        return await _refusal(request, checked, error, started)
+    return await forwarder_of(request).forward(
+        _without_private_headers(request),
+        checked.upstream_url + query,
+        message_id=checked.message_id,
+        extra_headers=checked.extra_headers,
+        max_request_bytes=limit,
+        max_response_bytes=MAX_RESPONSE_BYTES,
+        on_complete=logged,
+    )
 
 
 async def _refusal(request: Request, checked: Checked, error: xe.XRoadError, started: float) -> Response:

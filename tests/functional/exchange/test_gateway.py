@@ -354,7 +354,7 @@ async def test_a_chunked_body_over_the_app_s_own_limit_is_an_x_road_error_too(
     provider: tuple[Provider, str],
     net: Network,
 ) -> None:
-    """One body message over both limits at once trips the app's middleware before the forwarder."""
+    """One streamed body message over the app-wide limit: the gateway refuses it, not the middleware."""
     await grant(session)
     headers = await caller_headers(client, net, **{"Content-Type": "application/json"})
 
