@@ -19,7 +19,6 @@ import asyncio
 import json
 import os
 import re
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -39,11 +38,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from benchmarks.identity import Server, _free_port
-from govhub.config import Environment, Settings
+from benchmarks.identity import Server, _free_port, production_server
+from govhub.config import Settings
 from govhub.db import Database, alembic_config
 from govhub.exchange.models import ExchangeRecord
-from govhub.ledger.note import NoteSigner
 from govhub.members.service import ApplicationsService, Decider, NewApplication
 from govhub.members.services import COMMAND_LINE_ACTOR, ServicesService
 from govhub.members.xroad_ids import parse_service_id
@@ -263,21 +261,7 @@ async def _main(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as directory:
         url = args.database_url or f"sqlite:///{Path(directory) / 'exchange.db'}"
         port, provider_port = _free_port(), _free_port()
-        env = {
-            "GOVHUB_DATABASE_URL": url,
-            "GOVHUB_PUBLIC_URL": f"http://127.0.0.1:{port}",
-            "GOVHUB_ENVIRONMENT": Environment.PRODUCTION.value,
-            "GOVHUB_SECRET_KEY": secrets.token_urlsafe(32),
-            "GOVHUB_LEDGER_SIGNING_KEY": NoteSigner.generate(f"127.0.0.1:{port}/ledger").private_key(),
-            "GOVHUB_DEV_MAILBOX": "false",
-            "GOVHUB_LOG_FORMAT": "json",
-        }
-        settings = Settings(
-            _env_file=None,
-            database_url=url,
-            public_url=env["GOVHUB_PUBLIC_URL"],
-            secret_key=env["GOVHUB_SECRET_KEY"],
-        )
+        env, settings = production_server(url, port)
         command.upgrade(alembic_config(url), "head")
         provider = Provider(provider_port)
         server: Server | None = None

@@ -502,27 +502,29 @@ async def verifications(server: Server, seeded: Seeded, tokens: dict[str, Any], 
     print(f"  verifications/s ({alg}):                   {rate:9,.0f}")
 
 
+def production_server(url: str, port: int) -> tuple[dict[str, str], Settings]:
+    """The environment of a govhub server in production mode, as a deployment runs (its checks want a real
+    secret and a ledger signing key), and the same settings for seeding its database in this process: the
+    secret seals what the seeds keep (accounts' TOTP secrets)."""
+    env = {
+        "GOVHUB_DATABASE_URL": url,
+        "GOVHUB_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "GOVHUB_ENVIRONMENT": Environment.PRODUCTION.value,
+        "GOVHUB_SECRET_KEY": secrets.token_urlsafe(32),
+        "GOVHUB_LEDGER_SIGNING_KEY": NoteSigner.generate(f"127.0.0.1:{port}/ledger").private_key(),
+        "GOVHUB_DEV_MAILBOX": "false",
+        "GOVHUB_LOG_FORMAT": "json",
+    }
+    public_url, secret_key = env["GOVHUB_PUBLIC_URL"], env["GOVHUB_SECRET_KEY"]
+    settings = Settings(_env_file=None, database_url=url, public_url=public_url, secret_key=secret_key)
+    return env, settings
+
+
 async def _main(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as directory:
         url = args.database_url or f"sqlite:///{Path(directory) / 'identity.db'}"
         port = _free_port()
-        env = {
-            "GOVHUB_DATABASE_URL": url,
-            "GOVHUB_PUBLIC_URL": f"http://127.0.0.1:{port}",
-            # Production, as a deployment runs: its checks want a real secret and a ledger signing key.
-            "GOVHUB_ENVIRONMENT": Environment.PRODUCTION.value,
-            "GOVHUB_SECRET_KEY": secrets.token_urlsafe(32),
-            "GOVHUB_LEDGER_SIGNING_KEY": NoteSigner.generate(f"127.0.0.1:{port}/ledger").private_key(),
-            "GOVHUB_DEV_MAILBOX": "false",
-            "GOVHUB_LOG_FORMAT": "json",
-        }
-        # Seeded with the server's secret: it seals the accounts' TOTP secrets.
-        settings = Settings(
-            _env_file=None,
-            database_url=url,
-            public_url=env["GOVHUB_PUBLIC_URL"],
-            secret_key=env["GOVHUB_SECRET_KEY"],
-        )
+        env, settings = production_server(url, port)
         command.upgrade(alembic_config(url), "head")
         accounts = int(args.login_duration * 60 + 100)
         began = time.perf_counter()
