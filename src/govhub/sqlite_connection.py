@@ -32,6 +32,14 @@ answers an indexed write in microseconds, and the commit's sync in about a milli
 other writer could go on anyway. Inline time is budgeted: once a transaction has spent `_INLINE_BUDGET_S`
 on the loop (a bulk load), the rest of it goes back to the thread, and `executemany` always does.
 
+Reads run inline too, each under a watch: SQLite calls a progress handler every few hundred virtual
+machine steps, and a read that has run for `_INLINE_READ_S` is interrupted there and run again from the
+start on the connection's thread (a SELECT has no effects, and an interrupted one leaves its transaction's
+snapshot as it was). An indexed read takes tens of microseconds on the loop; on the thread it took
+milliseconds, most of them spent waiting for the GIL the loop held (the switch interval is 5 ms), and a
+request that makes a few reads paid that wait each time. A transaction's inline reads share
+`_INLINE_READS_BUDGET_S`, past which its reads go to the thread, so no unit of work holds the loop for long.
+
 The `WriteGate` is an asyncio lock among the connections of one engine, granted in order the moment the
 previous writer ends. Without it writers would wait in SQLite's busy handler, which sleeps in steps of up
 to 100 ms and wakes long after the lock came free. Writers in other processes still meet that handler.
@@ -58,6 +66,12 @@ _READING = ("SELECT", "PRAGMA", "select", "pragma")
 LOCKING_READ_MARK = "/* for update */ "
 _NOTHING: _Outcome = (None, -1, None, [])
 _INLINE_BUDGET_S = 0.005
+#: Longest a read runs on the loop before it is interrupted and run again on the connection's thread.
+_INLINE_READ_S = 0.002
+#: What one transaction's (or autocommit statement's) reads may spend on the loop in all.
+_INLINE_READS_BUDGET_S = 0.010
+#: Virtual machine steps between two calls of the progress handler that watches an inline read.
+_PROGRESS_STEPS = 500
 #: How long a connection waits for a lock another process holds (`PRAGMA busy_timeout`, set by `govhub.db`).
 BUSY_TIMEOUT_MS = 10_000
 #: As long as the busy timeout: past it a writer tries SQLite's lock itself, and SQLite answers "database is
@@ -126,7 +140,7 @@ class OneTripCursor:
             self._connection.ask_to_begin()
             return self._keep(_NOTHING)
         await self._connection.before(sql)
-        return self._keep(await self._connection.run(_execute, sql, parameters or ()))
+        return self._keep(await self._connection.run_statement(sql, parameters or ()))
 
     async def executemany(self, sql: str, parameters: Iterable[Sequence[Any]]) -> OneTripCursor:
         await self._connection.before(sql)
@@ -168,6 +182,37 @@ def _writes(sql: str) -> bool:
     return not sql.lstrip().startswith(_READING)
 
 
+def _selects(sql: str) -> bool:
+    return sql.lstrip().startswith(("SELECT", "select"))
+
+
+class _ReadTooLong(Exception):
+    """An inline read ran past its time and was interrupted: it is run again on the thread."""
+
+
+def _execute_watched(
+    connection: sqlite3.Connection, sql: str, parameters: Sequence[Any], limit: float
+) -> _Outcome:
+    """`_execute` for a SELECT on the event loop, interrupted by SQLite once it has run for `limit` seconds."""
+    deadline = time.perf_counter() + limit
+    interrupted = False
+
+    def watch() -> int:
+        nonlocal interrupted
+        interrupted = time.perf_counter() > deadline
+        return int(interrupted)
+
+    connection.set_progress_handler(watch, _PROGRESS_STEPS)
+    try:
+        return _execute(connection, sql, parameters)
+    except sqlite3.OperationalError:
+        if interrupted:
+            raise _ReadTooLong from None
+        raise
+    finally:
+        connection.set_progress_handler(None, 0)
+
+
 def _commit(connection: sqlite3.Connection) -> None:
     connection.commit()
 
@@ -207,9 +252,25 @@ class OneTripConnection(aiosqlite.Connection):
         self._transaction = "none"
         #: What is left of this writing transaction's time on the event loop.
         self._inline_left = _INLINE_BUDGET_S
+        #: What is left of this transaction's time for reads on the event loop.
+        self._reads_left = _INLINE_READS_BUDGET_S
 
     def cursor(self) -> OneTripCursor:  # type: ignore[override]  # SQLAlchemy enters it as a context
         return OneTripCursor(self)
+
+    async def run_statement(self, sql: str, parameters: Sequence[Any]) -> _Outcome:
+        """One statement: a SELECT outside a writing transaction inline while it is short (see the
+        module's docstring), anything else as `run` runs it."""
+        if self._transaction == "writing" or self._reads_left <= 0 or not _selects(sql):
+            return await self.run(_execute, sql, parameters)  # type: ignore[no-any-return]
+        started = time.perf_counter()
+        try:
+            return _execute_watched(self._conn, sql, parameters, min(_INLINE_READ_S, self._reads_left))
+        except _ReadTooLong:
+            self._reads_left = 0
+            return await self.run_on_thread(_execute, sql, parameters)  # type: ignore[no-any-return]
+        finally:
+            self._reads_left -= time.perf_counter() - started
 
     async def run(self, function: Any, *arguments: Any) -> Any:
         """`function(sqlite3_connection, *arguments)`: inline while this connection writes and its budget
@@ -230,13 +291,14 @@ class OneTripConnection(aiosqlite.Connection):
 
     def ask_to_begin(self) -> None:
         self._transaction = "asked"
+        self._reads_left = _INLINE_READS_BUDGET_S
 
     async def before(self, sql: str) -> None:
         """Begins the transaction `sql` needs, if it is not begun yet (see the module's docstring)."""
         state = self._transaction
         if state == "writing" or not _writes(sql):
             if state == "asked":
-                await self.run(_execute, "BEGIN", ())
+                self._inline(_execute, "BEGIN", ())  # a deferred BEGIN takes no lock and reads nothing
                 self._transaction = "reading"
             return
         if state == "none":
@@ -265,10 +327,13 @@ class OneTripConnection(aiosqlite.Connection):
         try:
             # SQLite's own word too: a statement run outside SQLAlchemy's transactions may have begun one.
             open_one = self._connection is not None and self._connection.in_transaction
-            if self._transaction in {"reading", "writing"} or open_one:
+            if self._transaction == "reading":
+                self._inline(ending)  # ends a snapshot: nothing to write or sync
+            elif self._transaction == "writing" or open_one:
                 await self.run(ending)
         finally:
             self._transaction = "none"
+            self._reads_left = _INLINE_READS_BUDGET_S
             self._leave_gate()
 
     async def commit(self) -> None:

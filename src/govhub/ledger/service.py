@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
 from govhub.ledger import merkle
-from govhub.ledger.errors import EmptyAppend, InvalidLogName, InvalidRange, LogNotFound
+from govhub.ledger.errors import EmptyAppend, InvalidLogName, InvalidRange, LogExists, LogNotFound
 from govhub.ledger.keys import Keyring
 from govhub.ledger.merkle import NodeKey
 from govhub.ledger.note import Checkpoint, format_checkpoint
@@ -88,7 +88,16 @@ class LedgerService:
     async def ensure(self, name: str) -> LogHead:
         """The log called `name`, made if it does not exist yet. For blocks that keep one log each."""
         head = await self.repository.head(name)
-        return head if head is not None else await self.create(name)
+        if head is not None:
+            return head
+        try:
+            return await self.create(name)
+        except LogExists:
+            # Made meanwhile by another unit of work, which has committed: read what it made.
+            made = await self.repository.head(name)
+            if made is None:
+                raise
+            return made
 
     async def append(self, name: str, leaves: Sequence[bytes]) -> AppendResult:
         """Append leaves in order; they take consecutive indexes from the current size."""
