@@ -62,13 +62,15 @@ $(ASSETS_STAMP): $(NPM_STAMP) $(ASSET_SOURCES) $(if $(wildcard $(DIST)/VERSION),
 
 FORCE:
 
-run: install assets ## Migrate, load the demo data, serve on http://127.0.0.1:8000 and the demo service on :8001 (data in var/)
+run: install assets ## Migrate, load the demo data, serve on http://127.0.0.1:8000, the demo service on :8001 and the blue badge provider on :8002 (data in var/)
 	@mkdir -p var
 	$(BIN)/govhub db upgrade
 	$(BIN)/govhub demo load
-	@# The demo relying party runs beside govhub and stops with it (the trap), however govhub stops.
+	@# The demo relying party and the demo provider it calls through the gateway run beside govhub and
+	@# stop with it (the trap), however govhub stops.
 	$(BIN)/govhub demo-service & demo_service=$$!; \
-	trap 'kill $$demo_service 2>/dev/null || true' EXIT; \
+	$(BIN)/govhub demo-provider blue-badge & blue_badge=$$!; \
+	trap 'kill $$demo_service $$blue_badge 2>/dev/null || true' EXIT; \
 	GOVHUB_LOG_FORMAT=$${GOVHUB_LOG_FORMAT:-text} $(BIN)/govhub serve
 
 test: install assets ## Lint, type-check and run the tests on SQLite and PostgreSQL (scripts/test.sh)

@@ -80,7 +80,11 @@ def _lifespan(settings: Settings, database: Database) -> object:
         yield
         if logout_delivery is not None:
             await logout_delivery.stop()
-        # The gateway's one upstream connection pool, made on its first call (`exchange.gateway`).
+        # The gateway's message log writer writes what has queued; then its one upstream connection pool
+        # closes. Both are made on the gateway's first call (`exchange.gateway`).
+        log_writer = getattr(app.state, "gateway_log_writer", None)
+        if log_writer is not None:
+            await log_writer.aclose()
         forwarder = getattr(app.state, "gateway_forwarder", None)
         if forwarder is not None:
             await forwarder.aclose()

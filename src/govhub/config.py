@@ -59,6 +59,20 @@ class Settings(BaseSettings):
 
     #: Largest request body accepted, in bytes; larger bodies get a 413 problem.
     max_request_body_bytes: Annotated[int, Field(ge=1024)] = 1_048_576
+
+    #: The exchange gateway (`/r1/...`, `govhub.exchange`): the largest request body it forwards (never
+    #: more than `max_request_body_bytes`) and response it relays, in bytes.
+    gateway_max_request_bytes: Annotated[int, Field(ge=1024)] = 1_000_000
+    gateway_max_response_bytes: Annotated[int, Field(ge=1024)] = 100 * 1024 * 1024
+    #: Seconds: to connect to a provider; for its next bytes (the first response byte included); for it
+    #: to take the next piece of a request body; for a free pooled connection.
+    gateway_connect_timeout: Annotated[float, Field(gt=0, le=300)] = 5.0
+    gateway_read_timeout: Annotated[float, Field(gt=0, le=3600)] = 30.0
+    gateway_write_timeout: Annotated[float, Field(gt=0, le=3600)] = 30.0
+    gateway_pool_timeout: Annotated[float, Field(gt=0, le=300)] = 5.0
+    #: Connections the gateway keeps open to providers, at most, per app node.
+    gateway_max_connections: Annotated[int, Field(ge=1, le=10_000)] = 200
+
     log_level: str = "INFO"
     #: JSON lines for machines (default) or plain text for a person watching a terminal.
     log_format: str = "json"

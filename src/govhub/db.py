@@ -26,7 +26,7 @@ from sqlalchemy.orm import DeclarativeBase
 from govhub.config import Settings
 from govhub.point_reads import PointReader, PointReads
 from govhub.postgres_options import POSTGRES_CONNECT_ARGS
-from govhub.sqlite_connection import BUSY_TIMEOUT_MS, LOCKING_READ_MARK, one_trip_connector
+from govhub.sqlite_connection import BUSY_TIMEOUT_MS, LOCKING_READ_MARK, OneTripConnection, one_trip_connector
 
 #: Constraint names are fixed, so both backends name them alike and errors can be mapped by name.
 NAMING_CONVENTION = {
@@ -115,6 +115,11 @@ def _configure_sqlite(engine: Engine) -> None:
         # (SQLITE_BUSY_SNAPSHOT: no timeout helps). A reader that must not queue behind writers asks for
         # `READ_ONLY_BEGIN`. On the app's async engine the connection (`govhub.sqlite_connection`) takes
         # either as "begin when needed": reads take no lock there, and the lock is taken at the first write.
+        driver = getattr(connection.connection, "driver_connection", None)
+        if isinstance(driver, OneTripConnection):
+            # Told directly: a statement through SQLAlchemy's execution costs more than the whole begin.
+            driver.ask_to_begin()
+            return
         mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
         connection.exec_driver_sql("BEGIN" if mode == "DEFERRED" else "BEGIN IMMEDIATE")
 
@@ -254,3 +259,13 @@ async def migration_status(engine: AsyncEngine, heads: tuple[str, ...]) -> Migra
             return await read_migration_status(connection, heads)
     except (SQLAlchemyError, OSError) as error:
         return MigrationStatus(current=None, heads=heads, reachable=False, error=type(error).__name__)
+
+
+async def allow_inline(session: AsyncSession, seconds: float) -> None:
+    """On SQLite, let this unit of work's writes run on the event loop for up to `seconds` in all (see
+    `OneTripConnection.allow_inline`); nothing elsewhere. Begins the unit of work's transaction."""
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    driver = raw.driver_connection
+    if isinstance(driver, OneTripConnection):
+        driver.allow_inline(seconds)

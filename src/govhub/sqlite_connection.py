@@ -144,7 +144,7 @@ class OneTripCursor:
 
     async def executemany(self, sql: str, parameters: Iterable[Sequence[Any]]) -> OneTripCursor:
         await self._connection.before(sql)
-        return self._keep(await self._connection.run_on_thread(_execute_many, sql, parameters))
+        return self._keep(await self._connection.run_many(sql, parameters))
 
     async def fetchall(self) -> list[Any]:
         rows, self._rows = self._rows, []
@@ -193,7 +193,7 @@ class _ReadTooLong(Exception):
 def _execute_watched(
     connection: sqlite3.Connection, sql: str, parameters: Sequence[Any], limit: float
 ) -> _Outcome:
-    """`_execute` for a SELECT on the event loop, interrupted by SQLite once it has run for `limit` seconds."""
+    """`_execute` for a SELECT on the event loop, interrupted by SQLite once it has run `limit` seconds."""
     deadline = time.perf_counter() + limit
     interrupted = False
 
@@ -252,6 +252,8 @@ class OneTripConnection(aiosqlite.Connection):
         self._transaction = "none"
         #: What is left of this writing transaction's time on the event loop.
         self._inline_left = _INLINE_BUDGET_S
+        #: A larger budget this transaction asked for (`allow_inline`), executemany included.
+        self._inline_allowed: float | None = None
         #: What is left of this transaction's time for reads on the event loop.
         self._reads_left = _INLINE_READS_BUDGET_S
 
@@ -271,6 +273,19 @@ class OneTripConnection(aiosqlite.Connection):
             return await self.run_on_thread(_execute, sql, parameters)  # type: ignore[no-any-return]
         finally:
             self._reads_left -= time.perf_counter() - started
+
+    def allow_inline(self, seconds: float) -> None:
+        """Let this transaction's writes, `executemany` included, run on the event loop for `seconds` in
+        all: for a unit of work that writes many rows for many requests at once (the gateway's message log),
+        whose every trip to the thread and back waits behind those requests on a busy loop."""
+        self._inline_allowed = seconds
+        if self._transaction == "writing":
+            self._inline_left = seconds
+
+    async def run_many(self, sql: str, parameters: Iterable[Sequence[Any]]) -> _Outcome:
+        if self._inline_allowed is not None and self._transaction == "writing" and self._inline_left > 0:
+            return self._inline(_execute_many, sql, parameters)  # type: ignore[no-any-return]
+        return await self.run_on_thread(_execute_many, sql, parameters)  # type: ignore[no-any-return]
 
     async def run(self, function: Any, *arguments: Any) -> Any:
         """`function(sqlite3_connection, *arguments)`: inline while this connection writes and its budget
@@ -316,7 +331,7 @@ class OneTripConnection(aiosqlite.Connection):
             self._leave_gate()
             raise
         self._transaction = "writing"
-        self._inline_left = _INLINE_BUDGET_S
+        self._inline_left = self._inline_allowed or _INLINE_BUDGET_S
 
     def _leave_gate(self) -> None:
         if self._holds_gate:
@@ -334,6 +349,7 @@ class OneTripConnection(aiosqlite.Connection):
         finally:
             self._transaction = "none"
             self._reads_left = _INLINE_READS_BUDGET_S
+            self._inline_allowed = None
             self._leave_gate()
 
     async def commit(self) -> None:

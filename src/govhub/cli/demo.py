@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from govhub.blocks import BUILDING_BLOCKS
 from govhub.cli.common import in_unit_of_work, load_settings
 from govhub.config import Settings
+from govhub.demo_providers import network
 from govhub.demo_service.registration import register_demo_service
 
 
@@ -38,6 +39,8 @@ async def _load(settings: Settings) -> list[str]:
                 report.append(f"{block.name}: {await module.load(session, settings)}")
         # The demo relying party is not a block: a council's service, registered with the provider.
         report.append(f"demo service: {await register_demo_service(session)}")
+        # The members and the right of the demo exchange: the council's service calls the NHS trust's.
+        report.append(f"demo exchange: {await network.load(session, settings)}")
         return report
 
     return await in_unit_of_work(settings, load_each_block) or ["no building block has demo data yet"]

@@ -6,6 +6,7 @@ import click
 
 from govhub.cli.db import db
 from govhub.cli.demo import demo
+from govhub.cli.demo_provider import demo_provider
 from govhub.cli.demo_service import demo_service
 from govhub.cli.identity import identity
 from govhub.cli.ledger import ledger
@@ -25,6 +26,7 @@ cli.add_command(serve)
 cli.add_command(db)
 cli.add_command(demo)
 cli.add_command(demo_service)
+cli.add_command(demo_provider)
 cli.add_command(ledger)
 cli.add_command(registry)
 cli.add_command(identity)

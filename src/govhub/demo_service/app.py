@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException
 from starlette.staticfiles import StaticFiles
 
 from govhub.demo_service import routes
+from govhub.demo_service.exchange import GatewayClient
 from govhub.demo_service.keys import load_key
 from govhub.demo_service.oidc import GovhubProvider
 from govhub.demo_service.sessions import SessionStore
@@ -73,12 +74,13 @@ class Pages:
 def create_app(
     settings: DemoServiceSettings | None = None, *, transport: httpx.AsyncBaseTransport | None = None
 ) -> FastAPI:
-    """`transport` reaches govhub (tests pass an in-process one); by default, over the network."""
+    """`transport` reaches govhub and its gateway (tests pass an in-process one); by default, the network."""
     settings = settings or DemoServiceSettings()
     app = FastAPI(title=settings.service_name, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.settings = settings
     app.state.key = load_key(settings)
     app.state.provider = GovhubProvider(settings, app.state.key, transport)
+    app.state.gateway = GatewayClient(settings, transport)
     app.state.sessions = SessionStore()
     app.state.pages = Pages(settings)
     app.include_router(routes.router)

@@ -20,13 +20,23 @@ def new_key() -> ECKey:
 
 
 def load_key(settings: DemoServiceSettings) -> ECKey:
-    """The configured key, else the one kept in `key_file`, else a new one written there."""
-    configured = settings.private_jwk.get_secret_value()
+    """The service's sign-in key: the configured one, else the one kept in `key_file`, else a new one."""
+    return key_from(settings.private_jwk.get_secret_value(), settings.key_file)
+
+
+def load_subsystem_key(settings: DemoServiceSettings) -> ECKey:
+    """The key of the council's exchange subsystem (its client assertions for gateway tokens), kept apart
+    from the sign-in key: the platform registered it with the subsystem's membership application."""
+    return key_from(settings.subsystem_private_jwk.get_secret_value(), settings.subsystem_key_file)
+
+
+def key_from(configured: str, key_file: str) -> ECKey:
+    """The configured key (JWK text), else the one kept in `key_file`, else a new one written there."""
     if configured:
         key = ECKey.import_key(json.loads(configured))
         key.ensure_kid()
         return key
-    path = Path(settings.key_file)
+    path = Path(key_file)
     if path.exists():
         key = ECKey.import_key(json.loads(path.read_text()))
         key.ensure_kid()

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
+from govhub.demo_service.exchange import Eligibility, GatewayClient
 from govhub.demo_service.keys import public_jwks
 from govhub.demo_service.oidc import (
     IDENTITY_CHECKED,
@@ -38,6 +39,11 @@ def _settings(request: Request) -> DemoServiceSettings:
 def _store(request: Request) -> SessionStore:
     store: SessionStore = request.app.state.sessions
     return store
+
+
+def _gateway(request: Request) -> GatewayClient:
+    gateway: GatewayClient = request.app.state.gateway
+    return gateway
 
 
 def _provider(request: Request) -> GovhubProvider:
@@ -153,12 +159,15 @@ async def callback(request: Request) -> Response:
         return _render(request, "sign_in_failed.html", {"reason": "error"}, status_code=400)
     signed_in = store.renew(session)
     signed_in.application = session.application
+    if session.person is not None and session.person.sub == claims["sub"]:
+        signed_in.eligibility = session.eligibility
     signed_in.person = SignedInPerson(
         sub=claims["sub"],
         sid=claims.get("sid"),
         vot=str(claims.get("vot", pending.level.vtr)),
         id_token=token["id_token"],
         userinfo=userinfo,
+        access_token=token.get("access_token"),
     )
     response = RedirectResponse(pending.return_to, status_code=303)
     _set_cookie(request, response, signed_in)
@@ -177,7 +186,21 @@ async def apply_page(request: Request) -> Response:
         return RedirectResponse("/start", status_code=303)
     if session.application is not None:
         return RedirectResponse("/apply/done", status_code=303)
-    return _render(request, "apply.html", {"zones": ZONES, "errors": {}, "values": {}})
+    eligibility = await _eligibility(request, session)
+    return _render(
+        request, "apply.html", {"zones": ZONES, "errors": {}, "values": {}, "eligibility": eligibility}
+    )
+
+
+async def _eligibility(request: Request, session: DemoSession) -> Eligibility | None:
+    """The NHS trust's blue badge answer for the signed-in person, asked through govhub's gateway once per
+    sign-in (again after a failure). None when there is no token of the person to ask with."""
+    if session.eligibility is not None and session.eligibility.checked:
+        return session.eligibility
+    if session.person is None or not session.person.access_token:
+        return None
+    session.eligibility = await _gateway(request).eligibility(session.person.access_token)
+    return session.eligibility
 
 
 @router.post("/apply", response_class=HTMLResponse)
@@ -202,10 +225,12 @@ async def apply(
         errors["zone"] = "Select the permit zone you live in"
     if errors:
         values = {"vehicle_registration": vehicle_registration, "zone": zone}
-        return _render(
-            request, "apply.html", {"zones": ZONES, "errors": errors, "values": values}, status_code=400
-        )
-    session.application = Application(f"PP-{secrets.token_hex(3).upper()}", registration, ZONES[zone])
+        context = {"zones": ZONES, "errors": errors, "values": values, "eligibility": session.eligibility}
+        return _render(request, "apply.html", context, status_code=400)
+    free = session.eligibility is not None and session.eligibility.free_permit
+    session.application = Application(
+        f"PP-{secrets.token_hex(3).upper()}", registration, ZONES[zone], free_permit=free
+    )
     return RedirectResponse("/apply/done", status_code=303)
 
 

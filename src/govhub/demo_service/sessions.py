@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from govhub.demo_service.exchange import Eligibility
 from govhub.demo_service.oidc import PendingSignIn
 
 COOKIE = "parking_session"
@@ -24,6 +25,9 @@ class SignedInPerson:
     vot: str
     id_token: str
     userinfo: dict[str, Any]
+    #: The person's access token from the sign-in: the council sends it with its gateway calls, so that the
+    #: gateway, not the council, names the person to the provider.
+    access_token: str | None = None
     signed_in_at: float = field(default_factory=time.time)
 
     @property
@@ -36,6 +40,7 @@ class Application:
     reference: str
     vehicle_registration: str
     zone: str
+    free_permit: bool = False
 
 
 @dataclass
@@ -46,6 +51,8 @@ class DemoSession:
     pending: dict[str, PendingSignIn] = field(default_factory=dict)
     person: SignedInPerson | None = None
     application: Application | None = None
+    #: The NHS trust's answer, once it has been had (a failed check is asked again on the next page).
+    eligibility: Eligibility | None = None
 
     def take_pending(self, state: str) -> PendingSignIn | None:
         pending = self.pending.pop(state, None)

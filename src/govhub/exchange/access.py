@@ -15,6 +15,7 @@ from fastapi import Depends, Request
 
 from govhub.dependencies import DbSession
 from govhub.exchange.errors import NotAPerson
+from govhub.identity.models import Account
 from govhub.identity.oidc.access import access_token_holder
 from govhub.identity.oidc.provider import provider_of
 from govhub.identity.oidc.repository import TokensRepository
@@ -22,10 +23,10 @@ from govhub.identity.oidc.tokens import AccessTokenClaims
 from govhub.kit.access import ACCESS_DEPENDENCIES
 
 
-async def tracked_person(
+async def tracked_account(
     request: Request, db: DbSession, claims: Annotated[AccessTokenClaims, Depends(access_token_holder)]
-) -> str:
-    """The account public id of the person the caller's access token is about."""
+) -> Account:
+    """The account of the person the caller's access token is about."""
     account_id = claims.account_id(provider_of(request))
     account = await TokensRepository(db).account(account_id) if account_id is not None else None
     if account is None:
@@ -33,9 +34,16 @@ async def tracked_person(
             "The data tracker shows a person the exchanges about them: use an access token issued to you "
             "as a person, not a machine client's."
         )
+    return account
+
+
+async def tracked_person(account: Annotated[Account, Depends(tracked_account)]) -> str:
+    """The account public id of the person the caller's access token is about."""
     return account.public_id
 
 
+ACCESS_DEPENDENCIES.add(tracked_account)
 ACCESS_DEPENDENCIES.add(tracked_person)
 
+TrackedAccount = Annotated[Account, Depends(tracked_account)]
 TrackedPerson = Annotated[str, Depends(tracked_person)]

@@ -11,28 +11,40 @@ an allowed request goes through the app's one `Forwarder` and is logged when its
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Annotated
 
 from fastapi import Depends, Request
 from starlette.responses import Response
 
+from govhub.config import Settings
 from govhub.db import Database
 from govhub.exchange import xroad_errors as xe
-from govhub.exchange.forwarding import Forwarder, Outcome
-from govhub.exchange.gateway_service import NOT_FORWARDED, UNAUTHORIZED, Checked, check, record
+from govhub.exchange.forwarding import Forwarder, ForwarderConfig, Outcome
+from govhub.exchange.gateway_service import (
+    NOT_FORWARDED,
+    UNAUTHORIZED,
+    Checked,
+    check,
+    exchange_of,
+)
+from govhub.exchange.gateway_service import (
+    UNKNOWN_CLIENT as UNKNOWN,
+)
+from govhub.exchange.log_writer import LogWriter
 from govhub.kit.access import ACCESS_DEPENDENCIES
 from govhub.kit.clock import utcnow
+from govhub.kit.metrics import ExchangeMetrics
 from govhub.kit.routing import api_router
 from govhub.ledger.keys import Keyring
-from govhub.ledger.routes import keyring_of
-from govhub.ledger.service import LedgerService
+from govhub.members.network_view import NetworkView
 
-#: Request bodies the gateway takes, and never more than the app-wide `max_request_body_bytes` (the app's
-#: middleware leaves `/r1/` to the gateway, which refuses larger bodies with an X-Road error it logs).
-MAX_REQUEST_BYTES = 1_000_000
-#: A provider's response beyond this is cut off and logged as failed (Server.ServerProxy.InvalidResponse).
-MAX_RESPONSE_BYTES = 100 * 1024 * 1024
+#: The default of `gateway_max_request_bytes`: request bodies the gateway takes, and never more than the
+#: app-wide `max_request_body_bytes` (the app's middleware leaves `/r1/` to the gateway, which refuses
+#: larger bodies with an X-Road error it logs). A provider's response beyond `gateway_max_response_bytes`
+#: is cut off and logged as failed (Server.ServerProxy.InvalidResponse).
+MAX_REQUEST_BYTES = Settings.model_fields["gateway_max_request_bytes"].default
 
 router = api_router(prefix="/r1", tags=["gateway"])
 
@@ -43,8 +55,26 @@ def forwarder_of(request: Request) -> Forwarder:
     state = request.app.state
     forwarder: Forwarder | None = getattr(state, "gateway_forwarder", None)
     if forwarder is None:
-        forwarder = state.gateway_forwarder = Forwarder()
+        settings: Settings = state.settings
+        forwarder = state.gateway_forwarder = Forwarder(
+            ForwarderConfig(
+                connect_timeout=settings.gateway_connect_timeout,
+                read_timeout=settings.gateway_read_timeout,
+                write_timeout=settings.gateway_write_timeout,
+                pool_timeout=settings.gateway_pool_timeout,
+                max_connections=settings.gateway_max_connections,
+            )
+        )
     return forwarder
+
+
+def network_view_of(request: Request) -> NetworkView:
+    """The app node's view of the network (`members.network_view`), made on first use."""
+    state = request.app.state
+    view: NetworkView | None = getattr(state, "gateway_network_view", None)
+    if view is None:
+        view = state.gateway_network_view = NetworkView()
+    return view
 
 
 async def gateway_caller(request: Request) -> Checked:
@@ -52,13 +82,25 @@ async def gateway_caller(request: Request) -> Checked:
     (see `gateway_service.check`). Never raises for a refusal: the route answers and logs it."""
     database: Database = request.app.state.database
     async with database.sessions() as session:
-        checked = await check(session, request, request.path_params["rest"])
+        checked = await check(session, network_view_of(request), request, request.path_params["rest"])
         # The checks write nothing of their own, but a DPoP proof's jti is recorded by them.
         await session.commit()
     return checked
 
 
 ACCESS_DEPENDENCIES.add(gateway_caller)
+
+
+def log_writer_of(request: Request) -> LogWriter:
+    """The app node's message log writer (group commit, `exchange.log_writer`), made on first use on the
+    event loop that serves requests, and drained by the app's lifespan at shutdown."""
+    state = request.app.state
+    writer: LogWriter | None = getattr(state, "gateway_log_writer", None)
+    if writer is None or writer.loop is not asyncio.get_running_loop():
+        settings = state.settings
+        keyring = state.ledger_keyring = getattr(state, "ledger_keyring", None) or Keyring(settings)
+        writer = state.gateway_log_writer = LogWriter(state.database, settings, keyring)
+    return writer
 
 
 async def _log(
@@ -71,23 +113,27 @@ async def _log(
     error_code: str | None,
     forwarded: Outcome | None = None,
 ) -> None:
-    """Record the exchange in a unit of work of its own: the answer has been decided (or sent) already."""
-    database: Database = request.app.state.database
-    keyring: Keyring = await keyring_of(request, request.app.state.settings)
-    async with database.sessions() as session:
-        ledgers = LedgerService.for_session(session, request.app.state.settings, keyring)
-        await record(
-            session,
-            ledgers,
+    """Count the exchange for `/metrics` and record it (the answer has been decided, or sent, already),
+    waiting until its record commits."""
+    duration_ms = forwarded.duration_ms if forwarded else round((time.perf_counter() - started) * 1000)
+    metrics: ExchangeMetrics = request.app.state.http_metrics.exchange
+    service = checked.service_id if checked.service_known else UNKNOWN
+    metrics.exchanges.labels(service, checked.client_id, outcome, str(status)).inc()
+    metrics.duration.labels(service, outcome).observe(duration_ms / 1000)
+    if forwarded is not None:
+        metrics.bytes.labels(service, "request").inc(forwarded.request_size)
+        metrics.bytes.labels(service, "response").inc(forwarded.response_size)
+    await log_writer_of(request).write(
+        exchange_of(
             checked,
             status=status,
             outcome=outcome,
             started_at=forwarded.started_at if forwarded else utcnow(),
-            duration_ms=forwarded.duration_ms if forwarded else round((time.perf_counter() - started) * 1000),
+            duration_ms=duration_ms,
             error_code=error_code,
             forwarded=forwarded,
         )
-        await session.commit()
+    )
 
 
 def _without_private_headers(request: Request) -> Request:
@@ -124,14 +170,15 @@ async def gateway(request: Request, checked: Annotated[Checked, Depends(gateway_
         )
 
     query = f"?{request.url.query}" if request.url.query else ""
-    limit = min(MAX_REQUEST_BYTES, request.app.state.settings.max_request_body_bytes)
+    settings: Settings = request.app.state.settings
+    limit = min(settings.gateway_max_request_bytes, settings.max_request_body_bytes)
     return await forwarder_of(request).forward(
         _without_private_headers(request),
         checked.upstream_url + query,
         message_id=checked.message_id,
         extra_headers=checked.extra_headers,
         max_request_bytes=limit,
-        max_response_bytes=MAX_RESPONSE_BYTES,
+        max_response_bytes=settings.gateway_max_response_bytes,
         on_complete=logged,
     )
 

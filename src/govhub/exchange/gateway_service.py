@@ -9,7 +9,6 @@ who it is (`X-Road-Client`, 403 on a mismatch), and only then is the service id 
 
 from __future__ import annotations
 
-import logging
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,32 +18,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
 from govhub.exchange import xroad_errors as xe
-from govhub.exchange.errors import DuplicateMessageId
 from govhub.exchange.forwarding import Outcome
+from govhub.exchange.gateway_assertion import HEADER as ASSERTION_HEADER
+from govhub.exchange.gateway_assertion import assertion_signer, sign_gateway_assertion
 from govhub.exchange.models import MAX_PATH, MAX_PURPOSE
 from govhub.exchange.repository import ExchangeRepository
-from govhub.exchange.service import MESSAGE_ID, Exchange, record_exchange
+from govhub.exchange.service import MESSAGE_ID, Exchange
 from govhub.identity.oidc.access import access_token_holder
 from govhub.identity.oidc.errors import OAuthError
 from govhub.identity.oidc.provider import provider_of
 from govhub.identity.oidc.repository import TokensRepository
 from govhub.identity.oidc.tokens import InvalidToken, check_access_token
-from govhub.ledger.service import LedgerService
-from govhub.members.membership import active_subsystem_of_client
-from govhub.members.models import ACTIVE
+from govhub.members.network_view import CallerView, CurrentNetwork, NetworkView
 from govhub.members.openapi_documents import match_endpoint
-from govhub.members.repository import PLATFORM
-from govhub.members.services import is_allowed
-from govhub.members.services_repository import ServicesRepository
-from govhub.members.xroad_ids import (
-    InvalidIdentifier,
-    ServiceId,
-    SubsystemId,
-    parse_service_id,
-    subsystem_of_client_id,
-)
-
-logger = logging.getLogger("govhub.exchange.gateway")
+from govhub.members.xroad_ids import InvalidIdentifier, ServiceId, parse_service_id
 
 #: The caller's subsystem: X-Road's header, and the GovStack Information Mediator's two names for it.
 CLIENT_HEADERS = ("x-road-client", "x-govstack-client", "information-mediator-client")
@@ -53,7 +40,9 @@ CLIENT_HEADERS = ("x-road-client", "x-govstack-client", "information-mediator-cl
 USER_TOKEN_HEADER = "x-govhub-user-token"  # noqa: S105 (a header name, not a secret)
 PURPOSE_HEADER = "x-road-purpose"
 #: Headers the provider never sees (the forwarder drops X-Road-UserId, Authorization and the rest itself).
-NOT_FORWARDED = frozenset({USER_TOKEN_HEADER, "x-govstack-client", "information-mediator-client"})
+NOT_FORWARDED = frozenset(
+    {USER_TOKEN_HEADER, ASSERTION_HEADER.lower(), "x-govstack-client", "information-mediator-client"}
+)
 #: A govhub extension (PR-REST leaves authentication to TLS): no valid access token.
 UNAUTHORIZED = "Client.Unauthorized"
 #: A govhub extension: the citizen's token in X-Govhub-User-Token is not a valid token of a person.
@@ -74,6 +63,8 @@ class Checked:
     user_id: str | None = None
     purpose: str | None = None
     base_url: str = ""
+    #: The service is registered (so its id may label metrics: callers cannot make up new ones).
+    service_known: bool = False
     error: xe.XRoadError | None = None
     extra_headers: dict[str, str] = field(default_factory=dict)
 
@@ -112,31 +103,35 @@ def _refuse(checked: Checked, error_type: str, message: str, status: int | None 
     return _Refused()
 
 
-async def check(session: AsyncSession, request: Request, rest: str) -> Checked:
+async def check(session: AsyncSession, network: NetworkView, request: Request, rest: str) -> Checked:
     """Run every check on a `/r1/{serviceId}/{path}` request (`rest` is what follows `/r1/`)."""
     checked = Checked(await message_id_of(session, request), request.method.upper())
     try:
-        caller = await _caller(session, request, checked)
+        current = await network.current(session)
+        caller = await _caller(session, request, checked, current)
         service_id = _service_and_path(request, checked, rest)
         await _user(session, request, checked)
-        await _access(session, checked, caller, service_id)
+        await _access(current, checked, caller, service_id)
+        await _vouch(session, request, checked)
     except _Refused:
         pass
     return checked
 
 
-async def _caller(session: AsyncSession, request: Request, checked: Checked) -> SubsystemId:
+async def _caller(
+    session: AsyncSession, request: Request, checked: Checked, network: CurrentNetwork
+) -> CallerView:
     try:
         claims = await access_token_holder(request, session)
     except OAuthError as error:
         raise _refuse(
             checked, UNAUTHORIZED, f"Send a valid access token of your subsystem: {error}.", 401
         ) from None
-    caller = await active_subsystem_of_client(session, claims.client_id)
-    if caller is None and subsystem_of_client_id(claims.client_id) is not None:
+    caller = await network.caller(claims.client_id)
+    if caller.subsystem_id is not None and not caller.active:
         # A token issued before its subsystem or member was suspended is still unexpired: refused here.
         raise _refuse(checked, xe.ACCESS_DENIED, "Your subsystem or its member is not active.")
-    if caller is None:
+    if caller.subsystem_id is None:
         # As the directory's metaservices answer an admin client's or a person's token.
         raise _refuse(checked, xe.INVALID_CLIENT, "The access token is not a member subsystem's.")
     checked.client_id = str(caller.subsystem_id)
@@ -145,7 +140,7 @@ async def _caller(session: AsyncSession, request: Request, checked: Checked) -> 
         raise _refuse(checked, xe.BAD_REQUEST, "Send X-Road-Client with your subsystem's identifier.")
     if said != checked.client_id:
         raise _refuse(checked, xe.INVALID_CLIENT, "X-Road-Client does not name the authenticated subsystem.")
-    return caller.subsystem_id
+    return caller
 
 
 def _service_and_path(request: Request, checked: Checked, rest: str) -> ServiceId:
@@ -170,27 +165,42 @@ def _service_and_path(request: Request, checked: Checked, rest: str) -> ServiceI
 
 
 async def _access(
-    session: AsyncSession, checked: Checked, caller: SubsystemId, service_id: ServiceId
+    network: CurrentNetwork, checked: Checked, caller: CallerView, service_id: ServiceId
 ) -> None:
-    repository = ServicesRepository(session)
-    row = await repository.service(PLATFORM, service_id)
-    if row is None or row[0].disabled:
+    """The rules of `members.services.is_allowed`, answered from the node's view of the network."""
+    service = await network.service(service_id)
+    if service is None or service.disabled:
         raise _refuse(checked, xe.UNKNOWN_SERVICE, f"There is no service {service_id}.")
-    service, subsystem, member = row
-    if subsystem.status != ACTIVE or member.status != ACTIVE:
+    checked.service_known = True
+    if not service.provider_active:
         raise _refuse(checked, xe.ACCESS_DENIED, f"The provider of {service_id} is suspended.")
-    endpoints = (await repository.endpoints_of([service.id]))[service.id]
-    endpoint = match_endpoint(endpoints, checked.method, checked.path)
+    endpoint = match_endpoint(service.endpoints, checked.method, checked.path)
     if endpoint is not None:
         checked.operation = endpoint.operation_id or endpoint.label
-    # `is_allowed` is the one chokepoint for rights; it matches the path to a documented endpoint too.
-    if endpoint is None or not await is_allowed(session, caller, service_id, checked.method, checked.path):
+    if endpoint is None or not (await network.rights(service, caller)).cover(endpoint):
         what = f"{checked.method} {checked.path}"
-        raise _refuse(checked, xe.ACCESS_DENIED, f"{caller} may not call {what} of {service_id}.")
+        raise _refuse(
+            checked, xe.ACCESS_DENIED, f"{caller.subsystem_id} may not call {what} of {service_id}."
+        )
     checked.base_url = service.base_url
     checked.extra_headers = {"X-Road-Client": checked.client_id, "X-Road-Service": checked.service_id}
     if checked.user_id is not None:
         checked.extra_headers["X-Road-UserId"] = checked.user_id
+
+
+async def _vouch(session: AsyncSession, request: Request, checked: Checked) -> None:
+    """The gateway's signed word to the provider that this request came through it, with what it checked
+    (`gateway_assertion`): a provider in production mode takes no request without it."""
+    signer = await assertion_signer(provider_of(request), session)
+    checked.extra_headers[ASSERTION_HEADER] = sign_gateway_assertion(
+        signer,
+        service_id=checked.service_id,
+        message_id=checked.message_id,
+        client_id=checked.client_id,
+        method=checked.method,
+        url=checked.upstream_url,
+        user_id=checked.user_id,
+    )
 
 
 async def _user(session: AsyncSession, request: Request, checked: Checked) -> None:
@@ -214,9 +224,7 @@ async def _user(session: AsyncSession, request: Request, checked: Checked) -> No
     checked.user_id = account.public_id
 
 
-async def record(
-    session: AsyncSession,
-    ledgers: LedgerService,
+def exchange_of(
     checked: Checked,
     *,
     status: int,
@@ -225,34 +233,24 @@ async def record(
     duration_ms: int,
     error_code: str | None = None,
     forwarded: Outcome | None = None,
-) -> int | None:
-    """Log one gateway answer (refused or forwarded) with its ledger leaf; the leaf's index, or None when
-    the message id was taken meanwhile (a race between two requests with the same X-Road-Id)."""
-    try:
-        row = await record_exchange(
-            session,
-            ledgers,
-            Exchange(
-                message_id=checked.message_id,
-                client_id=checked.client_id,
-                service_id=checked.service_id,
-                method=checked.method,
-                path=checked.path,
-                operation=checked.operation,
-                user_id=checked.user_id,
-                purpose=checked.purpose,
-                status=status,
-                outcome=outcome,
-                error_code=error_code,
-                started_at=started_at,
-                duration_ms=duration_ms,
-                request_size=forwarded.request_size if forwarded else 0,
-                response_size=forwarded.response_size if forwarded else 0,
-                request_sha256=forwarded.request_sha256 if forwarded else None,
-                response_sha256=forwarded.response_sha256 if forwarded else None,
-            ),
-        )
-    except DuplicateMessageId:
-        logger.warning("exchange %s not logged: its message id was taken meanwhile", checked.message_id)
-        return None
-    return row.ledger_index
+) -> Exchange:
+    """The message log's account of one gateway answer, refused or forwarded."""
+    return Exchange(
+        message_id=checked.message_id,
+        client_id=checked.client_id,
+        service_id=checked.service_id,
+        method=checked.method,
+        path=checked.path,
+        operation=checked.operation,
+        user_id=checked.user_id,
+        purpose=checked.purpose,
+        status=status,
+        outcome=outcome,
+        error_code=error_code,
+        started_at=started_at,
+        duration_ms=duration_ms,
+        request_size=forwarded.request_size if forwarded else 0,
+        response_size=forwarded.response_size if forwarded else 0,
+        request_sha256=forwarded.request_sha256 if forwarded else None,
+        response_sha256=forwarded.response_sha256 if forwarded else None,
+    )

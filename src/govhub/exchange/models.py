@@ -37,6 +37,10 @@ class ExchangeRecord(Base):
     __table_args__ = (
         # The data tracker's read: a person's records, newest first, by keyset on the ledger index.
         Index("ix_exchange_records_user_id_ledger_index", "user_id", "ledger_index"),
+        # The traffic pages' reads (`govhub.exchange.traffic_repository`): a member's exchanges as the
+        # client and as the provider, by a prefix of the id, newest first.
+        Index("ix_exchange_records_client_id_ledger_index", "client_id", "ledger_index"),
+        Index("ix_exchange_records_service_id_ledger_index", "service_id", "ledger_index"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

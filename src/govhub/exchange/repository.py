@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.exchange.models import ExchangeRecord
+from govhub.members.models import Member
 
 
 class ExchangeRepository:
@@ -37,3 +39,54 @@ class ExchangeRepository:
             statement = statement.where(ExchangeRecord.ledger_index < before_index)
         statement = statement.order_by(ExchangeRecord.ledger_index.desc()).limit(limit)
         return list(await self.session.scalars(statement))
+
+    # --- the data tracker page's reads (`govhub.exchange.tracker`) ----------------------------------
+
+    async def about_user_by_time(
+        self, user_id: str, *, before: tuple[datetime, int | None] | None, limit: int
+    ) -> list[ExchangeRecord]:
+        """The person's records newest first by start time (then ledger index), strictly below `before`
+        = (started at, ledger index), or at or before its time when the index is None: the order the
+        tracker merges them with register reads in. A person's records are few, so the sort after the
+        `user_id` index is cheap."""
+        statement = select(ExchangeRecord).where(ExchangeRecord.user_id == user_id)
+        if before is not None:
+            at, index = before
+            statement = statement.where(
+                ExchangeRecord.started_at <= at
+                if index is None
+                else or_(
+                    ExchangeRecord.started_at < at,
+                    and_(ExchangeRecord.started_at == at, ExchangeRecord.ledger_index < index),
+                )
+            )
+        statement = statement.order_by(
+            ExchangeRecord.started_at.desc(), ExchangeRecord.ledger_index.desc()
+        ).limit(limit)
+        return list(await self.session.scalars(statement))
+
+    async def of_user(self, user_id: str, message_id: str) -> ExchangeRecord | None:
+        """One record, only if it is about the person `user_id`: the page of one record reads nothing else."""
+        return await self.session.scalar(
+            select(ExchangeRecord).where(
+                ExchangeRecord.message_id == message_id, ExchangeRecord.user_id == user_id
+            )
+        )
+
+    async def member_names(self, member_ids: Iterable[str]) -> dict[str, str]:
+        """Names of members by `INSTANCE/CLASS/MEMBER`, whatever their status: a person is told who asked
+        even when that member has since been suspended. Ids not of that shape, or unknown, are left out."""
+        wanted = {tuple(text.split("/")) for text in member_ids if text.count("/") == 2}
+        if not wanted:
+            return {}
+        rows = await self.session.execute(
+            select(Member.instance, Member.member_class, Member.member_code, Member.name).where(
+                or_(
+                    *(
+                        and_(Member.instance == i, Member.member_class == c, Member.member_code == m)
+                        for i, c, m in wanted
+                    )
+                )
+            )
+        )
+        return {f"{i}/{c}/{m}": name for i, c, m, name in rows}

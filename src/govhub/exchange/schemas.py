@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from govhub.exchange import leaves
 from govhub.exchange.models import ExchangeRecord
 from govhub.exchange.service import RecordProof
+from govhub.exchange.tracker import member_of
 from govhub.kit.clock import iso_utc
+from govhub.registries.models import PersonalDataUse, Register
 
 
 class _Camel(BaseModel):
@@ -18,6 +22,9 @@ class _Camel(BaseModel):
 class Who(_Camel):
     member: str = Field(description="The member that asked, INSTANCE/CLASS/MEMBER.")
     subsystem: str = Field(description="Its subsystem, INSTANCE/CLASS/MEMBER/SUBSYSTEM.")
+    member_name: str | None = Field(
+        default=None, description="The member's name, when it is a member of this network."
+    )
 
 
 class TrackedExchange(_Camel):
@@ -36,11 +43,12 @@ class TrackedExchange(_Camel):
     verify: str = Field(description="Where the leaf's inclusion proof is.")
 
     @classmethod
-    def of(cls, record: ExchangeRecord) -> TrackedExchange:
+    def of(cls, record: ExchangeRecord, member_names: Mapping[str, str] | None = None) -> TrackedExchange:
+        member = record.client_id.rsplit("/", 1)[0]
         return cls(
             message_id=record.message_id,
             at=iso_utc(record.started_at),
-            who=Who(member=record.client_id.rsplit("/", 1)[0], subsystem=record.client_id),
+            who=Who(member=member, subsystem=record.client_id, member_name=(member_names or {}).get(member)),
             service=record.service_id,
             operation=record.operation,
             purpose=record.purpose,
@@ -52,9 +60,53 @@ class TrackedExchange(_Camel):
         )
 
 
+class TrackedRegistryRead(_Camel):
+    """A read of the person's record in the register they proved their identity against."""
+
+    at: str = Field(description="When the record was read, ISO 8601 UTC.")
+    register_name: str = Field(description="The register's name, as in `/registers/{name}`.")
+    register_title: str
+    record_key: str = Field(description="The key of the person's record that was read.")
+    reader: str = Field(description='Who read it, INSTANCE/CLASS/MEMBER/SUBSYSTEM, or "anonymous".')
+    reader_member: str | None = Field(description="The reader's member, INSTANCE/CLASS/MEMBER.")
+    reader_member_name: str | None = Field(
+        default=None, description="The member's name, when it is a member of this network."
+    )
+    purpose: str = Field(description="Why, as the reader gave it.")
+
+    @classmethod
+    def of(
+        cls, use: PersonalDataUse, register: Register, member_names: Mapping[str, str]
+    ) -> TrackedRegistryRead:
+        member = member_of(use.reader)
+        return cls(
+            at=iso_utc(use.read_at),
+            register_name=register.name,
+            register_title=register.title,
+            record_key=use.record_key,
+            reader=use.reader,
+            reader_member=member,
+            reader_member_name=None if member is None else member_names.get(member),
+            purpose=use.purpose,
+        )
+
+
 class TrackerPage(_Camel):
     records: list[TrackedExchange]
-    next: str | None = Field(description="The next (older) page, or null on the last.")
+    next: str | None = Field(description="The next (older) page of `records`, or null on the last.")
+    registry_reads: list[TrackedRegistryRead] = Field(
+        default_factory=list,
+        description="Reads of the caller's record in the register they proved their identity against, "
+        "newest first. Empty on a page of older `records` (`before` without `readsBefore`).",
+    )
+    registry_reads_next: str | None = Field(
+        default=None, description="The next (older) page of `registryReads`, or null on the last."
+    )
+    registry_reads_available: bool = Field(
+        default=False,
+        description="False while the caller has proved no identity against a register: then reads of "
+        "register records about them cannot be found, and `registryReads` is empty.",
+    )
 
 
 class RecordProofResponse(_Camel):

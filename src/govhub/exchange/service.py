@@ -7,8 +7,10 @@ ledger leaf commit together or not at all.
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,6 +38,8 @@ from govhub.exchange.models import (
 from govhub.exchange.repository import ExchangeRepository
 from govhub.kit.encoding import b64
 from govhub.ledger.service import LedgerService
+
+logger = logging.getLogger("govhub.exchange.log")
 
 #: The ledger every exchange is appended to.
 LEDGER_NAME = "exchange"
@@ -164,12 +168,46 @@ async def record_exchanges(
     taken = await repository.existing_message_ids(message_ids)
     if taken:
         raise DuplicateMessageId(f"Message id {min(taken)!r} is already in the log.")
+    return await _append(repository, ledgers, rows)
+
+
+def prepare(exchange: Exchange) -> ExchangeRecord:
+    """The exchange checked and made into its record, ready for `record_prepared`; `InvalidExchange`
+    saying what is wrong."""
+    return _row(exchange)
+
+
+async def record_prepared(
+    session: AsyncSession, ledgers: LedgerService, rows: Sequence[ExchangeRecord]
+) -> list[ExchangeRecord]:
+    """Record prepared rows in order with one ledger append, in the caller's unit of work (the gateway's
+    group commit). Nothing is lost to a message id taken meanwhile (two callers sent the same X-Road-Id at
+    once): the later record is kept under a new id, and the change is logged."""
+    if not rows:
+        return []
+    repository = ExchangeRepository(session)
+    taken = await repository.existing_message_ids([row.message_id for row in rows])
+    for row in rows:
+        if row.message_id in taken:
+            given, row.message_id = row.message_id, str(uuid.uuid4())
+            logger.warning(
+                "exchange logged as %s: its message id %s was taken meanwhile", row.message_id, given
+            )
+        taken.add(row.message_id)
+    return await _append(repository, ledgers, rows)
+
+
+async def _append(
+    repository: ExchangeRepository,
+    ledgers: LedgerService,
+    rows: list[ExchangeRecord] | Sequence[ExchangeRecord],
+) -> list[ExchangeRecord]:
     await ledgers.ensure(LEDGER_NAME)
     appended = await ledgers.append(LEDGER_NAME, [leaves.leaf(row) for row in rows])
     for position, row in enumerate(rows):
         row.ledger_index = appended.first_index + position
     await repository.add(rows)
-    return rows
+    return list(rows)
 
 
 async def record_exchange(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from govhub.db import Base
@@ -136,3 +136,15 @@ class PlatformAdmin(Base):
     )
     granted_by: Mapped[str] = mapped_column(String(300))
     granted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class DirectoryStamp(Base):
+    """One row (id 1) whose `stamp` takes a new random value, by database triggers (migration 0016), in the
+    transaction of any change to members, subsystems, services, endpoints or access rights. What a node
+    keeps of the network in memory is good while the stamp it was read under is current
+    (`govhub.members.network_view`)."""
+
+    __tablename__ = "members_directory_stamp"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stamp: Mapped[int] = mapped_column(BigInteger)

@@ -16,6 +16,7 @@ from govhub.identity.organisation_models import Organisation
 from govhub.members.models import (
     PENDING,
     Application,
+    DirectoryStamp,
     Member,
     MemberStatusChange,
     PlatformAdmin,
@@ -127,6 +128,10 @@ class MembersRepository:
         for subsystem in rows:
             found[subsystem.member_id].append(subsystem)
         return found
+
+    async def directory_stamp(self) -> int:
+        """The members directory's current stamp (`DirectoryStamp`): one primary-key read."""
+        return int(await self.session.scalar(select(DirectoryStamp.stamp).where(DirectoryStamp.id == 1)) or 0)
 
     async def subsystem_by_client_id(self, client_id: str) -> tuple[Subsystem, Member] | None:
         row = (

@@ -123,6 +123,20 @@ class ServicesRepository:
         for endpoint in endpoints:
             await self.session.delete(endpoint)
 
+    async def live_rights_of(
+        self, service_id: int, client_subsystem_id: int
+    ) -> list[tuple[int | None, str | None]]:
+        """The client's live rights to the service, as (endpoint id, endpoint label): (None, None) is a right
+        to the whole service; a right whose endpoint went has no id and keeps its label."""
+        rows = await self.session.execute(
+            select(AccessRight.endpoint_id, AccessRight.endpoint_label).where(
+                AccessRight.service_id == service_id,
+                AccessRight.client_subsystem_id == client_subsystem_id,
+                AccessRight.revoked_at.is_(None),
+            )
+        )
+        return [(row[0], row[1]) for row in rows]
+
     async def live_right_covering(self, service_id: int, client_subsystem_id: int, endpoint_id: int) -> bool:
         """Whether a live right lets the client call this endpoint: to the whole service, or to it."""
         found = await self.session.scalar(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -510,6 +511,43 @@ class RegistriesRepository:
                 .distinct()
             )
         return {str(name) for name in await self.session.scalars(statement)}
+
+    # --- a person's own view of reads about them (`govhub.exchange.tracker`) ----------------------
+
+    async def record_with_subject_field(
+        self, register_id: int, record_key: str
+    ) -> tuple[RegistryRecord, str | None] | None:
+        """The current record and the subject field of the version it was written with, in one query."""
+        row = (
+            await self.session.execute(
+                select(RegistryRecord, RegisterVersion.subject_field)
+                .join(RegisterVersion, RegisterVersion.id == RegistryRecord.version_id)
+                .where(RegistryRecord.register_id == register_id, RegistryRecord.record_key == record_key)
+            )
+        ).one_or_none()
+        return None if row is None else (row[0], row[1])
+
+    async def personal_data_uses_before(
+        self, register_id: int, subject_id: str, *, before: tuple[datetime, int | None] | None, limit: int
+    ) -> list[PersonalDataUse]:
+        """Reads of records about `subject_id` in one register, newest first (read at, then id), strictly
+        below `before` = (read at, id), or at or before its time when the id is None: a keyset page,
+        through the `subject_id` index."""
+        statement = select(PersonalDataUse).where(
+            PersonalDataUse.register_id == register_id, PersonalDataUse.subject_id == subject_id
+        )
+        if before is not None:
+            at, use_id = before
+            statement = statement.where(
+                PersonalDataUse.read_at <= at
+                if use_id is None
+                else or_(
+                    PersonalDataUse.read_at < at,
+                    and_(PersonalDataUse.read_at == at, PersonalDataUse.id < use_id),
+                )
+            )
+        statement = statement.order_by(PersonalDataUse.read_at.desc(), PersonalDataUse.id.desc())
+        return list(await self.session.scalars(statement.limit(limit)))
 
 
 #: An open record by key, with what decides whether the point read may answer: the register's

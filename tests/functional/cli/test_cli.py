@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 from click.testing import CliRunner
@@ -16,8 +18,11 @@ from tests.support.keys import TEST_LEDGER_KEY
 
 
 @pytest.fixture
-def runner(monkeypatch: pytest.MonkeyPatch, blank_database_url: str) -> CliRunner:
+def runner(monkeypatch: pytest.MonkeyPatch, blank_database_url: str, tmp_path: Path) -> CliRunner:
     monkeypatch.setenv("GOVHUB_DATABASE_URL", blank_database_url)
+    # `demo load` writes the council's subsystem key and the trust's records: here, not in the checkout.
+    monkeypatch.setenv("GOVHUB_DEMO_SERVICE_SUBSYSTEM_KEY_FILE", str(tmp_path / "subsystem-key.json"))
+    monkeypatch.setenv("GOVHUB_DEMO_BLUE_BADGE_RECORDS_FILE", str(tmp_path / "records.json"))
     monkeypatch.setenv("GOVHUB_LOG_FORMAT", "text")
     return CliRunner()
 

@@ -12,6 +12,8 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from joserfc import jwt
+from joserfc.jwk import KeySet
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
@@ -121,6 +123,7 @@ async def test_an_allowed_call_passes_through_with_its_x_road_headers_and_is_log
             "X-Govhub-User-Token": user_token,
             "X-Road-UserId": "FORGED",
             "X-Road-Purpose": "Renewing a blue badge",
+            "X-Govhub-Gateway-Assertion": "FORGED",
         },
     )
 
@@ -138,6 +141,15 @@ async def test_an_allowed_call_passes_through_with_its_x_road_headers_and_is_log
     assert seen["x-road-purpose"] == "Renewing a blue badge"
     assert "authorization" not in seen
     assert "x-govhub-user-token" not in seen
+    # The gateway's own signed assertion (`gateway_assertion`), never the caller's.
+    assertion = (await client.get("/.well-known/jwks.json")).json()
+    claims = jwt.decode(seen["x-govhub-gateway-assertion"], KeySet.import_key_set(assertion)).claims
+    assert (claims["aud"], claims["sub"], claims["client"]) == (SERVICE, account.public_id, CLIENT)
+
+    metrics = (await client.get("/metrics")).text
+    counted = f'client="{CLIENT}",outcome="ok",service="{SERVICE}",status="200"'
+    assert f"govhub_exchange_requests_total{{{counted}}} 1.0" in metrics
+    assert f'govhub_exchange_duration_seconds_count{{outcome="ok",service="{SERVICE}"}} 1.0' in metrics
 
     record = await logged(session, headers["X-Road-Id"])
     assert (record.client_id, record.service_id, record.method, record.path) == (
@@ -277,6 +289,11 @@ async def test_unknown_disabled_and_malformed_services(
     listed = await client.get(f"/r1/{PROVIDER}/listMethods", headers=headers)
     assert listed.status_code == 200, listed.text
     assert "x-road-error" not in listed.headers
+    # Operational monitoring counts refusals too, but never under a service id a caller made up.
+    metrics = (await client.get("/metrics")).text
+    counted = f'client="{CLIENT}",outcome="refused",service="unknown",status="404"'
+    assert f"govhub_exchange_requests_total{{{counted}}} 2.0" in metrics
+    assert "/nothing" not in metrics
 
 
 async def test_suspended_members_are_refused(

@@ -44,7 +44,7 @@ async def test_a_person_sees_their_exchanges_newest_first_with_a_proof_each(
     assert [item["messageId"] for item in body["records"]] == [r.message_id for r in reversed(mine)]
     assert body["next"] is None
     newest = body["records"][0]
-    assert newest["who"] == {"member": "GOV/GOV/70000001", "subsystem": CLIENT}
+    assert newest["who"] == {"member": "GOV/GOV/70000001", "subsystem": CLIENT, "memberName": None}
     assert newest["service"] == SERVICE
     assert newest["purpose"] == "reason 2"
     assert newest["operation"] == "getPerson"
@@ -100,7 +100,13 @@ async def test_another_persons_token_sees_none_of_it(
     response = await client.get("/exchange/tracker", headers=bearer(other_token))
 
     assert response.status_code == 200
-    assert response.json() == {"records": [], "next": None}
+    assert response.json() == {
+        "records": [],
+        "next": None,
+        "registryReads": [],
+        "registryReadsNext": None,
+        "registryReadsAvailable": False,
+    }
 
 
 async def test_without_a_token_the_tracker_refuses(client: httpx.AsyncClient) -> None:

@@ -40,6 +40,9 @@ class Provider:
     one_time_ids: OneTimeIds | None = None
     #: Clients' registered key sets, imported once per registration this node holds.
     key_sets: dict[str, tuple[object, jwk.KeySet]] = field(default_factory=dict)
+    #: Access tokens whose signature, issuer and form this node has checked, with their claims
+    #: (`tokens.check_access_token`): a machine client sends the same token for minutes.
+    checked_access_tokens: dict[str, dict[str, Any]] = field(default_factory=dict)
     _last_sweep: float = field(default=0.0)
 
     @classmethod

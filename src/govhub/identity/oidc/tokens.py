@@ -137,7 +137,30 @@ async def check_access_token(
     db: AsyncSession, provider: Provider, token: str, *, check_revoked: bool = True
 ) -> AccessTokenClaims:
     """An access token we issued, signed by a key we publish, unexpired and not revoked; else
-    `InvalidToken` saying why."""
+    `InvalidToken` saying why. A token this node has checked before is not checked again, only its
+    expiry and revocation (a machine client sends one token for minutes; a signature check costs more
+    than the rest of a gateway request's checks)."""
+    checked = provider.checked_access_tokens.get(token)
+    claims = checked if checked is not None else await _verified_access_token(db, provider, token)
+    exp = claims.get("exp")
+    if not isinstance(exp, int) or exp <= int(utcnow().timestamp()):
+        raise InvalidToken("the access token has expired")
+    if check_revoked and await TokensRepository(db).access_token_revoked(claims["jti"]):
+        raise InvalidToken("the access token has been revoked")
+    if checked is None:
+        if len(provider.checked_access_tokens) >= MAX_CHECKED_TOKENS:
+            provider.checked_access_tokens.clear()
+        provider.checked_access_tokens[token] = claims
+    return AccessTokenClaims(claims)
+
+
+#: Checked access tokens a node remembers, at most (it forgets them all past this).
+MAX_CHECKED_TOKENS = 10_000
+
+
+async def _verified_access_token(db: AsyncSession, provider: Provider, token: str) -> dict[str, Any]:
+    """The claims of an access token signed by a key we publish and issued by us, not yet checked for
+    expiry or revocation."""
     try:
         header, _ = unverified_parts(token, error="invalid_token", what="access token")
     except OAuthError:
@@ -154,12 +177,7 @@ async def check_access_token(
         raise InvalidToken("the access token's signature does not verify") from None
     if claims.get("iss") != provider.issuer or not isinstance(claims.get("jti"), str):
         raise InvalidToken("the access token was not issued by this provider")
-    exp = claims.get("exp")
-    if not isinstance(exp, int) or exp <= int(utcnow().timestamp()):
-        raise InvalidToken("the access token has expired")
-    if check_revoked and await TokensRepository(db).access_token_revoked(claims["jti"]):
-        raise InvalidToken("the access token has been revoked")
-    return AccessTokenClaims(claims)
+    return claims
 
 
 async def issue_id_token(

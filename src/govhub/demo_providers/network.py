@@ -1,0 +1,161 @@
+"""The demo exchange for `govhub demo load` (issue 6 §9): an NHS trust (class NHS) offering blue badge
+eligibility from its provider app, the demo council (class GOV) whose parking-permit subsystem calls it,
+and the trust's right for that subsystem to call `GET /eligibility`. Idempotent: what is there is kept
+(the service's base URL and document, and the subsystem's key, are brought up to date).
+
+It also writes the trust's demo records, keyed by the demo people's public ids (the X-Road-UserId the
+gateway will send): the demo citizen holds a blue badge, the newcomer is not eligible."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from joserfc import jwk
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from govhub.config import Settings
+from govhub.demo_providers.blue_badge.app import openapi_document
+from govhub.demo_providers.blue_badge.records import Record, write_records
+from govhub.demo_providers.blue_badge.settings import (
+    ELIGIBILITY_ENDPOINT,
+    SERVICE_CODE,
+    SUBSYSTEM_CODE,
+    TRUST_CODE,
+    TRUST_NAME,
+    BlueBadgeSettings,
+)
+from govhub.demo_service.keys import load_subsystem_key, public_jwks
+from govhub.demo_service.settings import COUNCIL_CODE, DemoServiceSettings
+from govhub.demo_service.settings import SUBSYSTEM_CODE as COUNCIL_SUBSYSTEM
+from govhub.identity.oidc.repository import ClientsRepository
+from govhub.identity.repository import IdentityRepository
+from govhub.members.errors import AccessRightExists
+from govhub.members.repository import PLATFORM, MembersRepository
+from govhub.members.service import ApplicationsService, Decider, NewApplication
+from govhub.members.services import COMMAND_LINE_ACTOR, ServicesService
+from govhub.members.xroad_ids import MemberId, ServiceId
+
+DEMO_DECIDER = Decider("demo data")
+#: The demo people's records at the trust (by email here; by public id in the file).
+DEMO_RECORDS = {
+    "citizen@example.org": Record(
+        eligible=True, reason="pip-mobility", badge_holder=True, valid_until="2028-03-31"
+    ),
+    "newcomer@example.org": Record(eligible=False, reason="none", badge_holder=False),
+}
+
+
+@dataclass(frozen=True)
+class DemoMember:
+    name: str
+    member_class: str
+    code: str
+    subsystem: str
+    contact_email: str
+
+
+TRUST = DemoMember(TRUST_NAME, "NHS", TRUST_CODE, SUBSYSTEM_CODE, "badges@demo-hospitals.example")
+
+
+def council(demo: DemoServiceSettings) -> DemoMember:
+    return DemoMember(
+        demo.council_name, "GOV", COUNCIL_CODE, COUNCIL_SUBSYSTEM, "parking@demo-borough.example"
+    )
+
+
+async def _member(
+    session: AsyncSession, instance: str, who: DemoMember, jwks: dict[str, Any], *, keep_key: bool
+) -> tuple[MemberId, str]:
+    """The member, applied for and approved if missing; with `keep_key`, the subsystem's registered key
+    brought up to date with `jwks` (a subsystem that only answers has a throwaway key: left as it is)."""
+    member_id = MemberId(instance, who.member_class, who.code)
+    subsystem_id = member_id.subsystem(who.subsystem)
+    if await MembersRepository(session).member(PLATFORM, member_id) is None:
+        applications = ApplicationsService(session, instance)
+        application = await applications.submit(
+            NewApplication(
+                organisation_name=who.name,
+                registration_number=who.code,
+                member_class=who.member_class,
+                contact_name=f"{who.name} digital team",
+                contact_email=who.contact_email,
+                subsystem_code=who.subsystem,
+                jwks=jwks,
+            )
+        )
+        await applications.approve(application.public_id, DEMO_DECIDER, "demo data")
+        return member_id, "added"
+    if not keep_key:
+        return member_id, "there"
+    client = await ClientsRepository(session).by_client_id(subsystem_id.client_id)
+    wanted = {key["kid"] for key in jwks["keys"]}
+    if client is not None and not wanted <= {key.get("kid") for key in (client.jwks or {}).get("keys", [])}:
+        # The key file was made again (var/ cleared, the database kept): register its public half.
+        client.jwks = jwks
+        await session.flush()
+        return member_id, "there, key replaced"
+    return member_id, "there"
+
+
+async def _service(session: AsyncSession, service_id: ServiceId, base_url: str) -> str:
+    services = ServicesService(session)
+    document = openapi_document()
+    existing = await services.repository.service(PLATFORM, service_id)
+    if existing is None:
+        await services.register(
+            COMMAND_LINE_ACTOR,
+            subsystem=str(service_id.subsystem),
+            service_code=service_id.service_code,
+            base_url=base_url,
+            openapi=document,
+        )
+        return "registered"
+    if existing[0].base_url != base_url or existing[0].openapi != document:
+        await services.update(COMMAND_LINE_ACTOR, service_id, base_url=base_url, openapi=document)
+        return "updated"
+    return "there"
+
+
+async def load(
+    session: AsyncSession,
+    settings: Settings,
+    demo: DemoServiceSettings | None = None,
+    provider: BlueBadgeSettings | None = None,
+) -> str:
+    demo = demo or DemoServiceSettings()
+    provider = provider or BlueBadgeSettings()
+    instance = settings.members_instance
+    throwaway = jwk.ECKey.generate_key("P-256", private=True, auto_kid=True)
+    trust_id, trust = await _member(
+        session,
+        instance,
+        TRUST,
+        {"keys": [{**throwaway.as_dict(private=False), "use": "sig"}]},
+        keep_key=False,
+    )
+    council_id, council_state = await _member(
+        session, instance, council(demo), public_jwks(load_subsystem_key(demo)), keep_key=True
+    )
+    service_id = ServiceId(trust_id.subsystem(SUBSYSTEM_CODE), SERVICE_CODE)
+    service = await _service(session, service_id, provider.public_url)
+    client = council_id.subsystem(COUNCIL_SUBSYSTEM)
+    try:
+        await ServicesService(session).grant(
+            COMMAND_LINE_ACTOR, service_id, str(client), ELIGIBILITY_ENDPOINT
+        )
+        right = "granted"
+    except AccessRightExists:
+        right = "there"
+    people = IdentityRepository(session)
+    records = {}
+    for email, record in DEMO_RECORDS.items():
+        account = await people.account_by_email(email)
+        if account is not None:
+            records[account.public_id] = record
+    write_records(provider.records_file, records)
+    return (
+        f"NHS trust {trust_id} ({trust}), council {council_id} ({council_state}); service {service_id} at "
+        f"{provider.public_url} ({service}); {client} may call {ELIGIBILITY_ENDPOINT} ({right}); "
+        f"{len(records)} demo records in {provider.records_file}"
+    )

@@ -1,0 +1,88 @@
+"""The gateway's message log writer: group commit.
+
+Every exchange is logged, and one unit of work per exchange made the log the gateway's limit: each took
+the write lock (SQLite) or the ledger's row lock (PostgreSQL) to append one leaf, and synced its commit to
+disk, one after another. Here exchanges queue on the app node's writer, and one task writes whatever has
+queued in one unit of work: one ledger append, one insert, one commit and one disk sync for the lot. While
+it writes, the next exchanges queue, so the batches grow with the load and a lone exchange waits for no
+one. Each caller still waits until its record has committed (`write` returns its ledger index), so an
+answer is never logged later than it was before.
+
+The checks of `exchange.service.prepare` run in the caller, so a bad record fails alone. A failure of the
+batch's unit of work fails every caller in it, as it would have failed each of them one by one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from govhub.config import Settings
+from govhub.db import Database, allow_inline
+from govhub.exchange.models import ExchangeRecord
+from govhub.exchange.service import Exchange, prepare, record_prepared
+from govhub.ledger.keys import Keyring
+from govhub.ledger.service import LedgerService
+
+logger = logging.getLogger("govhub.exchange.log")
+
+#: Records in one unit of work at most; more wait for the next.
+MAX_BATCH = 500
+
+#: How long one batch's writes may hold the event loop (SQLite), about 10 ms per 100 records.
+INLINE_SECONDS = 0.05
+
+_Waiting = tuple[ExchangeRecord, "asyncio.Future[int]"]
+
+
+class LogWriter:
+    """One per app node and event loop (`gateway.log_writer_of`); `aclose` at shutdown writes what is left."""
+
+    def __init__(self, database: Database, settings: Settings, keyring: Keyring) -> None:
+        self._database = database
+        self._settings = settings
+        self._keyring = keyring
+        self._waiting: list[_Waiting] = []
+        self._task: asyncio.Task[None] | None = None
+        self.loop = asyncio.get_running_loop()
+
+    async def write(self, exchange: Exchange) -> int:
+        """Log the exchange; its leaf index once its record has committed. `InvalidExchange` at once."""
+        row = prepare(exchange)
+        written: asyncio.Future[int] = self.loop.create_future()
+        self._waiting.append((row, written))
+        # The task takes every record queued before it looks again; once it has found none it has ended in
+        # the same step, so a record queued later always finds it running or done.
+        if self._task is None or self._task.done():
+            self._task = self.loop.create_task(self._run())
+        # A caller that goes away (its request cancelled) leaves its record to be written all the same.
+        return await asyncio.shield(written)
+
+    async def _run(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
+            try:
+                rows = await self._commit([row for row, _ in batch])
+            except Exception as error:  # handed to every caller of the batch
+                for _, written in batch:
+                    if not written.done():
+                        written.set_exception(error)
+                continue
+            for row, (_, written) in zip(rows, batch, strict=True):
+                if not written.done():
+                    written.set_result(row.ledger_index)
+
+    async def _commit(self, rows: list[ExchangeRecord]) -> list[ExchangeRecord]:
+        async with self._database.sessions() as session:
+            # The batch's few statements write many rows: on SQLite they run on the loop, where a trip to
+            # the connection's thread and back would wait behind every request the loop is serving.
+            await allow_inline(session, INLINE_SECONDS)
+            ledgers = LedgerService.for_session(session, self._settings, self._keyring)
+            written = await record_prepared(session, ledgers, rows)
+            await session.commit()
+        return written
+
+    async def aclose(self) -> None:
+        """Wait until every record queued has been written (or has failed)."""
+        if self._task is not None:
+            await asyncio.gather(self._task, return_exceptions=True)
