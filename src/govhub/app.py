@@ -3,6 +3,7 @@ pages and every building block that has arrived; `uvicorn --factory govhub.app:c
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -77,6 +78,9 @@ def _lifespan(settings: Settings, database: Database) -> object:
         mailbox = _start_dev_mailbox(settings)
         app.state.dev_mailbox = mailbox
         logout_delivery = _start_logout_delivery(settings, database)
+        # What start-up made (modules, routes, templates) lives as long as the process: kept out of the
+        # garbage collector's full collections, which otherwise walk it again and again under load.
+        gc.freeze()
         yield
         if logout_delivery is not None:
             await logout_delivery.stop()
@@ -125,6 +129,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routes = block.module("routes")
         if routes is not None:
             app.include_router(routes.router)
+    # The exchange gateway's routes (`/r1/...`: the directory's metaservices, then the catch-all) are
+    # matched first: every exchange otherwise tried each of the other routes before its own. No other
+    # route starts with `/r1/`, so no other request is answered differently.
+    gateway_routes = [route for route in app.router.routes if getattr(route, "path", "").startswith("/r1/")]
+    app.router.routes[:] = gateway_routes + [
+        route for route in app.router.routes if route not in gateway_routes
+    ]
 
     assets = Path(settings.assets_dir) if settings.assets_dir else PACKAGE_ASSETS
     app.mount("/assets", StaticFiles(directory=assets, check_dir=False), name="assets")

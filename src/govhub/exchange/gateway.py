@@ -73,7 +73,7 @@ def network_view_of(request: Request) -> NetworkView:
     state = request.app.state
     view: NetworkView | None = getattr(state, "gateway_network_view", None)
     if view is None:
-        view = state.gateway_network_view = NetworkView()
+        view = state.gateway_network_view = NetworkView(state.database)
     return view
 
 

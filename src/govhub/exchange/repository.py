@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.exchange.models import ExchangeRecord
@@ -19,6 +19,14 @@ class ExchangeRepository:
     async def add(self, records: Sequence[ExchangeRecord]) -> None:
         self.session.add_all(records)
         await self.session.flush()
+
+    async def insert(self, records: Sequence[ExchangeRecord]) -> None:
+        """`add` for records nobody reads back in this unit of work (the gateway's log writer): one
+        executemany, without the ORM's bookkeeping and the ids it reads back."""
+        columns = [column.key for column in ExchangeRecord.__table__.columns if column.key != "id"]
+        await self.session.execute(
+            insert(ExchangeRecord), [{name: getattr(record, name) for name in columns} for record in records]
+        )
 
     async def by_message_id(self, message_id: str) -> ExchangeRecord | None:
         found = await self.session.scalars(

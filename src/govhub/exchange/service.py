@@ -194,19 +194,25 @@ async def record_prepared(
                 "exchange logged as %s: its message id %s was taken meanwhile", row.message_id, given
             )
         taken.add(row.message_id)
-    return await _append(repository, ledgers, rows)
+    # Nobody reads these rows back in the unit of work: inserted without the ORM's bookkeeping.
+    return await _append(repository, ledgers, rows, read_back=False)
 
 
 async def _append(
     repository: ExchangeRepository,
     ledgers: LedgerService,
-    rows: list[ExchangeRecord] | Sequence[ExchangeRecord],
+    rows: Sequence[ExchangeRecord],
+    *,
+    read_back: bool = True,
 ) -> list[ExchangeRecord]:
     await ledgers.ensure(LEDGER_NAME)
     appended = await ledgers.append(LEDGER_NAME, [leaves.leaf(row) for row in rows])
     for position, row in enumerate(rows):
         row.ledger_index = appended.first_index + position
-    await repository.add(rows)
+    if read_back:
+        await repository.add(rows)
+    else:
+        await repository.insert(rows)
     return list(rows)
 
 

@@ -21,8 +21,9 @@ from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from govhub.db import Database
 from govhub.members.models import ACTIVE
-from govhub.members.repository import PLATFORM, MembersRepository
+from govhub.members.repository import PLATFORM, MembersRepository, directory_stamp_by_point_read
 from govhub.members.services_repository import ServicesRepository
 from govhub.members.xroad_ids import ServiceId, SubsystemId
 
@@ -96,11 +97,16 @@ def _remember(entries: dict[_K, _V], key: _K, value: _V) -> _V:
 class NetworkView:
     """One per app node (`gateway.network_view_of`); `current` per request."""
 
-    def __init__(self) -> None:
+    def __init__(self, database: Database) -> None:
+        self._database = database
         self._generation: _Generation | None = None
 
     async def current(self, session: AsyncSession) -> CurrentNetwork:
-        stamp = await MembersRepository(session).directory_stamp()
+        # A point read (outside the unit of work, which then reads nothing when every answer is known),
+        # before anything the unit of work loads: what a generation holds is never older than its stamp.
+        stamp = await directory_stamp_by_point_read(self._database.point_reads)
+        if stamp is None:
+            stamp = await MembersRepository(session).directory_stamp()
         generation = self._generation
         if generation is None or generation.stamp != stamp:
             generation = self._generation = _Generation(stamp)

@@ -23,6 +23,7 @@ from govhub.members.models import (
     Subsystem,
 )
 from govhub.members.xroad_ids import MemberId
+from govhub.point_reads import PointReader
 
 T = TypeVar("T")
 
@@ -194,3 +195,13 @@ class MembersRepository:
             .execution_options(synchronize_session=False)
         )
         return bool(getattr(result, "rowcount", 0) == 1)
+
+
+_DIRECTORY_STAMP = "SELECT stamp FROM members_directory_stamp WHERE id = 1"
+
+
+async def directory_stamp_by_point_read(point_reads: PointReader) -> int | None:
+    """The members directory's stamp read outside any unit of work (`govhub.point_reads`); None when the
+    point read cannot answer now."""
+    row = await point_reads.one(_DIRECTORY_STAMP, {})
+    return None if row is None else int(row[0])

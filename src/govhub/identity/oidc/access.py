@@ -22,8 +22,12 @@ from govhub.identity.oidc.errors import (
 )
 from govhub.identity.oidc.models import RelyingParty
 from govhub.identity.oidc.provider import provider_of
-from govhub.identity.oidc.repository import TokensRepository
-from govhub.identity.oidc.tokens import AccessTokenClaims, InvalidToken, check_access_token
+from govhub.identity.oidc.tokens import (
+    AccessTokenClaims,
+    InvalidToken,
+    access_token_revoked,
+    check_access_token,
+)
 from govhub.kit.access import ACCESS_DEPENDENCIES
 
 _FORM = "application/x-www-form-urlencoded"
@@ -94,7 +98,7 @@ async def access_token_holder(request: Request, db: DbSession) -> AccessTokenCla
         raise _challenge("DPoP" if scheme == "dpop" else "Bearer", INVALID_TOKEN, str(error)) from None
     if claims.jkt is not None and scheme == "dpop":
         await _check_proof(request, db, token, claims)
-    if await TokensRepository(db).access_token_revoked(claims.jti):
+    if await access_token_revoked(db, provider, claims.jti):
         raise _challenge(
             "DPoP" if scheme == "dpop" else "Bearer", INVALID_TOKEN, "the access token has been revoked"
         )

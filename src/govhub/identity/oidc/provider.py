@@ -43,6 +43,9 @@ class Provider:
     #: Access tokens whose signature, issuer and form this node has checked, with their claims
     #: (`tokens.check_access_token`): a machine client sends the same token for minutes.
     checked_access_tokens: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: The node's database, for point reads outside the caller's unit of work (read at call time: tests
+    #: put a point reader of their own in place after the app is made).
+    database: Database | None = None
     _last_sweep: float = field(default=0.0)
 
     @classmethod
@@ -55,6 +58,7 @@ class Provider:
             subjects=Subjects(settings),
             account_seal=AccountSeal(derive_key(settings, "govhub oidc access token account")),
             one_time_ids=OneTimeIds(database) if database is not None else None,
+            database=database,
         )
 
     @property

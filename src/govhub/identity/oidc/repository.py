@@ -19,6 +19,7 @@ from govhub.identity.oidc.models import (
     SigningKey,
     UsedJwtId,
 )
+from govhub.point_reads import PointReader
 
 
 class KeysRepository:
@@ -170,3 +171,14 @@ class TokensRepository:
 
     async def account(self, account_id: int) -> Account | None:
         return await self.session.get(Account, account_id)
+
+
+#: Always one row (0 or 1) when the point read can answer, so "no row" means "ask the unit of work".
+_REVOKED_COUNT = "SELECT count(*) FROM oidc_revoked_access_tokens WHERE jti = :jti"
+
+
+async def revoked_by_point_read(point_reads: PointReader, jti: str) -> bool | None:
+    """Whether the access token `jti` is revoked, read outside any unit of work (`govhub.point_reads`,
+    through the unique index on jti); None when the point read cannot answer now."""
+    row = await point_reads.one(_REVOKED_COUNT, {"jti": jti})
+    return None if row is None else bool(row[0])
