@@ -276,8 +276,9 @@ class OneTripConnection(aiosqlite.Connection):
 
     def allow_inline(self, seconds: float) -> None:
         """Let this transaction's writes, `executemany` included, run on the event loop for `seconds` in
-        all: for a unit of work that writes many rows for many requests at once (the gateway's message log),
-        whose every trip to the thread and back waits behind those requests on a busy loop."""
+        all (0: none), and its commit, a disk sync, on the connection's thread: for a unit of work that
+        writes for many requests at once (the gateway's message log), whose every trip to the thread and
+        back waits behind those requests on a busy loop, and whose sync the loop need not wait through."""
         self._inline_allowed = seconds
         if self._transaction == "writing":
             self._inline_left = seconds
@@ -331,7 +332,7 @@ class OneTripConnection(aiosqlite.Connection):
             self._leave_gate()
             raise
         self._transaction = "writing"
-        self._inline_left = self._inline_allowed or _INLINE_BUDGET_S
+        self._inline_left = _INLINE_BUDGET_S if self._inline_allowed is None else self._inline_allowed
 
     def _leave_gate(self) -> None:
         if self._holds_gate:
@@ -344,6 +345,8 @@ class OneTripConnection(aiosqlite.Connection):
             open_one = self._connection is not None and self._connection.in_transaction
             if self._transaction == "reading":
                 self._inline(ending)  # ends a snapshot: nothing to write or sync
+            elif self._inline_allowed is not None:
+                await self.run_on_thread(ending)
             elif self._transaction == "writing" or open_one:
                 await self.run(ending)
         finally:

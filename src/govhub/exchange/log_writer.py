@@ -29,8 +29,10 @@ logger = logging.getLogger("govhub.exchange.log")
 #: Records in one unit of work at most; more wait for the next.
 MAX_BATCH = 500
 
-#: How long one batch's writes may hold the event loop (SQLite), about 10 ms per 100 records.
+#: How long one batch's writes may hold the event loop (SQLite), about 10 ms per 100 records, for
+#: batches of at least `INLINE_BATCH` records.
 INLINE_SECONDS = 0.05
+INLINE_BATCH = 8
 
 _Waiting = tuple[ExchangeRecord, "asyncio.Future[int]"]
 
@@ -74,9 +76,11 @@ class LogWriter:
 
     async def _commit(self, rows: list[ExchangeRecord]) -> list[ExchangeRecord]:
         async with self._database.sessions() as session:
-            # The batch's few statements write many rows: on SQLite they run on the loop, where a trip to
-            # the connection's thread and back would wait behind every request the loop is serving.
-            await allow_inline(session, INLINE_SECONDS)
+            # On SQLite: a large batch's few statements write many rows, and run on the loop, where a trip
+            # to the connection's thread and back would wait behind every request the loop is serving. A
+            # small batch (a light load) goes to the thread, so the next request is not kept waiting by
+            # it. The commit's disk sync is made on the thread either way.
+            await allow_inline(session, INLINE_SECONDS if len(rows) >= INLINE_BATCH else 0.0)
             ledgers = LedgerService.for_session(session, self._settings, self._keyring)
             written = await record_prepared(session, ledgers, rows)
             await session.commit()
