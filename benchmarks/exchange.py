@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
 import os
 import re
@@ -54,23 +55,39 @@ TARGET_RATIO = 0.5
 TARGET_ADDED_P50_MS = 2.0
 
 
+#: CPU time the provider spends on each request (`--provider-work-ms`, passed in the environment).
+WORK_VARIABLE = "BENCH_PROVIDER_WORK_MS"
+
+
+def _work(seconds: float) -> None:
+    """Busy for `seconds` of the process's CPU time, as a service's own work (lookups, rules, encoding)."""
+    until = time.process_time() + seconds
+    while time.process_time() < until:
+        hashlib.sha256(b"eligibility").digest()
+
+
 async def _eligibility(request: Request) -> JSONResponse:
+    work = float(os.environ.get(WORK_VARIABLE, "0")) / 1000
+    if work:
+        _work(work)
     return JSONResponse({"nhsNumber": request.path_params["n"], "eligible": True})
 
 
 def provider_app() -> Starlette:
-    """The provider: `GET /eligibility/{n}` with a small JSON body (run with `uvicorn --factory`)."""
+    """The provider: `GET /eligibility/{n}` with a small JSON body (run with `uvicorn --factory`), after
+    `BENCH_PROVIDER_WORK_MS` of CPU work (none by default)."""
     return Starlette(routes=[Route("/eligibility/{n}", _eligibility)])
 
 
 class Provider:
     """The provider in a uvicorn process of its own, one worker."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, work_ms: float = 0.0) -> None:
         self.base_url = f"http://127.0.0.1:{port}"
         arguments = ["-m", "uvicorn", "--factory", "benchmarks.exchange:provider_app", "--host", "127.0.0.1"]
         arguments += ["--port", str(port), "--no-access-log", "--log-level", "warning"]
-        self.process = subprocess.Popen([sys.executable, *arguments])  # noqa: S603 (our own interpreter)
+        environment = {**os.environ, WORK_VARIABLE: str(work_ms)}
+        self.process = subprocess.Popen([sys.executable, *arguments], env=environment)  # noqa: S603
 
     def wait_until_up(self) -> None:
         deadline = time.monotonic() + 30
@@ -263,7 +280,7 @@ async def _main(args: argparse.Namespace) -> None:
         port, provider_port = _free_port(), _free_port()
         env, settings = production_server(url, port)
         command.upgrade(alembic_config(url), "head")
-        provider = Provider(provider_port)
+        provider = Provider(provider_port, args.provider_work_ms)
         server: Server | None = None
         try:
             provider.wait_until_up()
@@ -308,7 +325,10 @@ def _measure(
     assert check.json() == {"nhsNumber": NHS_NUMBER, "eligible": True}, check.text
     sent = 1
     print(f"exchange benchmark on {backend}: govhub on {server.base_url} (one uvicorn worker, production),")
-    print(f"provider on {provider.base_url} (Starlette, one uvicorn worker); wrk -t1 -c{args.concurrency}")
+    work = f", {args.provider_work_ms:g} ms of CPU work a request" if args.provider_work_ms else ""
+    print(
+        f"provider on {provider.base_url} (Starlette, one uvicorn worker{work}); wrk -t1 -c{args.concurrency}"
+    )
     print(
         f"  {time.strftime('%Y-%m-%d %H:%M:%S %Z')}, load average {_load()}"
         + (" (PROFILED)" if args.profile else "")
@@ -370,6 +390,12 @@ if __name__ == "__main__":
     parser.add_argument("--concurrency", type=int, default=32, help="wrk connections")
     parser.add_argument("--rounds", type=int, default=2, help="rounds of direct, gateway, /healthz runs")
     parser.add_argument("--database-url", default=None, help="default: SQLite in a temporary folder")
+    parser.add_argument(
+        "--provider-work-ms",
+        type=float,
+        default=0.0,
+        help="CPU work the provider does per request (default 0)",
+    )
     parser.add_argument("--server-log", default=os.devnull, help="where govhub's output goes")
     parser.add_argument("--profile", default=None, help="write govhub's cProfile statistics here (slows it)")
     parser.add_argument(
