@@ -132,7 +132,8 @@ async def _log(
             duration_ms=duration_ms,
             error_code=error_code,
             forwarded=forwarded,
-        )
+        ),
+        id_chosen_by_caller=checked.message_id_chosen,
     )
 
 

@@ -56,6 +56,8 @@ class Checked:
 
     message_id: str
     method: str
+    #: The message id is the caller's X-Road-Id (else a fresh UUID of the gateway's).
+    message_id_chosen: bool = True
     client_id: str = UNKNOWN_CLIENT
     service_id: str = "unknown"
     path: str = "/"
@@ -79,12 +81,13 @@ class Checked:
         return self.base_url + quote(self.path, safe="/:@!$&'()*+,;=-._~")
 
 
-async def message_id_of(session: AsyncSession, request: Request) -> str:
-    """The caller's X-Road-Id when it is a valid message id not yet in the log, else a new UUID."""
+async def message_id_of(session: AsyncSession, request: Request) -> tuple[str, bool]:
+    """The caller's X-Road-Id when it is a valid message id not yet in the log, else a new UUID; and
+    whether the id is the caller's."""
     given = request.headers.get("x-road-id", "")
     if MESSAGE_ID.match(given) and not await ExchangeRepository(session).existing_message_ids([given]):
-        return given
-    return str(uuid.uuid4())
+        return given, True
+    return str(uuid.uuid4()), False
 
 
 def _client_header(request: Request) -> str | None:
@@ -105,7 +108,8 @@ def _refuse(checked: Checked, error_type: str, message: str, status: int | None 
 
 async def check(session: AsyncSession, network: NetworkView, request: Request, rest: str) -> Checked:
     """Run every check on a `/r1/{serviceId}/{path}` request (`rest` is what follows `/r1/`)."""
-    checked = Checked(await message_id_of(session, request), request.method.upper())
+    message_id, chosen = await message_id_of(session, request)
+    checked = Checked(message_id, request.method.upper(), message_id_chosen=chosen)
     try:
         current = await network.current(session)
         caller = await _caller(session, request, checked, current)

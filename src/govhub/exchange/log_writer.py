@@ -34,7 +34,7 @@ MAX_BATCH = 500
 INLINE_SECONDS = 0.05
 INLINE_BATCH = 8
 
-_Waiting = tuple[ExchangeRecord, "asyncio.Future[int]"]
+_Waiting = tuple[ExchangeRecord, "asyncio.Future[int]", bool]
 
 
 class LogWriter:
@@ -46,13 +46,16 @@ class LogWriter:
         self._keyring = keyring
         self._waiting: list[_Waiting] = []
         self._task: asyncio.Task[None] | None = None
+        #: The exchange ledger exists (made or seen by an earlier batch): not looked up again.
+        self._ledger_ready = False
         self.loop = asyncio.get_running_loop()
 
-    async def write(self, exchange: Exchange) -> int:
-        """Log the exchange; its leaf index once its record has committed. `InvalidExchange` at once."""
+    async def write(self, exchange: Exchange, *, id_chosen_by_caller: bool = True) -> int:
+        """Log the exchange; its leaf index once its record has committed. `InvalidExchange` at once.
+        `id_chosen_by_caller` False: the message id is a fresh UUID of the gateway's, taken by no record."""
         row = prepare(exchange)
         written: asyncio.Future[int] = self.loop.create_future()
-        self._waiting.append((row, written))
+        self._waiting.append((row, written, id_chosen_by_caller))
         # The task takes every record queued before it looks again; once it has found none it has ended in
         # the same step, so a record queued later always finds it running or done.
         if self._task is None or self._task.done():
@@ -63,18 +66,19 @@ class LogWriter:
     async def _run(self) -> None:
         while self._waiting:
             batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
+            chosen = {row.message_id for row, _, by_caller in batch if by_caller}
             try:
-                rows = await self._commit([row for row, _ in batch])
+                rows = await self._commit([row for row, _, _ in batch], chosen)
             except Exception as error:  # handed to every caller of the batch
-                for _, written in batch:
+                for _, written, _ in batch:
                     if not written.done():
                         written.set_exception(error)
                 continue
-            for row, (_, written) in zip(rows, batch, strict=True):
+            for row, (_, written, _) in zip(rows, batch, strict=True):
                 if not written.done():
                     written.set_result(row.ledger_index)
 
-    async def _commit(self, rows: list[ExchangeRecord]) -> list[ExchangeRecord]:
+    async def _commit(self, rows: list[ExchangeRecord], chosen_ids: set[str]) -> list[ExchangeRecord]:
         async with self._database.sessions() as session:
             # On SQLite: a large batch's few statements write many rows, and run on the loop, where a trip
             # to the connection's thread and back would wait behind every request the loop is serving. A
@@ -82,8 +86,11 @@ class LogWriter:
             # it. The commit's disk sync is made on the thread either way.
             await allow_inline(session, INLINE_SECONDS if len(rows) >= INLINE_BATCH else 0.0)
             ledgers = LedgerService.for_session(session, self._settings, self._keyring)
-            written = await record_prepared(session, ledgers, rows)
+            written = await record_prepared(
+                session, ledgers, rows, chosen_ids=chosen_ids, ledger_ready=self._ledger_ready
+            )
             await session.commit()
+        self._ledger_ready = True
         return written
 
     async def aclose(self) -> None:

@@ -11,7 +11,7 @@ import logging
 import re
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -178,15 +178,23 @@ def prepare(exchange: Exchange) -> ExchangeRecord:
 
 
 async def record_prepared(
-    session: AsyncSession, ledgers: LedgerService, rows: Sequence[ExchangeRecord]
+    session: AsyncSession,
+    ledgers: LedgerService,
+    rows: Sequence[ExchangeRecord],
+    *,
+    chosen_ids: Collection[str] | None = None,
+    ledger_ready: bool = False,
 ) -> list[ExchangeRecord]:
     """Record prepared rows in order with one ledger append, in the caller's unit of work (the gateway's
     group commit). Nothing is lost to a message id taken meanwhile (two callers sent the same X-Road-Id at
-    once): the later record is kept under a new id, and the change is logged."""
+    once): the later record is kept under a new id, and the change is logged. Only `chosen_ids` (the ids
+    callers chose; None: every id) are looked up in the log: a fresh UUID of the gateway's is in no other
+    record. `ledger_ready`: the exchange ledger is known to exist."""
     if not rows:
         return []
     repository = ExchangeRepository(session)
-    taken = await repository.existing_message_ids([row.message_id for row in rows])
+    looked_up = [row.message_id for row in rows if chosen_ids is None or row.message_id in chosen_ids]
+    taken = await repository.existing_message_ids(looked_up) if looked_up else set()
     for row in rows:
         if row.message_id in taken:
             given, row.message_id = row.message_id, str(uuid.uuid4())
@@ -195,7 +203,7 @@ async def record_prepared(
             )
         taken.add(row.message_id)
     # Nobody reads these rows back in the unit of work: inserted without the ORM's bookkeeping.
-    return await _append(repository, ledgers, rows, read_back=False)
+    return await _append(repository, ledgers, rows, read_back=False, ensure=not ledger_ready)
 
 
 async def _append(
@@ -204,8 +212,10 @@ async def _append(
     rows: Sequence[ExchangeRecord],
     *,
     read_back: bool = True,
+    ensure: bool = True,
 ) -> list[ExchangeRecord]:
-    await ledgers.ensure(LEDGER_NAME)
+    if ensure:
+        await ledgers.ensure(LEDGER_NAME)
     appended = await ledgers.append(LEDGER_NAME, [leaves.leaf(row) for row in rows])
     for position, row in enumerate(rows):
         row.ledger_index = appended.first_index + position

@@ -16,7 +16,14 @@ from govhub.exchange import leaves
 from govhub.exchange.errors import DuplicateMessageId, InvalidExchange, InvalidMessageId
 from govhub.exchange.models import AppendOnly, ExchangeRecord
 from govhub.exchange.repository import ExchangeRepository
-from govhub.exchange.service import LEDGER_NAME, MessageLog, record_exchange, record_exchanges
+from govhub.exchange.service import (
+    LEDGER_NAME,
+    MessageLog,
+    prepare,
+    record_exchange,
+    record_exchanges,
+    record_prepared,
+)
 from govhub.ledger.service import LedgerService
 from govhub.ledger.verify import leaf_hash
 from tests.functional.exchange.support import check_proof, exchange
@@ -147,3 +154,32 @@ async def test_a_bad_record_is_refused_before_anything_is_appended(
     with pytest.raises(error):
         await record_exchange(session, ledgers, exchange(**overrides))
     assert await _size(ledgers) == size
+
+
+async def test_the_gateway_s_batches_keep_a_record_whose_chosen_id_was_taken_under_a_new_one(
+    session: AsyncSession, settings: Settings
+) -> None:
+    ledgers = _ledgers(session, settings)
+    taken = await record_exchange(session, ledgers, exchange())
+    first, second = (prepare(exchange(message_id=taken.message_id)) for _ in range(2))
+    fresh = prepare(exchange())
+    twice = prepare(exchange(message_id="chosen-twice"))
+    twice_again = prepare(exchange(message_id="chosen-twice"))
+    before = await _size(ledgers)
+
+    rows = await record_prepared(
+        session,
+        ledgers,
+        [first, second, fresh, twice, twice_again],
+        chosen_ids={taken.message_id, "chosen-twice"},
+    )
+
+    # Every record is kept, each leaf appended once; none shares an id with another.
+    assert [row.ledger_index for row in rows] == list(range(before, before + 5))
+    assert await _size(ledgers) == before + 5
+    ids = [row.message_id for row in rows]
+    assert len({*ids, taken.message_id}) == 6
+    assert ids[3] == "chosen-twice"
+    assert ids[4] != "chosen-twice"
+    stored = await ExchangeRepository(session).existing_message_ids(ids)
+    assert stored == set(ids)
