@@ -25,19 +25,17 @@ from govhub.exchange.forwarding import Forwarder, ForwarderConfig, Outcome
 from govhub.exchange.gateway_service import (
     NOT_FORWARDED,
     UNAUTHORIZED,
+    UNKNOWN_CLIENT,
     Checked,
     check,
     exchange_of,
-)
-from govhub.exchange.gateway_service import (
-    UNKNOWN_CLIENT as UNKNOWN,
 )
 from govhub.exchange.log_writer import LogWriter
 from govhub.kit.access import ACCESS_DEPENDENCIES
 from govhub.kit.clock import utcnow
 from govhub.kit.metrics import ExchangeMetrics
 from govhub.kit.routing import api_router
-from govhub.ledger.keys import Keyring
+from govhub.ledger.routes import keyring_of
 from govhub.members.network_view import NetworkView
 
 #: The default of `gateway_max_request_bytes`: request bodies the gateway takes, and never more than the
@@ -91,15 +89,14 @@ async def gateway_caller(request: Request) -> Checked:
 ACCESS_DEPENDENCIES.add(gateway_caller)
 
 
-def log_writer_of(request: Request) -> LogWriter:
+async def log_writer_of(request: Request) -> LogWriter:
     """The app node's message log writer (group commit, `exchange.log_writer`), made on first use on the
     event loop that serves requests, and drained by the app's lifespan at shutdown."""
     state = request.app.state
     writer: LogWriter | None = getattr(state, "gateway_log_writer", None)
     if writer is None or writer.loop is not asyncio.get_running_loop():
-        settings = state.settings
-        keyring = state.ledger_keyring = getattr(state, "ledger_keyring", None) or Keyring(settings)
-        writer = state.gateway_log_writer = LogWriter(state.database, settings, keyring)
+        keyring = await keyring_of(request, state.settings)
+        writer = state.gateway_log_writer = LogWriter(state.database, state.settings, keyring)
     return writer
 
 
@@ -117,13 +114,13 @@ async def _log(
     waiting until its record commits."""
     duration_ms = forwarded.duration_ms if forwarded else round((time.perf_counter() - started) * 1000)
     metrics: ExchangeMetrics = request.app.state.http_metrics.exchange
-    service = checked.service_id if checked.service_known else UNKNOWN
+    service = checked.service_id if checked.service_known else UNKNOWN_CLIENT
     metrics.exchanges.labels(service, checked.client_id, outcome, str(status)).inc()
     metrics.duration.labels(service, outcome).observe(duration_ms / 1000)
     if forwarded is not None:
         metrics.bytes.labels(service, "request").inc(forwarded.request_size)
         metrics.bytes.labels(service, "response").inc(forwarded.response_size)
-    await log_writer_of(request).write(
+    await (await log_writer_of(request)).write(
         exchange_of(
             checked,
             status=status,
