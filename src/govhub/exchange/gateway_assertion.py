@@ -60,13 +60,24 @@ class AssertionSigner:
         object.__setattr__(self, "header", b64url(json.dumps(header, separators=(",", ":")).encode()))
 
 
+#: Signers made so far, by issuer and key id: the gateway asks for one on every request, and a key's signer
+#: (its header encoded once) serves until the key rotates.
+_SIGNERS: dict[tuple[str, str], AssertionSigner] = {}
+
+
 async def assertion_signer(provider: Provider, db: AsyncSession) -> AssertionSigner:
     """The signer for the platform's current ES256 key (from the node's cached key ring)."""
     key = await provider.keys.signing_key(db, ALGORITHM)
+    known = _SIGNERS.get((provider.issuer, key.kid))
+    if known is not None:
+        return known
     private = key.key.private_key if isinstance(key.key, jwk.ECKey) else None
     if not isinstance(private, ec.EllipticCurvePrivateKey):  # pragma: no cover (ES256 keys are EC keys)
         raise TypeError(f"signing key {key.kid} is not an EC private key")
-    return AssertionSigner(provider.issuer, key.kid, private)
+    if len(_SIGNERS) >= 100:  # keys rotate rarely; tests make many
+        _SIGNERS.clear()
+    signer = _SIGNERS[provider.issuer, key.kid] = AssertionSigner(provider.issuer, key.kid, private)
+    return signer
 
 
 def target_without_query(url: str) -> str:
