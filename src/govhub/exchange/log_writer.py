@@ -22,7 +22,7 @@ from govhub.db import Database, allow_inline
 from govhub.exchange.models import ExchangeRecord
 from govhub.exchange.service import Exchange, prepare, record_prepared
 from govhub.ledger.keys import Keyring
-from govhub.ledger.service import LedgerService
+from govhub.ledger.service import AppendMemo, LedgerService
 
 logger = logging.getLogger("govhub.exchange.log")
 
@@ -48,6 +48,9 @@ class LogWriter:
         self._task: asyncio.Task[None] | None = None
         #: The exchange ledger exists (made or seen by an earlier batch): not looked up again.
         self._ledger_ready = False
+        #: The exchange ledger's frontier as this writer last left it: its read is skipped while no other
+        #: node has appended since.
+        self._memo = AppendMemo()
         self.loop = asyncio.get_running_loop()
 
     async def write(self, exchange: Exchange, *, id_chosen_by_caller: bool = True) -> int:
@@ -87,7 +90,12 @@ class LogWriter:
             await allow_inline(session, INLINE_SECONDS if len(rows) >= INLINE_BATCH else 0.0)
             ledgers = LedgerService.for_session(session, self._settings, self._keyring)
             written = await record_prepared(
-                session, ledgers, rows, chosen_ids=chosen_ids, ledger_ready=self._ledger_ready
+                session,
+                ledgers,
+                rows,
+                chosen_ids=chosen_ids,
+                ledger_ready=self._ledger_ready,
+                memo=self._memo,
             )
             await session.commit()
         self._ledger_ready = True

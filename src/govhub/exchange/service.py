@@ -37,7 +37,7 @@ from govhub.exchange.models import (
 )
 from govhub.exchange.repository import ExchangeRepository
 from govhub.kit.encoding import b64
-from govhub.ledger.service import LedgerService
+from govhub.ledger.service import AppendMemo, LedgerService
 
 logger = logging.getLogger("govhub.exchange.log")
 
@@ -184,12 +184,14 @@ async def record_prepared(
     *,
     chosen_ids: Collection[str] | None = None,
     ledger_ready: bool = False,
+    memo: AppendMemo | None = None,
 ) -> list[ExchangeRecord]:
     """Record prepared rows in order with one ledger append, in the caller's unit of work (the gateway's
     group commit). Nothing is lost to a message id taken meanwhile (two callers sent the same X-Road-Id at
     once): the later record is kept under a new id, and the change is logged. Only `chosen_ids` (the ids
     callers chose; None: every id) are looked up in the log: a fresh UUID of the gateway's is in no other
-    record. `ledger_ready`: the exchange ledger is known to exist."""
+    record. `ledger_ready`: the exchange ledger is known to exist. `memo`: the writer's memory of the
+    ledger's frontier (`LedgerService.append`)."""
     if not rows:
         return []
     repository = ExchangeRepository(session)
@@ -203,7 +205,7 @@ async def record_prepared(
             )
         taken.add(row.message_id)
     # Nobody reads these rows back in the unit of work: inserted without the ORM's bookkeeping.
-    return await _append(repository, ledgers, rows, read_back=False, ensure=not ledger_ready)
+    return await _append(repository, ledgers, rows, read_back=False, ensure=not ledger_ready, memo=memo)
 
 
 async def _append(
@@ -213,10 +215,11 @@ async def _append(
     *,
     read_back: bool = True,
     ensure: bool = True,
+    memo: AppendMemo | None = None,
 ) -> list[ExchangeRecord]:
     if ensure:
         await ledgers.ensure(LEDGER_NAME)
-    appended = await ledgers.append(LEDGER_NAME, [leaves.leaf(row) for row in rows])
+    appended = await ledgers.append(LEDGER_NAME, [leaves.leaf(row) for row in rows], memo)
     for position, row in enumerate(rows):
         row.ledger_index = appended.first_index + position
     if read_back:

@@ -32,6 +32,23 @@ class AppendResult:
     root_hash: bytes
 
 
+@dataclass
+class AppendMemo:
+    """What a long-lived appender (the gateway's message log writer) remembers of the tree it last built:
+    the hashes of its frontier, the only nodes an append reads. When the head the append locks has the
+    same size and root hash, the tree is the one remembered (the root commits to every leaf), so the read
+    is skipped; whatever else wrote meanwhile, or a batch that did not commit, shows as another head."""
+
+    log_id: int = 0
+    size: int = -1
+    root_hash: bytes = b""
+    frontier: dict[NodeKey, bytes] | None = None
+
+    def frontier_of(self, head: LogHead) -> dict[NodeKey, bytes] | None:
+        same = (head.id, head.size, head.root_hash) == (self.log_id, self.size, self.root_hash)
+        return self.frontier if same else None
+
+
 @dataclass(frozen=True)
 class EntryRange:
     entries: list[StoredEntry]
@@ -99,21 +116,28 @@ class LedgerService:
                 raise
             return made
 
-    async def append(self, name: str, leaves: Sequence[bytes]) -> AppendResult:
-        """Append leaves in order; they take consecutive indexes from the current size."""
+    async def append(
+        self, name: str, leaves: Sequence[bytes], memo: AppendMemo | None = None
+    ) -> AppendResult:
+        """Append leaves in order; they take consecutive indexes from the current size. With a `memo`,
+        the frontier it holds for the locked head is not read again, and it learns the new one."""
         if not leaves:
             raise EmptyAppend("Give at least one leaf to append.")
         head = await self.repository.lock_for_append(name)
         if head is None:
             raise LogNotFound(f"There is no ledger called {name!r}.")
         size = head.size
-        frontier_keys = merkle.frontier(size)
-        frontier = await self.repository.read_nodes(head.id, frontier_keys)
+        frontier = memo.frontier_of(head) if memo is not None else None
+        if frontier is None:
+            frontier = await self.repository.read_nodes(head.id, merkle.frontier(size))
         leaf_hashes = [merkle.leaf_hash(leaf) for leaf in leaves]
         nodes = merkle.new_nodes(size, leaf_hashes, frontier)
         new_size = size + len(leaves)
-        root = merkle.root_from([nodes.get(key) or frontier[key] for key in merkle.frontier(new_size)])
+        new_frontier = {key: nodes.get(key) or frontier[key] for key in merkle.frontier(new_size)}
+        root = merkle.root_from(list(new_frontier.values()))
         await self.repository.append(head.id, size, leaves, nodes, root)
+        if memo is not None:
+            memo.log_id, memo.size, memo.root_hash, memo.frontier = head.id, new_size, root, new_frontier
         return AppendResult(first_index=size, size=new_size, root_hash=root)
 
     # --- checkpoints --------------------------------------------------------------------------------
