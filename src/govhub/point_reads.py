@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import re
@@ -126,6 +127,7 @@ def _file_database(url: URL) -> str | None:
     return url.database
 
 
+@functools.cache  # statements are the repositories' constants: a few dozen texts
 def _pyformat(statement: str) -> str:
     """`:name` parameters as psycopg's `%(name)s` (statements here use no `::` casts)."""
     return _NAMED_PARAMETER.sub(r"%(\1)s", statement)
