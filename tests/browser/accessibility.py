@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from playwright.async_api import Page
@@ -19,3 +21,33 @@ async def axe_violations(page: Page, axe_source: str) -> list[dict[str, Any]]:
         {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]]}
         for v in result["violations"]
     ]
+
+
+async def checked_page(
+    page: Page, axe_source: str, screenshot: Path, *, heading: str | None = None, javascript: bool = True
+) -> None:
+    """What every page test checks of a page it reached: its `h1` (when `heading` is given), a full-page
+    screenshot kept with the run's artifacts, and no WCAG 2.2 AA violations by axe, which runs in the
+    page's JavaScript, so only in a browser with JavaScript on."""
+    if heading is not None:
+        assert await page.locator("h1").inner_text() == heading
+    await page.screenshot(path=screenshot, full_page=True)
+    if javascript:
+        assert await axe_violations(page, axe_source) == [], screenshot.stem
+
+
+@dataclass
+class PageRun:
+    """One browser run of a page test, with or without JavaScript; screenshots are named
+    `{prefix}-[nojs-]{name}.png`."""
+
+    base_url: str
+    axe_source: str
+    artifacts: Path
+    javascript: bool
+    prefix: str
+
+    async def checked(self, page: Page, name: str, heading: str) -> None:
+        tag = "" if self.javascript else "nojs-"
+        screenshot = self.artifacts / f"{self.prefix}-{tag}{name}.png"
+        await checked_page(page, self.axe_source, screenshot, heading=heading, javascript=self.javascript)

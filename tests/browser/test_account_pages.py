@@ -15,7 +15,7 @@ from playwright.async_api import Page
 from govhub.app import create_app
 from govhub.config import Settings
 from govhub.identity import totp
-from tests.browser.accessibility import axe_violations
+from tests.browser.accessibility import checked_page
 from tests.support.live_server import serve_in_thread
 from tests.support.mail import free_port
 
@@ -24,10 +24,8 @@ PASSWORD = "correct horse battery staple"
 
 
 async def _checked(page: Page, axe_source: str, artifacts: Path, name: str, heading: str) -> None:
-    assert await page.locator("h1").inner_text() == heading
-    await page.screenshot(path=artifacts / f"account-{name}.png", full_page=True)
-    if not name.startswith(NO_JS):  # axe runs in the page's JavaScript: checked in the run with it
-        assert await axe_violations(page, axe_source) == [], name
+    screenshot = artifacts / f"account-{name}.png"
+    await checked_page(page, axe_source, screenshot, heading=heading, javascript=not name.startswith(NO_JS))
 
 
 async def _journey(page: Page, settings: Settings, axe_source: str, artifacts: Path, tag: str) -> None:  # noqa: PLR0915 (one journey, step by step)

@@ -20,7 +20,7 @@ from govhub.config import Settings
 from govhub.db import session_factory
 from govhub.identity import totp
 from govhub.identity.service import IdentityService, NewAccount
-from tests.browser.accessibility import axe_violations
+from tests.browser.accessibility import checked_page
 from tests.functional.identity.oidc.authorize_support import (
     REDIRECT_URI,
     SIGNED_OUT_URI,
@@ -69,9 +69,7 @@ async def returns(page: Page) -> list[str]:
 
 
 async def _checked(page: Page, axe_source: str, artifacts: Path, name: str, heading: str) -> None:
-    assert await page.locator("h1").inner_text() == heading
-    await page.screenshot(path=artifacts / f"oidc-{name}.png", full_page=True)
-    assert await axe_violations(page, axe_source) == [], name
+    await checked_page(page, axe_source, artifacts / f"oidc-{name}.png", heading=heading)
 
 
 async def _sign_in(page: Page, world: World) -> None:

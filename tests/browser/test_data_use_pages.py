@@ -27,7 +27,7 @@ from govhub.members.service import ApplicationsService, Decider, NewApplication
 from govhub.registries import demo
 from govhub.registries.demo import BIRTHS
 from govhub.registries.service import Caller, RegistriesService
-from tests.browser.accessibility import axe_violations
+from tests.browser.accessibility import PageRun
 from tests.functional.exchange.support import exchange
 from tests.support.oidc import ClientKeys
 
@@ -109,22 +109,7 @@ async def _story(engine: AsyncEngine, settings: Settings) -> Story:
     return Story(email, council, [record.message_id for record in made])
 
 
-@dataclass
-class Run:
-    base_url: str
-    axe_source: str
-    artifacts: Path
-    javascript: bool
-
-    async def checked(self, page: Page, name: str, heading: str) -> None:
-        assert await page.locator("h1").inner_text() == heading
-        tag = "" if self.javascript else "nojs-"
-        await page.screenshot(path=self.artifacts / f"data-use-{tag}{name}.png", full_page=True)
-        if self.javascript:  # axe runs in the page's JavaScript
-            assert await axe_violations(page, self.axe_source) == [], name
-
-
-async def _journey(page: Page, run: Run, story: Story) -> None:
+async def _journey(page: Page, run: PageRun, story: Story) -> None:
     await page.goto(run.base_url + "/account")
     await page.get_by_label("Email address").fill(story.email)
     await page.get_by_label("Password", exact=True).fill(PASSWORD)
@@ -176,6 +161,8 @@ async def test_a_person_sees_who_used_their_data_and_verifies_an_exchange(
     context = await browser.new_context(java_script_enabled=javascript)
     try:
         page = await context.new_page()
-        await _journey(page, Run(live_server, axe_source, artifacts_directory, javascript), story)
+        await _journey(
+            page, PageRun(live_server, axe_source, artifacts_directory, javascript, "data-use"), story
+        )
     finally:
         await context.close()

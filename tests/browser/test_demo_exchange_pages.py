@@ -20,7 +20,7 @@ from govhub.demo_service.exchange import Eligibility
 from govhub.demo_service.keys import new_key
 from govhub.demo_service.sessions import COOKIE, SessionStore, SignedInPerson
 from govhub.demo_service.settings import DemoServiceSettings
-from tests.browser.accessibility import axe_violations
+from tests.browser.accessibility import checked_page
 from tests.support.live_server import free_port, serve_in_thread
 
 MESSAGE_ID = "6dac6700-c103-4477-88d1-de697ee0110e"
@@ -71,9 +71,8 @@ async def _signed_in(page: Page, demo: tuple[FastAPI, str], state: str) -> None:
 
 
 async def _checked(page: Page, axe_source: str, artifacts: Path, name: str) -> None:
-    await page.screenshot(path=artifacts / f"demo-exchange-{name}.png", full_page=True)
-    if not name.startswith("nojs-"):  # axe runs in the page's JavaScript
-        assert await axe_violations(page, axe_source) == [], name
+    screenshot = artifacts / f"demo-exchange-{name}.png"
+    await checked_page(page, axe_source, screenshot, javascript=not name.startswith("nojs-"))
 
 
 @pytest.mark.parametrize("state", list(STATES))

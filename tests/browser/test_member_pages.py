@@ -23,7 +23,7 @@ from govhub.identity import totp
 from govhub.identity.service import IdentityService, NewAccount
 from govhub.members.membership import grant_platform_admin
 from govhub.members.service import Decider
-from tests.browser.accessibility import axe_violations
+from tests.browser.accessibility import checked_page
 
 PASSWORD = "correct horse battery staple"
 
@@ -42,10 +42,8 @@ async def _accounts(engine: AsyncEngine, settings: Settings) -> tuple[str, str, 
 
 
 async def _checked(page: Page, axe_source: str, artifacts: Path, name: str, heading: str) -> None:
-    assert await page.locator("h1").inner_text() == heading
-    await page.screenshot(path=artifacts / f"members-{name}.png", full_page=True)
-    if not name.startswith("nojs-"):  # axe runs in the page's JavaScript: checked in the run with it
-        assert await axe_violations(page, axe_source) == [], name
+    screenshot = artifacts / f"members-{name}.png"
+    await checked_page(page, axe_source, screenshot, heading=heading, javascript=not name.startswith("nojs-"))
 
 
 async def _sign_in(page: Page, email: str) -> None:

@@ -19,7 +19,7 @@ from govhub.db import session_factory
 from govhub.identity.service import IdentityService, NewAccount
 from govhub.members.service import ApplicationsService, Decider, NewApplication
 from govhub.members.services import COMMAND_LINE_ACTOR, ServicesService
-from tests.browser.accessibility import axe_violations
+from tests.browser.accessibility import checked_page
 from tests.support.oidc import ClientKeys
 
 PASSWORD = "correct horse battery staple"
@@ -67,10 +67,9 @@ async def _network(engine: AsyncEngine, settings: Settings) -> tuple[str, str, s
 
 
 async def _checked(page: Page, axe_source: str, artifacts: Path, name: str, javascript: bool) -> None:
-    assert await page.locator("h1").inner_text() == "Your services and access rights"
-    await page.screenshot(path=artifacts / f"member-services-{name}.png", full_page=True)
-    if javascript:  # axe runs in the page's JavaScript
-        assert await axe_violations(page, axe_source) == [], name
+    screenshot = artifacts / f"member-services-{name}.png"
+    heading = "Your services and access rights"
+    await checked_page(page, axe_source, screenshot, heading=heading, javascript=javascript)
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])

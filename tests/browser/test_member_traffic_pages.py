@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 import secrets
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -23,7 +22,7 @@ from govhub.identity.service import IdentityService, NewAccount
 from govhub.ledger.service import LedgerService
 from govhub.members.membership import grant_platform_admin
 from govhub.members.service import ApplicationsService, Decider, NewApplication
-from tests.browser.accessibility import axe_violations
+from tests.browser.accessibility import PageRun
 from tests.functional.exchange.support import exchange
 from tests.support.oidc import ClientKeys
 
@@ -73,33 +72,12 @@ async def _network(engine: AsyncEngine, settings: Settings) -> tuple[str, str, s
     return director, admin, secret, provider_id, [record.message_id for record in made]
 
 
-async def _checked(
-    page: Page, axe_source: str, artifacts: Path, name: str, heading: str, javascript: bool
-) -> None:
-    assert await page.locator("h1").inner_text() == heading
-    await page.screenshot(path=artifacts / f"member-traffic-{name}.png", full_page=True)
-    if javascript:  # axe runs in the page's JavaScript
-        assert await axe_violations(page, axe_source) == [], name
-
-
 def _proof_link(page: Page, message_id: str) -> Locator:
     return page.get_by_role("link", name=f"Proof of exchange {message_id}")
 
 
-@dataclass
-class Run:
-    base_url: str
-    axe_source: str
-    artifacts: Path
-    javascript: bool
-
-    async def checked(self, page: Page, name: str, heading: str) -> None:
-        tag = "" if self.javascript else "nojs-"
-        await _checked(page, self.axe_source, self.artifacts, tag + name, heading, self.javascript)
-
-
 async def _member_administrator(
-    page: Page, run: Run, director: str, member: str, messages: list[str]
+    page: Page, run: PageRun, director: str, member: str, messages: list[str]
 ) -> None:
     heading = "Your members' traffic"
     await page.goto(run.base_url + "/members/yours")
@@ -134,7 +112,7 @@ async def _member_administrator(
 
 
 async def _platform_administrator(
-    page: Page, run: Run, admin: str, secret: str, member: str, messages: list[str]
+    page: Page, run: PageRun, admin: str, secret: str, member: str, messages: list[str]
 ) -> None:
     heading = "Traffic between members"
     await page.goto(run.base_url + "/members/admin/traffic")
@@ -166,7 +144,7 @@ async def test_member_and_platform_administrators_read_the_traffic(
     javascript: bool,
 ) -> None:
     director, admin, secret, member, messages = await _network(engine, settings)
-    run = Run(live_server, axe_source, artifacts_directory, javascript)
+    run = PageRun(live_server, axe_source, artifacts_directory, javascript, "member-traffic")
     # Each person in a browser of their own.
     for journey in ("member", "platform"):
         context = await browser.new_context(java_script_enabled=javascript)

@@ -24,7 +24,7 @@ from govhub.identity import totp
 from govhub.identity.models import Account
 from govhub.identity.security_key_models import SecurityKey
 from govhub.kit.clock import utcnow
-from tests.browser.accessibility import axe_violations
+from tests.browser.accessibility import checked_page
 from tests.support.live_server import free_port, serve_in_thread
 from tests.support.oidc_journey import Person, create_person
 
@@ -51,9 +51,7 @@ async def site(settings: Settings) -> AsyncIterator[Site]:
 
 
 async def _checked(page: Page, axe_source: str, artifacts: Path, name: str, heading: str) -> None:
-    assert await page.locator("h1").inner_text() == heading
-    await page.screenshot(path=artifacts / f"security-key-{name}.png", full_page=True)
-    assert await axe_violations(page, axe_source) == [], name
+    await checked_page(page, axe_source, artifacts / f"security-key-{name}.png", heading=heading)
 
 
 async def _password(page: Page, site: Site) -> None:

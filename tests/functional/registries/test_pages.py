@@ -38,7 +38,7 @@ def text_of(page: str) -> str:
 def code_blocks(page: str) -> list[str]:
     return [
         html.unescape(block)
-        for block in re.findall(r'<pre class="govhub-code"><code>(.*?)</code></pre>', page, re.DOTALL)
+        for block in re.findall(r'<pre class="govhub-code"[^>]*><code>(.*?)</code></pre>', page, re.DOTALL)
     ]
 
 
