@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
+from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -72,6 +73,33 @@ class Settings(BaseSettings):
     gateway_pool_timeout: Annotated[float, Field(gt=0, le=300)] = 5.0
     #: Connections the gateway keeps open to providers, at most, per app node.
     gateway_max_connections: Annotated[int, Field(ge=1, le=10_000)] = 200
+    #: Connections to any one provider (host and port), at most, per app node: one slow provider cannot
+    #: take the whole pool.
+    gateway_max_connections_per_provider: Annotated[int, Field(ge=1, le=10_000)] = 20
+    #: Seconds one exchange may take in all, from the request's arrival to the response's last byte,
+    #: whatever the provider does between bytes (a drip of one byte every `gateway_read_timeout`).
+    gateway_exchange_deadline: Annotated[float, Field(gt=0, le=3600)] = 120.0
+    #: Exchanges one calling member may have in flight at once, per app node; more are refused at once
+    #: (429, X-Road `Server.ServerProxy.TooManyRequests`) rather than queued behind a slow provider.
+    gateway_member_concurrency: Annotated[int, Field(ge=1, le=10_000)] = 50
+    #: Requests refused before the caller authenticated (no or a bad token) that one client address may
+    #: make per minute, per app node; beyond it they get 429. Such refusals are counted in metrics and
+    #: logs, never in the exchange ledger.
+    gateway_unauthenticated_per_minute: Annotated[int, Field(ge=1, le=1_000_000)] = 120
+    #: Networks (CIDR, as a JSON list: `["10.1.0.0/16"]`) a member's service address may resolve to
+    #: although they are loopback, private, link-local or otherwise not public. Empty: only public
+    #: addresses. `make run` allows loopback for its demo providers.
+    gateway_allowed_networks: list[IPv4Network | IPv6Network] = Field(default_factory=list)
+
+    #: Networks (CIDR, as a JSON list) whose requests to the registries may name their caller with the bare
+    #: `Information-Mediator-Client` header: where an X-Road security server or GovStack Information
+    #: Mediator sits in front of govhub and has authenticated the caller itself. Empty in production by
+    #: default; `make run` trusts loopback so that GovStack's examples work on a laptop.
+    registries_trusted_mediators: list[IPv4Network | IPv6Network] = Field(default_factory=list)
+
+    #: Bearer token `/metrics` asks for (Prometheus's `authorization` / `bearer_token` setting). Empty:
+    #: `/metrics` answers only on loopback outside production, and not at all in production.
+    metrics_token: SecretStr = SecretStr("")
 
     log_level: str = "INFO"
     #: JSON lines for machines (default) or plain text for a person watching a terminal.
