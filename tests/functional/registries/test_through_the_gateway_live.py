@@ -127,7 +127,7 @@ async def test_a_member_reads_a_personal_record_through_the_gateway(
     ]
     tracker = Tracker(database)
     reads = await tracker.registry_reads(await tracker.subject(person.id))
-    assert [(item.read.reader, item.read.purpose) for item in reads if item.read is not None][0] == (
+    assert next((item.read.reader, item.read.purpose) for item in reads if item.read is not None) == (
         READER,
         PURPOSE,
     )
