@@ -31,6 +31,7 @@ from govhub.registries.errors import (
     RegisterNotFound,
 )
 from govhub.registries.field_indexes import sync_field_indexes, unique_index_fields
+from govhub.registries.leaves import leaf, leaf_fields, new_salt, salted
 from govhub.registries.models import (
     PersonalDataUse,
     Register,
@@ -40,7 +41,6 @@ from govhub.registries.models import (
     RegistryRecord,
 )
 from govhub.registries.records import (
-    canonical_json,
     content_hash,
     indexed_value_errors,
     record_errors,
@@ -512,8 +512,10 @@ class RegistriesService:
         timestamp = iso_utc(now)
         entries: list[dict[str, Any]] = []
         leaves: list[bytes] = []
+        with_salt = salted(register.classification)
         for offset, (kind, key, content) in enumerate(changes, start=1):
             digest = content_hash(content)
+            salt = new_salt() if with_salt else None
             entries.append(
                 {
                     "register_id": register.id,
@@ -523,20 +525,22 @@ class RegistriesService:
                     "version_id": version.id,
                     "content": content,
                     "content_hash": digest,
+                    "salt": salt,
                     "recorded_at": now,
                 }
             )
             leaves.append(
-                canonical_json(
-                    {
-                        "register": register.name,
-                        "version": version.version,
-                        "entry": count + offset,
-                        "kind": kind,
-                        "key": key,
-                        "content_hash": digest,
-                        "timestamp": timestamp,
-                    }
+                leaf(
+                    leaf_fields(
+                        register=register.name,
+                        version=version.version,
+                        entry=count + offset,
+                        kind=kind,
+                        key=key,
+                        content_hash=digest,
+                        timestamp=timestamp,
+                    ),
+                    salt,
                 )
             )
         appended = await self.ledgers.append(register.ledger_name, leaves)
