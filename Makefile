@@ -64,10 +64,13 @@ FORCE:
 
 run: install assets ## Migrate, load the demo data, serve on http://127.0.0.1:8000, the demo service on :8001 and the blue badge provider on :8002 (data in var/)
 	@mkdir -p var
-	$(BIN)/govhub db upgrade
-	$(BIN)/govhub demo load
-	@# The demo relying party and the demo provider it calls through the gateway run beside govhub and
-	@# stop with it (the trap), however govhub stops.
+	@# On a laptop, loopback is both the demo providers' network (the gateway may call them) and GovStack's
+	@# examples' trusted mediator (the registries believe a bare Information-Mediator-Client from it).
+	@# Never set either to loopback on a shared host: see docs/operations.md.
+	export GOVHUB_GATEWAY_ALLOWED_NETWORKS='["127.0.0.0/8","::1/128"]' \
+	  GOVHUB_REGISTRIES_TRUSTED_MEDIATORS='["127.0.0.0/8","::1/128"]'; \
+	$(BIN)/govhub db upgrade; \
+	$(BIN)/govhub demo load; \
 	$(BIN)/govhub demo-service & demo_service=$$!; \
 	$(BIN)/govhub demo-provider blue-badge & blue_badge=$$!; \
 	trap 'kill $$demo_service $$blue_badge 2>/dev/null || true' EXIT; \

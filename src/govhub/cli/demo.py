@@ -16,6 +16,11 @@ from govhub.cli.common import in_unit_of_work, load_settings
 from govhub.config import Settings
 from govhub.demo_providers import network
 from govhub.demo_service.registration import register_demo_service
+from govhub.demo_service.settings import COUNCIL_CODE
+from govhub.demo_service.settings import SUBSYSTEM_CODE as COUNCIL_SUBSYSTEM
+from govhub.members.xroad_ids import MemberId
+from govhub.registries import exchange_service
+from govhub.registries.demo import BIRTHS
 
 
 @click.group()
@@ -41,6 +46,12 @@ async def _load(settings: Settings) -> list[str]:
         report.append(f"demo service: {await register_demo_service(session)}")
         # The members and the right of the demo exchange: the council's service calls the NHS trust's.
         report.append(f"demo exchange: {await network.load(session, settings)}")
+        # The registries in the exchange, and the council's parking-permits subsystem may read a birth
+        # record through the gateway (checking a resident's date of birth), as its owner would allow.
+        report.append(f"registries in the exchange: {await exchange_service.publish(session, settings)}")
+        council = MemberId(settings.members_instance, "GOV", COUNCIL_CODE).subsystem(COUNCIL_SUBSYSTEM)
+        allowed = await exchange_service.allow_reader(session, settings, council, BIRTHS.name)
+        report.append(f"registries in the exchange: {allowed}")
         return report
 
     return await in_unit_of_work(settings, load_each_block) or ["no building block has demo data yet"]

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from govhub.cli.common import in_unit_of_work, load_settings
 from govhub.config import Settings
 from govhub.kit.errors import GovhubError
+from govhub.registries import exchange_service
 from govhub.registries.service import CLASSIFICATIONS, Caller, RegisterDefinition, RegistriesService
 
 T = TypeVar("T")
@@ -114,6 +115,24 @@ def grant(name: str, client: str) -> None:
     """Let CLIENT (INSTANCE/CLASS/MEMBER or .../SUBSYSTEM) read and change register NAME."""
     _local(load_settings(), lambda service: service.grant(name, client))
     click.echo(f"{client} may now use register {name}")
+
+
+@registry.command("publish-service")
+def publish_service() -> None:
+    """Register the registries in the exchange as a service of the platform's own member
+    (INSTANCE/GOV/platform/registries/digitalregistries, at GOVHUB_PUBLIC_URL), so that members reach
+    personal and restricted registers through the gateway (/r1/...). Safe to repeat: brings the base URL
+    and the OpenAPI document up to date. Then give a member's subsystem its access right
+    (`govhub access grant`) and the register's grant (`govhub registry grant`)."""
+    settings = load_settings()
+
+    async def work(session: AsyncSession) -> str:
+        return await exchange_service.publish(session, settings)
+
+    try:
+        click.echo(asyncio.run(in_unit_of_work(settings, work)))
+    except GovhubError as error:
+        raise click.ClickException(error.detail) from None
 
 
 @registry.command()

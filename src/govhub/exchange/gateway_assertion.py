@@ -120,3 +120,20 @@ def sign_gateway_assertion(
     signing_input = f"{signer.header}.{payload}"
     r, s = decode_dss_signature(signer.private_key.sign(signing_input.encode("ascii"), _ECDSA_SHA256))
     return f"{signing_input}.{b64url(r.to_bytes(32, 'big') + s.to_bytes(32, 'big'))}"
+
+
+class OwnKeys:
+    """The platform's published signing keys as its own services check an assertion with them
+    (`provider_guard.AssertionKeys`): from the node's key ring, not over HTTP. A key withdrawn from the JWKS
+    (`KeyRing.retire`) no longer verifies."""
+
+    def __init__(self, provider: Provider, db: AsyncSession) -> None:
+        self.provider = provider
+        self.db = db
+
+    async def key(self, kid: str) -> ec.EllipticCurvePublicKey | None:
+        loaded = await self.provider.keys.verification_key(self.db, kid)
+        if loaded is None or loaded.alg != ALGORITHM or not isinstance(loaded.key, jwk.ECKey):
+            return None
+        public = loaded.key.public_key
+        return public if isinstance(public, ec.EllipticCurvePublicKey) else None

@@ -22,7 +22,7 @@ import json
 import time
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 import httpx
@@ -42,6 +42,13 @@ LEEWAY = 5
 OPEN_PATHS = frozenset({"/openapi.json", "/healthz"})
 #: Where a verified assertion's claims are left for the app (`request.state.gateway_assertion`).
 STATE_KEY = "gateway_assertion"
+
+
+class AssertionKeys(Protocol):
+    """Where the platform's public signing keys come from: its JWKS over HTTP for a member's provider
+    (`PlatformKeys`), its own key ring for the platform's own services (`gateway_assertion.OwnKeys`)."""
+
+    async def key(self, kid: str) -> ec.EllipticCurvePublicKey | None: ...
 
 
 class AssertionRefused(Exception):
@@ -183,7 +190,7 @@ def _check_claims(
 
 async def verify_gateway_assertion(
     token: str,
-    keys: PlatformKeys,
+    keys: AssertionKeys,
     *,
     issuer: str,
     audiences: Collection[str],
@@ -244,33 +251,62 @@ class GatewayOnly:
     async def _refusal(self, scope: Scope, headers: Headers) -> xe.XRoadError | None:
         """Why the request is refused, or None (its claims, if it has an assertion, are left in the scope)."""
         message_id = headers.get("x-road-id")
-        tokens = headers.getlist(HEADER)
-        if len(tokens) > 1:
-            # One from the gateway and one the caller slipped through: which one a framework reads is luck.
-            return xe.XRoadError(xe.ACCESS_DENIED, "Refused: more than one assertion.", message_id or "")
-        if not tokens:
-            if self.enforce:
-                return xe.XRoadError(
-                    xe.ACCESS_DENIED, "Call this service through the gateway.", message_id or ""
-                )
-            return None
-        received = Received(
-            method=scope["method"],
-            path=scope["path"],
-            message_id=message_id,
-            client=headers.get("x-road-client"),
-            user_id=headers.get("x-road-userid"),
-        )
         try:
-            claims = await verify_gateway_assertion(
-                tokens[0], self.keys, issuer=self.issuer, audiences=self.audiences, received=received
+            claims = await verify_request_assertion(
+                headers,
+                method=scope["method"],
+                path=scope["path"],
+                keys=self.keys,
+                issuer=self.issuer,
+                audiences=self.audiences,
+                seen=self.seen,
             )
-            if not self.seen.first_time(str(claims["xroad_id"]), float(claims["exp"]), time.time()):
-                raise AssertionRefused("the assertion has been used before")  # noqa: TRY301 (one handler)
         except AssertionRefused as refused:
             return xe.XRoadError(xe.ACCESS_DENIED, f"Refused: {refused}.", message_id or "")
         except KeysUnavailable as error:
             detail = f"The platform's keys cannot be read to check the request: {error}."
             return xe.XRoadError(xe.INTERNAL_ERROR, detail, message_id or "")
+        if claims is None:
+            if self.enforce:
+                return xe.XRoadError(
+                    xe.ACCESS_DENIED, "Call this service through the gateway.", message_id or ""
+                )
+            return None
         scope.setdefault("state", {})[STATE_KEY] = claims
         return None
+
+
+async def verify_request_assertion(
+    headers: Headers,
+    *,
+    method: str,
+    path: str,
+    keys: AssertionKeys,
+    issuer: str,
+    audiences: Collection[str],
+    seen: SeenMessages,
+) -> dict[str, Any] | None:
+    """The claims of the request's `X-Govhub-Gateway-Assertion` when it is the platform's, for one of
+    `audiences` and for this very request (method, path, X-Road-Id, X-Road-Client, X-Road-UserId), seen for
+    the first time; None when the request carries none. Raises `AssertionRefused` (or `KeysUnavailable`).
+    Every provider of the exchange checks assertions through here: members' apps (`GatewayOnly`) and the
+    platform's own services (the registries)."""
+    tokens = headers.getlist(HEADER)
+    if len(tokens) > 1:
+        # One from the gateway and one the caller slipped through: which one a framework reads is luck.
+        raise AssertionRefused("more than one assertion")
+    if not tokens:
+        return None
+    received = Received(
+        method=method,
+        path=path,
+        message_id=headers.get("x-road-id"),
+        client=headers.get("x-road-client"),
+        user_id=headers.get("x-road-userid"),
+    )
+    claims = await verify_gateway_assertion(
+        tokens[0], keys, issuer=issuer, audiences=audiences, received=received
+    )
+    if not seen.first_time(str(claims["xroad_id"]), float(claims["exp"]), time.time()):
+        raise AssertionRefused("the assertion has been used before")
+    return claims

@@ -95,6 +95,8 @@ async def _govhub_error(request: Request, exc: GovhubError) -> Response:
         detail=exc.detail,
         type_=problem_type(exc.slug),
         field_errors=exc.field_errors,
+        # An error class may name headers its answer needs (a 401's WWW-Authenticate).
+        headers=getattr(exc, "headers", None),
     )
 
 

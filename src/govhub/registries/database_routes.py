@@ -130,13 +130,15 @@ DatabaseId = Annotated[
 
 
 @router.get("/databases", summary="databases", response_model_by_alias=True)
-async def databases(catalogue: Catalogue, caller: CallerDep) -> list[DatabaseGroupInfo]:  # noqa: ARG001 (declares access)
-    return [_group(group) for group in await catalogue.groups()]
+async def databases(catalogue: Catalogue, caller: CallerDep) -> list[DatabaseGroupInfo]:
+    """Every database the caller may see: open registers', and those of the personal and restricted
+    registers it owns or was granted."""
+    return [_group(group) for group in await catalogue.groups(caller)]
 
 
 @router.get("/database/{id}", summary="database", response_model_by_alias=True)
-async def database(catalogue: Catalogue, caller: CallerDep, id: DatabaseId) -> DatabaseInfo:  # noqa: A002, ARG001
-    return _info(*await catalogue.database(id))
+async def database(catalogue: Catalogue, caller: CallerDep, id: DatabaseId) -> DatabaseInfo:  # noqa: A002
+    return _info(*await catalogue.database(id, caller))
 
 
 @router.delete("/database/{id}", summary="delete database")

@@ -1,6 +1,11 @@
 """The GovStack Database API's view of registers: each register is a database group (its `code` is the
 register's database code) and each schema version one database. Definitions change only through the
-register's owner; a version that records were written with is history and is never deleted."""
+register's owner; a version that records were written with is history and is never deleted.
+
+What a caller is shown (`RegistriesService.may_see`): open registers to anyone; a personal or restricted
+register only to its owner and the callers it granted. For anyone else such a register is not in
+`/databases`, and its databases answer 404 as if there were none, so the catalogue names neither it nor
+its owner to an anonymous or unrelated caller."""
 
 from __future__ import annotations
 
@@ -9,9 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from govhub.kit.errors import Conflict, NotFound
-from govhub.registries.errors import CallerUnknown, InvalidRegister, NotGranted
+from govhub.registries.errors import InvalidRegister, NotGranted
 from govhub.registries.models import Register, RegisterVersion
-from govhub.registries.service import Caller, RegisterDefinition, RegistriesService
+from govhub.registries.service import Caller, RegisterDefinition, RegistriesService, identify_first
 
 _CODE = re.compile(r"^[A-Za-z0-9._-]{1,50}$")
 
@@ -19,6 +24,11 @@ _CODE = re.compile(r"^[A-Za-z0-9._-]{1,50}$")
 class DatabaseNotFound(NotFound):
     slug = "database-not-found"
     title = "No such database"
+
+
+class DatabaseCodeTaken(Conflict):
+    slug = "database-code-taken"
+    title = "Database code taken"
 
 
 class VersionInUse(Conflict):
@@ -49,15 +59,16 @@ class DatabaseCatalogue:
         self.registries = registries
         self.repository = registries.repository
 
-    async def groups(self) -> list[DatabaseGroup]:
+    async def groups(self, caller: Caller) -> list[DatabaseGroup]:
         return [
             DatabaseGroup(register, await self.repository.versions(register.id))
             for register in await self.repository.registers()
+            if await self.registries.may_see(register, caller)
         ]
 
-    async def database(self, version_id: int) -> tuple[RegisterVersion, Register]:
+    async def database(self, version_id: int, caller: Caller) -> tuple[RegisterVersion, Register]:
         found = await self.repository.version_with_register(version_id)
-        if found is None:
+        if found is None or not await self.registries.may_see(found[1], caller):
             raise DatabaseNotFound(f"There is no database {version_id}.")
         return found
 
@@ -72,9 +83,7 @@ class DatabaseCatalogue:
     ) -> RegisterVersion:
         """Create the register for database `code`, or give it a new version with this schema."""
         if caller.member is None:
-            raise CallerUnknown(
-                "Name your system in the Information-Mediator-Client header to define databases."
-            )
+            raise identify_first("define databases", caller)
         if not _CODE.match(code):
             raise InvalidRegister("code may hold 1 to 50 letters, digits, dots, hyphens and underscores.")
         key_field = key_field_of(schema)
@@ -95,6 +104,9 @@ class DatabaseCatalogue:
             register = await self.registries.define(definition)
             return (await self.repository.versions(register.id))[-1]
         register = existing[0]
+        if not await self.registries.may_see(register, caller):
+            # Codes are unique: saying the code is taken is unavoidable, saying by whom is not.
+            raise DatabaseCodeTaken(f"The database code {code!r} is taken: choose another.")
         self._check_owner(register, caller)
         versions = await self.repository.versions(register.id)
         numbers = [int(v.version) for v in versions if v.version.isdigit()]
@@ -115,7 +127,9 @@ class DatabaseCatalogue:
         )
 
     async def delete(self, caller: Caller, version_id: int) -> None:
-        version, register = await self.database(version_id)
+        if caller.member is None:
+            raise identify_first("delete databases", caller)
+        version, register = await self.database(version_id, caller)
         self._check_owner(register, caller)
         if await self.repository.versions_in_use(version.id):
             raise VersionInUse(
@@ -126,8 +140,6 @@ class DatabaseCatalogue:
 
     @staticmethod
     def _check_owner(register: Register, caller: Caller) -> None:
-        if caller.member is None:
-            raise CallerUnknown("Name your system in the Information-Mediator-Client header.")
         if caller.member != register.owner:
             raise NotGranted(
                 f"Only the owner of register {register.name!r} ({register.owner}) may change it."

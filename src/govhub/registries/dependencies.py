@@ -13,27 +13,33 @@ from govhub.dependencies import DbSession
 from govhub.kit.access import ACCESS_DEPENDENCIES
 from govhub.ledger.routes import Ledgers, keyring_of
 from govhub.ledger.service import LedgerService
+from govhub.registries.callers import caller_of
 from govhub.registries.proofs import ReadOptions
 from govhub.registries.repository import RecordPointReads, RegistriesRepository
 from govhub.registries.service import Caller, RegistriesService
 
 
 async def identify_caller(
-    client: Annotated[
+    request: Request,
+    client: Annotated[  # noqa: ARG001 (documents the header; `callers.caller_of` reads it and its aliases)
         str | None,
         Header(
             alias="Information-Mediator-Client",
             description="The calling system, INSTANCE/CLASS/MEMBER/SUBSYSTEM. Needed for anything but "
-            "reading open registers.",
+            "reading open registers, and believed only when verified: with the subsystem's own access "
+            "token (Authorization: Bearer, client_credentials), through the exchange gateway (`/r1/...`, "
+            "which vouches for the caller), or from a trusted mediator's network "
+            "(GOVHUB_REGISTRIES_TRUSTED_MEDIATORS).",
         ),
     ] = None,
-    purpose: Annotated[
+    purpose: Annotated[  # noqa: ARG001 (documents the header; read with X-Road-Purpose)
         str | None,
         Header(alias="X-Purpose", description="Why the data is read; shown to the person it is about."),
     ] = None,
 ) -> Caller:
-    """Who is calling; whether they may is decided per register by `RegistriesService.open`."""
-    return Caller.from_header(client, purpose)
+    """Who is calling, from a verified source only (`registries.callers`); whether they may is decided per
+    register by `RegistriesService.open`."""
+    return await caller_of(request)
 
 
 ACCESS_DEPENDENCIES.add(identify_caller)

@@ -3,6 +3,8 @@ problem body carries."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from govhub.kit.errors import BadRequest, Conflict, Forbidden, GovhubError, NotFound, Unauthorized
 
 
@@ -41,8 +43,20 @@ class InvalidRegister(GovhubError):
 
 
 class CallerUnknown(Unauthorized):
+    """No verified caller (`registries.callers`): the detail says what to send."""
+
     slug = "caller-unknown"
     title = "Caller not identified"
+    #: RFC 9110 §15.5.2: a 401 names the scheme that would do (RFC 6750 §3).
+    headers: ClassVar[dict[str, str]] = {"WWW-Authenticate": 'Bearer realm="govhub"'}
+
+
+class CallerRefused(Forbidden):
+    """Credentials were sent and verified, but do not make a caller of the registries (a person's token,
+    a suspended subsystem's, or one that is not the subsystem the client header names)."""
+
+    slug = "caller-refused"
+    title = "Caller not accepted"
 
 
 class NotGranted(Forbidden):

@@ -92,6 +92,9 @@ class RegistryEntry(Base):
     content: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     #: SHA-256 of the canonical JSON of `content`, hex; what the ledger leaf commits to.
     content_hash: Mapped[str] = mapped_column(String(64))
+    #: 16 random bytes, hex, that the leaf of an entry of a personal or restricted register commits to with
+    #: it (`registries.leaves`); null for open registers, and for entries written before salting.
+    salt: Mapped[str | None] = mapped_column(String(32), nullable=True)
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
     #: The entry's index in the register's ledger.
     ledger_index: Mapped[int] = mapped_column(BigInteger)

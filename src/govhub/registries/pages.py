@@ -15,6 +15,7 @@ from govhub.dependencies import AppSettings, PageRenderer
 from govhub.kit.access import PUBLIC
 from govhub.kit.errors import BadRequest, NotFound
 from govhub.kit.routing import api_router
+from govhub.registries.callers import registries_service_id
 from govhub.registries.dependencies import Registries
 from govhub.registries.errors import NotGranted, RecordNotFound
 from govhub.registries.models import RegisterVersion
@@ -112,11 +113,19 @@ def record_path(register: str, key: str) -> str:
 
 
 @router.get("/registers")
-async def registers_page(request: Request, registries: Registries, pages: PageRenderer) -> HTMLResponse:
+async def registers_page(
+    request: Request, registries: Registries, pages: PageRenderer, settings: AppSettings
+) -> HTMLResponse:
     return pages.render(
         request,
         "registries/index.html",
-        {"page_title": "Registers", "registers": await registries.registers(), "tag_classes": TAG_CLASSES},
+        {
+            "page_title": "Registers",
+            "registers": await registries.registers(),
+            "tag_classes": TAG_CLASSES,
+            "service_id": str(registries_service_id(settings)),
+            "trusted_mediators": [str(network) for network in settings.registries_trusted_mediators],
+        },
     )
 
 

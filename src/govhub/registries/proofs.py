@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from govhub.kit.clock import iso_utc
 from govhub.kit.encoding import b64
 from govhub.kit.errors import FieldError
 from govhub.ledger.service import LedgerService
 from govhub.registries.errors import InvalidRecord, RecordNotFound
+from govhub.registries.leaves import document, leaf_fields
 from govhub.registries.models import RegistryEntry
 from govhub.registries.service import Caller, Opened, RegistriesService
 
@@ -36,9 +38,13 @@ class RecordProof:
     tree_size: int
     path: list[str]
     checkpoint: str
+    #: For an entry of a personal or restricted register: its salt, and the salted document (base64) whose
+    #: SHA-256 the leaf commits to (`registries.leaves`). Given only to whoever may read the record.
+    salt: str | None = None
+    document: str | None = None
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        answer: dict[str, Any] = {
             "ledger": self.ledger,
             "entry": self.entry,
             "leafIndex": self.leaf_index,
@@ -48,6 +54,9 @@ class RecordProof:
             "path": self.path,
             "checkpoint": self.checkpoint,
         }
+        if self.salt is not None:
+            answer.update(salt=self.salt, document=self.document)
+        return answer
 
 
 class RecordProofs:
@@ -108,6 +117,19 @@ class RecordProofs:
         size = head.size
         proof = await self.ledgers.inclusion_proof(ledger, entry.ledger_index, size)
         [stored] = (await self.ledgers.entries(ledger, entry.ledger_index, entry.ledger_index)).entries
+        salted_document = None
+        if entry.salt is not None:
+            written_with = await self.registries.repository.version_with_register(entry.version_id)
+            fields = leaf_fields(
+                register=opened.register.name,
+                version=written_with[0].version if written_with is not None else "",
+                entry=entry.number,
+                kind=entry.kind,
+                key=entry.record_key,
+                content_hash=entry.content_hash,
+                timestamp=iso_utc(entry.recorded_at),
+            )
+            salted_document = b64(document(fields, entry.salt))
         return RecordProof(
             ledger=ledger,
             entry=entry.number,
@@ -117,6 +139,8 @@ class RecordProofs:
             tree_size=size,
             path=[b64(node) for node in proof.path],
             checkpoint=checkpoint,
+            salt=entry.salt,
+            document=salted_document,
         )
 
 

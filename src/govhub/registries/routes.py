@@ -35,11 +35,18 @@ from govhub.registries.schemas import (
 )
 from govhub.registries.service import MAX_PAGE_SIZE, Opened
 
+_NOT_IDENTIFIED = (
+    "No verified caller: Information-Mediator-Client is believed only through the exchange gateway, with "
+    "the subsystem's own access token, or from a trusted mediator's network."
+)
+_NOT_ALLOWED = (
+    "The caller has no grant on this personal or restricted register, or its credentials name another caller."
+)
 _PROBLEMS: dict[int | str, dict[str, Any]] = {
     status: {"description": description, "content": {PROBLEM_JSON: {}}}
     for status, description in [
-        (401, "Caller not identified (Information-Mediator-Client)."),
-        (403, "The caller has no grant on this personal or restricted register."),
+        (401, _NOT_IDENTIFIED),
+        (403, _NOT_ALLOWED),
         (404, "No such register, version or record."),
         (409, "A record with that key exists, or the query matches several records."),
         (422, "The record breaks the register's schema; `errors` lists every failing path."),

@@ -31,6 +31,7 @@ from govhub.registries.errors import (
     RegisterNotFound,
 )
 from govhub.registries.field_indexes import sync_field_indexes, unique_index_fields
+from govhub.registries.leaves import leaf, leaf_fields, new_salt, salted
 from govhub.registries.models import (
     PersonalDataUse,
     Register,
@@ -40,7 +41,6 @@ from govhub.registries.models import (
     RegistryRecord,
 )
 from govhub.registries.records import (
-    canonical_json,
     content_hash,
     indexed_value_errors,
     record_errors,
@@ -60,23 +60,49 @@ IDENTIFIER_FIELDS = ("uuid", "id", "ID")
 
 @dataclass(frozen=True)
 class Caller:
-    """Who is asking, from `Information-Mediator-Client` (`INSTANCE/CLASS/MEMBER/SUBSYSTEM`), and why."""
+    """Who is asking (`INSTANCE/CLASS/MEMBER/SUBSYSTEM`), and why. Only a verified source makes one with a
+    client (`registries.callers`), or trusted platform code calling the service itself (identity proving,
+    the command line, demo data)."""
 
     client: str | None
     purpose: str = "not stated"
+    #: A client header that was sent but not believed (no token, no gateway assertion, not from a trusted
+    #: mediator): never acted on, only named in the answer that says how to identify.
+    unverified: str | None = None
 
     @property
     def member(self) -> str | None:
         return None if self.client is None else "/".join(self.client.split("/")[:3])
 
+    @staticmethod
+    def stated(purpose: str | None) -> str:
+        return (purpose or "").strip()[:500] or "not stated"
+
     @classmethod
     def from_header(cls, header: str | None, purpose: str | None) -> Caller:
+        """The caller a verified source names (see `registries.callers`)."""
         client = (header or "").strip() or None
         if client is not None and not _CLIENT.match(client):
             raise CallerUnknown(
                 f"Information-Mediator-Client must be INSTANCE/CLASS/MEMBER/SUBSYSTEM, not {client!r}."
             )
-        return cls(client, (purpose or "").strip()[:500] or "not stated")
+        return cls(client, cls.stated(purpose))
+
+
+def identify_first(action: str, caller: Caller) -> CallerUnknown:
+    """The 401 for an anonymous caller: what to send, and why a client header alone was not believed."""
+    detail = (
+        f"To {action}, identify your system: call through the exchange gateway (/r1/...), or send your "
+        "subsystem's access token (Authorization: Bearer <token> from the client_credentials grant) with "
+        "Information-Mediator-Client naming that subsystem."
+    )
+    if caller.unverified is not None:
+        detail += (
+            " Information-Mediator-Client alone is believed only from a trusted mediator's network "
+            "(an X-Road security server in front of govhub: GOVHUB_REGISTRIES_TRUSTED_MEDIATORS), and "
+            "this request did not come from one."
+        )
+    return CallerUnknown(detail)
 
 
 @dataclass(frozen=True)
@@ -215,15 +241,24 @@ class RegistriesService:
     async def _check_access(self, register: Register, caller: Caller, *, write: bool) -> None:
         action = "change" if write else "read"
         if caller.client is None:
-            raise CallerUnknown(
-                f"To {action} register {register.name!r}, name your system in the "
-                "Information-Mediator-Client header."
-            )
-        if caller.member == register.owner or await self.repository.has_grant(register.id, caller.client):
+            raise identify_first(f"{action} register {register.name!r}", caller)
+        if await self.may_use(register, caller):
             return
         raise NotGranted(
             f"{caller.client} has not been granted access to {action} register {register.name!r}."
         )
+
+    async def may_use(self, register: Register, caller: Caller) -> bool:
+        """Whether a verified caller may read and change `register`'s records: its owner's subsystems and
+        the members or subsystems it granted."""
+        if caller.client is None:
+            return False
+        return caller.member == register.owner or await self.repository.has_grant(register.id, caller.client)
+
+    async def may_see(self, register: Register, caller: Caller) -> bool:
+        """Whether the catalogue routes (`/databases`, `/database/{id}`, the grants) show `caller` the
+        register and its owner: an open register to anyone, any other only to those who may use it."""
+        return register.classification == "open" or await self.may_use(register, caller)
 
     async def grant(self, name: str, client: str, *, by: Caller | None = None) -> None:
         """Let `client` (a member or one subsystem) use register `name`. `by` is checked to be the owner;
@@ -241,16 +276,16 @@ class RegistriesService:
             raise GrantNotFound(f"{client} holds no grant on register {name!r}.")
 
     async def _owned(self, name: str, by: Caller | None) -> Register:
-        register = await self.repository.register(name)
-        if register is None:
+        """Register `name` when `by` owns it (None: the operator at the command line). The caller is
+        identified before the register is looked up, and a register `by` may not see answers as one that
+        does not exist: an anonymous or unrelated caller learns neither its existence nor its owner."""
+        if by is not None and by.client is None:
+            raise identify_first(f"manage the grants of register {name!r}", by)
+        register = None if "\x00" in name else await self.repository.register(name)
+        if register is None or (by is not None and not await self.may_see(register, by)):
             raise RegisterNotFound(f"There is no register called {name!r}.")
-        if by is not None:
-            if by.member is None:
-                raise CallerUnknown("Name your system in the Information-Mediator-Client header.")
-            if by.member != register.owner:
-                raise NotGranted(
-                    f"Only the owner of register {name!r} ({register.owner}) manages its grants."
-                )
+        if by is not None and by.member != register.owner:
+            raise NotGranted(f"Only the owner of register {name!r} ({register.owner}) manages its grants.")
         return register
 
     # --- reads ------------------------------------------------------------------------------------
@@ -357,13 +392,13 @@ class RegistriesService:
         """Who read records about `subject_id` in the registers of database `database_code`, newest first.
         Only registers the caller may read count (until people sign in to the portal to see their own)."""
         if caller.client is None:
-            raise CallerUnknown("Name your system in the Information-Mediator-Client header.")
+            raise identify_first("read who used personal data", caller)
         if "\x00" in subject_id + database_code:
             return []  # nothing stored holds NUL
         readable = [
             register.id
             for register in await self.repository.register_by_code(database_code)
-            if caller.member == register.owner or await self.repository.has_grant(register.id, caller.client)
+            if await self.may_use(register, caller)
         ]
         return await self.repository.personal_data_uses(subject_id, readable)
 
@@ -477,8 +512,10 @@ class RegistriesService:
         timestamp = iso_utc(now)
         entries: list[dict[str, Any]] = []
         leaves: list[bytes] = []
+        with_salt = salted(register.classification)
         for offset, (kind, key, content) in enumerate(changes, start=1):
             digest = content_hash(content)
+            salt = new_salt() if with_salt else None
             entries.append(
                 {
                     "register_id": register.id,
@@ -488,20 +525,22 @@ class RegistriesService:
                     "version_id": version.id,
                     "content": content,
                     "content_hash": digest,
+                    "salt": salt,
                     "recorded_at": now,
                 }
             )
             leaves.append(
-                canonical_json(
-                    {
-                        "register": register.name,
-                        "version": version.version,
-                        "entry": count + offset,
-                        "kind": kind,
-                        "key": key,
-                        "content_hash": digest,
-                        "timestamp": timestamp,
-                    }
+                leaf(
+                    leaf_fields(
+                        register=register.name,
+                        version=version.version,
+                        entry=count + offset,
+                        kind=kind,
+                        key=key,
+                        content_hash=digest,
+                        timestamp=timestamp,
+                    ),
+                    salt,
                 )
             )
         appended = await self.ledgers.append(register.ledger_name, leaves)

@@ -38,9 +38,18 @@ async def test_grant_read_then_revoke(client: httpx.AsyncClient) -> None:
 
 async def test_only_the_owner_manages_grants(client: httpx.AsyncClient) -> None:
     assert (await client.get(GRANTS)).status_code == 401
+    # A stranger is not shown that the personal register exists, nor who owns it.
+    for response in (
+        await client.get(GRANTS, headers=STRANGER),
+        await client.post(GRANTS, json={"client": NHS}, headers=STRANGER),
+        await client.delete(f"{GRANTS}/{NHS}", headers=STRANGER),
+    ):
+        assert response.status_code == 404
+        assert response.json()["detail"] == "There is no register called 'registryname'."
+    # A grantee sees the register, but only its owner manages who else may.
+    assert (await client.post(GRANTS, json={"client": NHS}, headers=OWNER)).status_code == 201
     assert (await client.get(GRANTS, headers=STRANGER)).status_code == 403
-    assert (await client.post(GRANTS, json={"client": NHS}, headers=STRANGER)).status_code == 403
-    assert (await client.delete(f"{GRANTS}/{NHS}", headers=STRANGER)).status_code == 403
+    assert (await client.post(GRANTS, json={"client": "GB/GOV/x/y"}, headers=STRANGER)).status_code == 403
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,8 @@ from govhub.registries import demo
 
 OWNER = {"Information-Mediator-Client": "GB/GOV/DfE/schools-app"}
 OTHER = {"Information-Mediator-Client": "GB/GOV/Treasury/app"}
+#: The GovStack scenario's client, granted the scenario's personal register by the demo data.
+SCENARIO_CLIENT = {"Information-Mediator-Client": "eGovStack/GOV/90000009/digitalregistries"}
 SCHOOL_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
@@ -37,15 +39,26 @@ async def _modify(
     return await client.post("/database/modify", json=body, headers=headers)
 
 
-async def test_databases_lists_every_register_with_its_versions(client: httpx.AsyncClient) -> None:
-    groups = (await client.get("/databases", headers=OWNER)).json()
+async def test_databases_lists_every_register_the_caller_may_see_with_its_versions(
+    client: httpx.AsyncClient,
+) -> None:
+    groups = (await client.get("/databases", headers=SCENARIO_CLIENT)).json()
     codes = {group["code"]: group for group in groups}
     assert {"COUNTRY", "MCTS"} <= set(codes)
     [mcts] = codes["MCTS"]["databases"]
     assert mcts["version"] == "111"
     assert mcts["name"] == "registryname"
-    one = (await client.get(f"/database/{mcts['id']}", headers=OWNER)).json()
+    assert mcts["institution"] == demo.SCENARIO_OWNER
+    one = (await client.get(f"/database/{mcts['id']}", headers=SCENARIO_CLIENT)).json()
     assert one["schema"]["properties"]["uuid"]["type"] == "string"
+
+    # A member with no grant sees the open registers only, and the personal one's database is not there.
+    others = {group["code"] for group in (await client.get("/databases", headers=OWNER)).json()}
+    assert "COUNTRY" in others
+    assert not others & {"MCTS", "BIRTH"}
+    hidden = await client.get(f"/database/{mcts['id']}", headers=OWNER)
+    assert hidden.status_code == 404
+    assert hidden.json()["detail"] == f"There is no database {mcts['id']}."
 
 
 async def test_create_a_register_then_write_to_it_and_version_it(client: httpx.AsyncClient) -> None:

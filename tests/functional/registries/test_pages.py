@@ -62,7 +62,13 @@ async def test_registers_are_listed_with_their_facts(client: httpx.AsyncClient) 
     assert "Open" in text
     assert "Personal" in text
     assert "govhub/GOV/platform" in text
-    assert "eGovStack/GOV/90000009" in text
+    # The owner of a personal register is not published (issue 14 §1: it named whom to impersonate).
+    assert "eGovStack/GOV/90000009" not in text
+    assert "Not published for a personal register" in text
+    # How members identify, and which networks this deployment trusts with the bare header.
+    assert "GOVHUB-DEV/GOV/platform/registries/digitalregistries" in text
+    assert "trusted mediator's network" in text
+    assert "127.0.0.0/8, ::1/128" in text
     assert "Entries 24" in text
     assert "Entries 23" in text
     assert "ISO 3166-1 alpha-2" in text

@@ -22,6 +22,7 @@ from govhub.registries.open_reads import read_open_record
 from govhub.registries.repository import RecordPointReads
 from govhub.registries.service import RegistriesService
 from tests.conftest import make_settings
+from tests.functional.registries.conftest import MEDIATOR_NETWORKS
 from tests.support.point_reads import ConnectionPointReads
 from tests.support.registries import open_register
 
@@ -109,7 +110,7 @@ async def test_the_service_rules_of_the_fast_path(app: FastAPI) -> None:
 
 @pytest.fixture
 async def committed(migrated_url: str) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
-    app = create_app(make_settings(migrated_url))
+    app = create_app(make_settings(migrated_url, registries_trusted_mediators=MEDIATOR_NETWORKS))
     database: Database = app.state.database
     async with database.unit_of_work() as session:
         service = RegistriesService.for_session(session, app.state.settings)
