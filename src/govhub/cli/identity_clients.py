@@ -88,6 +88,11 @@ def _load_jwks(path: str | None) -> dict[str, Any] | None:
 @click.option("--level", "levels", multiple=True, type=click.Choice(LEVELS), help="Allowed vector of trust.")
 @click.option("--require-par", is_flag=True)
 @click.option("--require-dpop", is_flag=True)
+@click.option(
+    "--exchange-subsystem",
+    default=None,
+    help="The data exchange subsystem (INSTANCE/CLASS/MEMBER/SUBSYSTEM) acting for people signed in here.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the client as JSON.")
 def create_client(  # noqa: PLR0917 (a click command: one parameter per option)
     name: str,
@@ -108,6 +113,7 @@ def create_client(  # noqa: PLR0917 (a click command: one parameter per option)
     levels: tuple[str, ...],
     require_par: bool,
     require_dpop: bool,
+    exchange_subsystem: str | None,
     as_json: bool,
 ) -> None:
     """Register a relying party. A client_secret_post client's secret is printed this once."""
@@ -130,6 +136,7 @@ def create_client(  # noqa: PLR0917 (a click command: one parameter per option)
         allowed_levels=list(levels) or ["Cl", "Cl.Cm"],
         require_par=require_par,
         require_dpop=require_dpop,
+        exchange_subsystem=exchange_subsystem,
     )
 
     async def work(session: AsyncSession, _settings: Settings) -> dict[str, Any]:

@@ -3,8 +3,9 @@ eligibility from its provider app, the demo council (class GOV) whose parking-pe
 and the trust's right for that subsystem to call `GET /eligibility`. Idempotent: what is there is kept
 (the service's base URL and document, and the subsystem's key, are brought up to date).
 
-It also writes the trust's demo records, keyed by the demo people's public ids (the X-Road-UserId the
-gateway will send): the demo citizen holds a blue badge, the newcomer is not eligible."""
+It also writes the trust's demo records, keyed by the demo people's ids for the trust (the X-Road-UserId
+the gateway will send: pairwise per provider member, `Subjects.exchange_user_id`): the demo citizen holds a
+blue badge, the newcomer is not eligible."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from govhub.demo_service.keys import load_subsystem_key, public_jwks
 from govhub.demo_service.settings import COUNCIL_CODE, DemoServiceSettings
 from govhub.demo_service.settings import SUBSYSTEM_CODE as COUNCIL_SUBSYSTEM
 from govhub.identity.oidc.repository import ClientsRepository
+from govhub.identity.oidc.subjects import Subjects
 from govhub.identity.repository import IdentityRepository
 from govhub.members.errors import AccessRightExists
 from govhub.members.repository import PLATFORM, MembersRepository
@@ -37,7 +39,7 @@ from govhub.members.services import COMMAND_LINE_ACTOR, ServicesService
 from govhub.members.xroad_ids import MemberId, ServiceId
 
 DEMO_DECIDER = Decider("demo data")
-#: The demo people's records at the trust (by email here; by public id in the file).
+#: The demo people's records at the trust (by email here; by their id for the trust in the file).
 DEMO_RECORDS = {
     "citizen@example.org": Record(
         eligible=True, reason="pip-mobility", badge_holder=True, valid_until="2028-03-31"
@@ -148,11 +150,15 @@ async def load(
     except AccessRightExists:
         right = "there"
     people = IdentityRepository(session)
+    subjects = Subjects(settings)
     records = {}
     for email, record in DEMO_RECORDS.items():
         account = await people.account_by_email(email)
         if account is not None:
-            records[account.public_id] = record
+            user_id = subjects.exchange_user_id(
+                provider_member=str(trust_id), account_public_id=account.public_id
+            )
+            records[user_id] = record
     write_records(provider.records_file, records)
     return (
         f"NHS trust {trust_id} ({trust}), council {council_id} ({council_state}); service {service_id} at "

@@ -25,6 +25,10 @@ from joserfc.jwk import ECKey, KeySet
 
 from govhub.demo_service.settings import DemoServiceSettings
 
+#: As govhub names it (`govhub.identity.oidc.clients.EXCHANGE_FOR_PERSON_SCOPE`); spelt out here, as any
+#: relying party would, rather than imported from the provider it talks to over HTTP.
+EXCHANGE_FOR_PERSON_SCOPE = "govhub:exchange-on-behalf"
+
 with warnings.catch_warnings():
     # Authlib 1.9 prefers the `httpx2` fork and warns once, on import, when it finds the `httpx` the
     # platform uses; the client works the same on either.
@@ -59,11 +63,13 @@ class Level:
         return frozenset(self.vtr.split("."))
 
 
-#: Two factors, no identity check: enough to start an application and see one's own email address.
-SIGNED_IN = Level("Cl.Cm", "openid email")
+#: Two factors, no identity check: enough to start an application and see one's own email address, and to
+#: have the council's subsystem ask the NHS trust about a blue badge for the person (the person's consent
+#: to that is the `govhub:exchange-on-behalf` scope).
+SIGNED_IN = Level("Cl.Cm", f"openid email {EXCHANGE_FOR_PERSON_SCOPE}")
 #: Two factors and an identity matched against a register: needed to apply, with the verified name and
 #: date of birth (the `identity` scope).
-IDENTITY_CHECKED = Level("Cl.Cm.P2", "openid email identity")
+IDENTITY_CHECKED = Level("Cl.Cm.P2", f"openid email identity {EXCHANGE_FOR_PERSON_SCOPE}")
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,9 @@
 """Who may call the data tracker, as a dependency that counts as an access declaration
-(`govhub.kit.access`): the holder of one of our access tokens that is about a person.
+(`govhub.kit.access`): the holder of one of our access tokens that is about a person and carries the
+`govhub:data-use` scope, which the person consented to for the service holding it. Any other token of a
+person (a plain `openid` sign-in of any service) is refused with 403 `insufficient_scope`: the tracker
+tells who used the person's data, and a service learns that only when the person said so. The platform's
+own pages (`tracker_pages`) use the person's session instead.
 
 The token's `sub` is pairwise per client, so it cannot name the person here; the provider seals the
 account into its access tokens (`govhub.identity.oidc.tokens.ACCOUNT_CLAIM`), and opening that seal gives
@@ -16,7 +20,8 @@ from fastapi import Depends, Request
 from govhub.dependencies import DbSession
 from govhub.exchange.errors import NotAPerson
 from govhub.identity.models import Account
-from govhub.identity.oidc.access import access_token_holder
+from govhub.identity.oidc.access import access_token_holder, require_scope
+from govhub.identity.oidc.clients import DATA_USE_SCOPE
 from govhub.identity.oidc.provider import provider_of
 from govhub.identity.oidc.repository import TokensRepository
 from govhub.identity.oidc.tokens import AccessTokenClaims
@@ -34,6 +39,7 @@ async def tracked_account(
             "The data tracker shows a person the exchanges about them: use an access token issued to you "
             "as a person, not a machine client's."
         )
+    require_scope(claims, DATA_USE_SCOPE)
     return account
 
 

@@ -9,6 +9,7 @@ who it is (`X-Road-Client`, 403 on a mismatch), and only then is the service id 
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,18 +26,20 @@ from govhub.exchange.models import MAX_PATH, MAX_PURPOSE
 from govhub.exchange.repository import ExchangeRepository
 from govhub.exchange.service import MESSAGE_ID, Exchange
 from govhub.identity.oidc.access import access_token_holder
+from govhub.identity.oidc.clients import EXCHANGE_FOR_PERSON_SCOPE
 from govhub.identity.oidc.errors import OAuthError
 from govhub.identity.oidc.provider import provider_of
 from govhub.identity.oidc.repository import TokensRepository
 from govhub.identity.oidc.tokens import InvalidToken, check_access_token
 from govhub.members.network_view import CallerView, CurrentNetwork, NetworkView
 from govhub.members.openapi_documents import match_endpoint
-from govhub.members.xroad_ids import InvalidIdentifier, ServiceId, parse_service_id
+from govhub.members.xroad_ids import InvalidIdentifier, ServiceId, parse_service_id, parse_subsystem_id
 
 #: The caller's subsystem: X-Road's header, and the GovStack Information Mediator's two names for it.
 CLIENT_HEADERS = ("x-road-client", "x-govstack-client", "information-mediator-client")
-#: A citizen's own access token, when a member acts for them: the gateway verifies it and sends the
-#: person's account public id to the provider as X-Road-UserId. Never forwarded.
+#: A citizen's own access token, when a member acts for them: the gateway verifies it (and that it is bound
+#: to the calling subsystem) and sends the provider the person's pairwise id for its member as
+#: X-Road-UserId. Never forwarded.
 USER_TOKEN_HEADER = "x-govhub-user-token"  # noqa: S105 (a header name, not a secret)
 PURPOSE_HEADER = "x-road-purpose"
 #: Headers the provider never sees (the forwarder drops X-Road-UserId, Authorization and the rest itself).
@@ -47,7 +50,11 @@ NOT_FORWARDED = frozenset(
 UNAUTHORIZED = "Client.Unauthorized"
 #: A govhub extension: the citizen's token in X-Govhub-User-Token is not a valid token of a person.
 INVALID_USER_TOKEN = "Client.InvalidUserToken"  # noqa: S105 (an error type, not a secret)
+#: A govhub extension: the citizen's token was issued to another service than the calling subsystem's.
+FOREIGN_USER_TOKEN = "Client.ForeignUserToken"  # noqa: S105 (an error type, not a secret)
 UNKNOWN_CLIENT = "unknown"
+
+logger = logging.getLogger("govhub.exchange.gateway")
 
 
 @dataclass
@@ -62,7 +69,10 @@ class Checked:
     service_id: str = "unknown"
     path: str = "/"
     operation: str | None = None
+    #: The account public id of the person the exchange is about: kept in the message log only.
     user_id: str | None = None
+    #: The person's pairwise id for the provider's member: what the provider is told (X-Road-UserId).
+    provider_user_id: str | None = None
     purpose: str | None = None
     base_url: str = ""
     #: The service is registered (so its id may label metrics: callers cannot make up new ones).
@@ -188,8 +198,8 @@ async def _access(
         )
     checked.base_url = service.base_url
     checked.extra_headers = {"X-Road-Client": checked.client_id, "X-Road-Service": checked.service_id}
-    if checked.user_id is not None:
-        checked.extra_headers["X-Road-UserId"] = checked.user_id
+    if checked.provider_user_id is not None:
+        checked.extra_headers["X-Road-UserId"] = checked.provider_user_id
 
 
 async def _vouch(session: AsyncSession, request: Request, checked: Checked) -> None:
@@ -203,13 +213,20 @@ async def _vouch(session: AsyncSession, request: Request, checked: Checked) -> N
         client_id=checked.client_id,
         method=checked.method,
         url=checked.upstream_url,
-        user_id=checked.user_id,
+        user_id=checked.provider_user_id,
     )
 
 
 async def _user(session: AsyncSession, request: Request, checked: Checked) -> None:
     """The citizen a member acts for, from their own access token (verified as `access_token_holder`
-    verifies one: signature, issuer, expiry, revocation), never from a header the caller writes."""
+    verifies one: signature, issuer, expiry, revocation), never from a header the caller writes.
+
+    The token must be bound to the caller: issued with the `govhub:exchange-on-behalf` scope (which the
+    person consented to: "let this service ask other services about you") to the calling subsystem's own
+    OAuth client, or to the relying party its operator linked to that subsystem (`exchange_subsystem`). So a
+    person's token leaked to, or passed on to, another member names nobody there. The provider is told a
+    pairwise id for its member (`Subjects.exchange_user_id`), never the account's public id, which only the
+    message log keeps (so the person's tracker finds the exchange)."""
     token = request.headers.get(USER_TOKEN_HEADER)
     if token is None:
         return
@@ -225,7 +242,46 @@ async def _user(session: AsyncSession, request: Request, checked: Checked) -> No
     account = await TokensRepository(session).account(account_id) if account_id is not None else None
     if account is None:
         raise _refuse(checked, INVALID_USER_TOKEN, "X-Govhub-User-Token is not a person's access token.", 403)
+    if EXCHANGE_FOR_PERSON_SCOPE not in claims.scopes:
+        raise _refuse(
+            checked,
+            INVALID_USER_TOKEN,
+            f"X-Govhub-User-Token was not issued with the {EXCHANGE_FOR_PERSON_SCOPE} scope: the person has "
+            "not let your service ask other services about them.",
+            403,
+        )
+    if not await _bound_to_caller(session, request, claims.client_id, checked.client_id):
+        # Recorded under the person, so their tracker shows that a member tried to act for them.
+        checked.user_id = account.public_id
+        logger.warning(
+            "gateway: %s presented a person's token issued to client %s, not bound to it (message %s)",
+            checked.client_id,
+            claims.client_id,
+            checked.message_id,
+        )
+        raise _refuse(
+            checked,
+            FOREIGN_USER_TOKEN,
+            "X-Govhub-User-Token was issued to another service, not to your subsystem or the service it acts "
+            "for.",
+            403,
+        )
     checked.user_id = account.public_id
+    checked.provider_user_id = provider.subjects.exchange_user_id(
+        provider_member=str(parse_service_id(checked.service_id).subsystem.member),
+        account_public_id=account.public_id,
+    )
+
+
+async def _bound_to_caller(
+    session: AsyncSession, request: Request, token_client_id: str, caller_subsystem: str
+) -> bool:
+    """Whether a person's token of `token_client_id` may be used by the subsystem `caller_subsystem`: it is
+    that subsystem's own client, or the (enabled) relying party linked to it."""
+    if token_client_id == parse_subsystem_id(caller_subsystem).client_id:
+        return True
+    relying_party = await provider_of(request).clients.find(session, token_client_id)
+    return relying_party is not None and relying_party.exchange_subsystem == caller_subsystem
 
 
 def exchange_of(

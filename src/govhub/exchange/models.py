@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Index, Integer, LargeBinary, SmallInteger, String, event
+from sqlalchemy import BigInteger, Index, Integer, LargeBinary, SmallInteger, String, event, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from govhub.db import Base
@@ -70,6 +70,9 @@ class ExchangeRecord(Base):
     duration_ms: Mapped[int] = mapped_column(Integer)
     #: Random, so that a leaf cannot be confirmed by guessing a record's fields (`leaves`).
     salt: Mapped[str] = mapped_column(String(32))
+    #: The shape of the record's document (`leaves.document`): 1 carried the account's public id, 2 only
+    #: a salted commitment to it. Records keep the version they were written with, so old leaves verify.
+    document_version: Mapped[int] = mapped_column(SmallInteger, server_default=text("1"))
     ledger_index: Mapped[int] = mapped_column(BigInteger, unique=True)
 
 

@@ -3,7 +3,8 @@ link to its inclusion proof in the exchange ledger, and the reads of their recor
 proved their identity against (`govhub.exchange.tracker`). The same for a browser is in `tracker_pages`.
 
 Who may read what: a record is read only by the person it is about (`GET /exchange/tracker`, with an
-access token issued to them). A proof is open to anyone (`GET /exchange/records/{messageId}/proof`): its
+access token issued to them with the `govhub:data-use` scope they consented to). A proof is open to anyone
+(`GET /exchange/records/{messageId}/proof`): its
 leaf is a salted hash of the record, so it shows that a record exists at an index, never what it says.
 """
 
@@ -38,7 +39,11 @@ tracker_router = api_router(prefix="/exchange", tags=["exchange"])
 _TRACKER_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "No valid access token (RFC 6750 error body)."},
     400: {"description": "`readsBefore` is not a cursor this API gave out.", "content": {PROBLEM_JSON: {}}},
-    403: {"description": "The token is not about a person.", "content": {PROBLEM_JSON: {}}},
+    403: {
+        "description": "The token is not about a person (a problem), or lacks the govhub:data-use scope the "
+        "person consents to (RFC 6750 `insufficient_scope` error body).",
+        "content": {PROBLEM_JSON: {}},
+    },
 }
 _PROOF_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "Not a message id.", "content": {PROBLEM_JSON: {}}},

@@ -150,6 +150,7 @@ def _row(exchange: Exchange) -> ExchangeRecord:
         started_at=exchange.started_at,
         duration_ms=exchange.duration_ms,
         salt=secrets.token_hex(16),
+        document_version=leaves.VERSION,
     )
 
 

@@ -143,7 +143,7 @@ async def sign_out_everywhere(
 ) -> Response:
     found = await sessions.current_session(request, db)
     if found is not None and found[0].auth_level is not None:
-        await sessions.end_every_session(db, found[1].id)
+        await sessions.end_every_session(db, found[1].id, settings)
     response = support.redirect("/signed-out")
     sessions.clear_cookie(response, settings)
     return response

@@ -23,7 +23,7 @@ from starlette.responses import Response
 
 from govhub.config import Settings
 from govhub.identity.models import Account, SignInSession
-from govhub.identity.oidc import logout
+from govhub.identity.oidc import logout, revocation
 from govhub.identity.repository import IdentityRepository
 from govhub.identity.signed_in import SignedIn
 from govhub.kit import cookies
@@ -135,9 +135,12 @@ async def end_sessions(db: AsyncSession, sids: Sequence[str]) -> None:
     await logout.sessions_ended(db, list(sids))
 
 
-async def end_every_session(db: AsyncSession, account_id: int) -> None:
-    """Sign out everywhere: every session of the account, on every device."""
+async def end_every_session(db: AsyncSession, account_id: int, settings: Settings) -> None:
+    """Sign out everywhere: every session of the account, on every device, and every service's standing
+    access (refresh tokens, and the access tokens that may still be live), so that whoever held any of them
+    holds nothing now. Password reset does the same."""
     await end_sessions(db, await IdentityRepository(db).all_session_sids(account_id))
+    await revocation.revoke_person_tokens(db, settings, account_id, utcnow())
 
 
 def set_cookie(response: Response, token: str, settings: Settings) -> None:

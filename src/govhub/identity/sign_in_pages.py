@@ -331,7 +331,7 @@ async def choose_new_password(
     if account.email_verified_at is None:
         account.email_verified_at = row.created_at  # the link reached the mailbox: the address is proved
     # Whoever knew the old password is signed out, on every device.
-    await sessions.end_every_session(db, account.id)
+    await sessions.end_every_session(db, account.id, settings)
     await Throttle(service.repository).forget(SIGN_IN_PER_EMAIL, email_subject(account.email))
     response = support.render(
         pages,

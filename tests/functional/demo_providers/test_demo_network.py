@@ -1,6 +1,7 @@
 """`govhub demo load`'s demo exchange: the NHS trust with its blue badge service at the provider's URL, the
 council whose subsystem is registered with the demo service's own key, the right to `GET /eligibility`, and
-the trust's records keyed by the demo people's public ids. Loading twice changes nothing."""
+the trust's records keyed by the demo people's ids for the trust (pairwise, never their public ids).
+Loading twice changes nothing."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from govhub.demo_service.keys import load_subsystem_key
 from govhub.demo_service.settings import DemoServiceSettings
 from govhub.identity import demo as identity_demo
 from govhub.identity.oidc.repository import ClientsRepository
+from govhub.identity.oidc.subjects import Subjects
 from govhub.identity.repository import IdentityRepository
 from govhub.members.repository import PLATFORM, MembersRepository
 from govhub.members.services import ServicesService
@@ -87,8 +89,14 @@ async def test_the_demo_exchange_is_loaded_once(
     assert citizen is not None
     assert newcomer is not None
     records = _json(provider.records_file)
-    assert records[citizen.public_id]["badgeHolder"] is True
-    assert records[newcomer.public_id]["eligible"] is False
+    subjects = Subjects(settings)
+
+    def trust_id(public_id: str) -> str:
+        return subjects.exchange_user_id(provider_member="GOVHUB-DEV/NHS/RDEMO1", account_public_id=public_id)
+
+    assert records[trust_id(citizen.public_id)]["badgeHolder"] is True
+    assert records[trust_id(newcomer.public_id)]["eligible"] is False
+    assert citizen.public_id not in json.dumps(records)
 
     second = await network.load(session, settings, demo, provider)
     assert "key replaced" not in second

@@ -1,8 +1,10 @@
 """The demo exchange end to end: a citizen signs in to the council's parking-permit service, which asks the
 NHS trust's blue badge provider (a real server on a loopback port) through govhub's gateway, on the citizen's
 behalf: its subsystem's own client_credentials token, X-Road-Client, X-Road-Purpose and the citizen's
-access token, from which the gateway names the person to the trust. The exchange is in the message log,
-about that person, with its purpose. Refusals and a provider that is down are explained on the page."""
+access token (issued to the demo service, which is linked to that subsystem, with the person's consent to
+`govhub:exchange-on-behalf`), from which the gateway names the person to the trust by their id for the
+trust's member. The exchange is in the message log, about that person, with its purpose. Refusals and a
+provider that is down are explained on the page."""
 
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ from govhub.demo_service.settings import PURPOSE, DemoServiceSettings
 from govhub.exchange.forwarding import Forwarder
 from govhub.exchange.repository import ExchangeRepository
 from govhub.identity.oidc.clients import register_client
+from govhub.identity.oidc.subjects import Subjects
 from govhub.identity.repository import IdentityRepository
 from govhub.members.services import COMMAND_LINE_ACTOR, ServicesService
 from govhub.members.xroad_ids import parse_service_id
@@ -58,12 +61,16 @@ def _unlink(path: str) -> None:
 
 
 @pytest.fixture
-async def person(session: AsyncSession, settings: Settings) -> tuple[Person, str]:
-    """A citizen with a matched identity, and their public id (the X-Road-UserId the trust sees)."""
+async def person(session: AsyncSession, settings: Settings) -> tuple[Person, str, str]:
+    """A citizen with a matched identity, their public id (kept in the message log) and their id for the
+    trust's member (the X-Road-UserId the trust sees)."""
     person = await create_person(session, settings, matched=True)
     account = await IdentityRepository(session).account_by_email(person.email)
     assert account is not None
-    return person, account.public_id
+    trust_user_id = Subjects(settings).exchange_user_id(
+        provider_member=SERVICE.rsplit("/", 2)[0], account_public_id=account.public_id
+    )
+    return person, account.public_id, trust_user_id
 
 
 @pytest.fixture
@@ -149,10 +156,10 @@ async def test_the_council_asks_the_trust_through_the_gateway_for_the_signed_in_
     session: AsyncSession,
     settings: Settings,
     demo: FastAPI,
-    person: tuple[Person, str],
+    person: tuple[Person, str, str],
     tmp_path: Path,
 ) -> None:
-    with trust({person[1]: HOLDER}, tmp_path, jwks=await _platform_keys(app)) as (provider, _url):
+    with trust({person[2]: HOLDER}, tmp_path, jwks=await _platform_keys(app)) as (provider, _url):
         await _load(session, settings, demo, provider)
         page = await _apply_page(browser, person[0])
         assert 'data-eligibility="free"' in page.text
@@ -171,14 +178,15 @@ async def test_the_council_asks_the_trust_through_the_gateway_for_the_signed_in_
     assert (record.user_id, record.purpose) == (person[1], PURPOSE)
     assert record.path == "/eligibility"
 
-    # The citizen sees it in their data tracker: who asked, what and why, newest first.
+    # The citizen sees it in their data tracker, on govhub's own page (their session): who asked and why.
+    data_use = await browser.get(f"{settings.public_url}/account/data-use")
+    assert data_use.status_code == 200, data_use.text
+    assert message_id.group(1) in data_use.text
+    assert PURPOSE in data_use.text
+    # The council's token of the person lets it ask the trust, not read who else used the person's data.
     token = next(s.person.access_token for s in demo.state.sessions._sessions.values() if s.person)
     tracker = await client.get("/exchange/tracker", headers={"Authorization": f"Bearer {token}"})
-    assert tracker.status_code == 200, tracker.text
-    entry = tracker.json()["records"][0]
-    assert (entry["messageId"], entry["service"]) == (message_id.group(1), SERVICE)
-    assert (entry["who"]["subsystem"], entry["purpose"]) == (COUNCIL, PURPOSE)
-    assert entry["verify"]
+    assert (tracker.status_code, tracker.json()["error"]) == (403, "insufficient_scope")
 
     csrf = page.text.split('name="csrf_token" value="')[1].split('"')[0]
     sent = await browser.post(
@@ -194,7 +202,7 @@ async def test_a_citizen_without_a_badge_pays(
     session: AsyncSession,
     settings: Settings,
     demo: FastAPI,
-    person: tuple[Person, str],
+    person: tuple[Person, str, str],
     tmp_path: Path,
 ) -> None:
     # Someone else holds a badge; this person is unknown to the trust (its 404).
@@ -212,7 +220,7 @@ async def test_a_provider_that_is_down_is_explained_and_the_person_can_still_app
     session: AsyncSession,
     settings: Settings,
     demo: FastAPI,
-    person: tuple[Person, str],
+    person: tuple[Person, str, str],
     tmp_path: Path,
 ) -> None:
     down = BlueBadgeSettings(
@@ -235,10 +243,10 @@ async def test_a_right_revoked_is_explained(
     session: AsyncSession,
     settings: Settings,
     demo: FastAPI,
-    person: tuple[Person, str],
+    person: tuple[Person, str, str],
     tmp_path: Path,
 ) -> None:
-    with trust({person[1]: HOLDER}, tmp_path, jwks=await _platform_keys(app)) as (provider, _url):
+    with trust({person[2]: HOLDER}, tmp_path, jwks=await _platform_keys(app)) as (provider, _url):
         await _load(session, settings, demo, provider)
         await ServicesService(session).revoke(
             COMMAND_LINE_ACTOR, parse_service_id(SERVICE), COUNCIL, ELIGIBILITY_ENDPOINT
@@ -255,10 +263,10 @@ async def test_without_its_key_the_council_cannot_ask_and_says_so(
     session: AsyncSession,
     settings: Settings,
     demo: FastAPI,
-    person: tuple[Person, str],
+    person: tuple[Person, str, str],
     tmp_path: Path,
 ) -> None:
-    with trust({person[1]: HOLDER}, tmp_path, jwks=await _platform_keys(app)) as (provider, _url):
+    with trust({person[2]: HOLDER}, tmp_path, jwks=await _platform_keys(app)) as (provider, _url):
         await _load(session, settings, demo, provider)
         _unlink(demo.state.settings.subsystem_key_file)
         demo.state.gateway._key = None  # as a restarted demo service would be
@@ -273,11 +281,11 @@ async def test_a_provider_in_production_answers_only_with_the_gateways_assertion
     session: AsyncSession,
     settings: Settings,
     demo: FastAPI,
-    person: tuple[Person, str],
+    person: tuple[Person, str, str],
     tmp_path: Path,
 ) -> None:
     jwks = (await client.get("/.well-known/jwks.json")).json()
-    with trust({person[1]: HOLDER}, tmp_path, environment="production", jwks=jwks) as (provider, url):
+    with trust({person[2]: HOLDER}, tmp_path, environment="production", jwks=jwks) as (provider, url):
         await _load(session, settings, demo, provider)
         # Through the gateway, which signs its assertion: answered.
         answered = await _apply_page(browser, person[0])
@@ -285,6 +293,6 @@ async def test_a_provider_in_production_answers_only_with_the_gateways_assertion
         # Straight to the provider, even naming the citizen as the gateway would: refused.
         async with httpx.AsyncClient(base_url=url) as direct:
             refused = await direct.get(
-                "/eligibility", headers={"X-Road-UserId": person[1], "X-Road-Client": COUNCIL}
+                "/eligibility", headers={"X-Road-UserId": person[2], "X-Road-Client": COUNCIL}
             )
         assert refused.status_code == 403, refused.text

@@ -44,12 +44,18 @@ def exchange(**overrides: Any) -> Exchange:
     return Exchange(**values)
 
 
-async def person_token(client: httpx.AsyncClient, session: AsyncSession) -> tuple[Account, str]:
+#: What a service reading the person's data tracker for them holds: the person consented to `govhub:data-use`.
+TRACKER_SCOPE = "openid email govhub:data-use"
+
+
+async def person_token(
+    client: httpx.AsyncClient, session: AsyncSession, *, scope: str = TRACKER_SCOPE
+) -> tuple[Account, str]:
     """A person's account and an access token issued to them through the authorization code grant."""
     keys = ClientKeys()
     client_id = (await code_client(session, keys)).client.client_id
     account = await create_account(session)
-    issued = await insert_code(session, client_id, account, scope="openid email")
+    issued = await insert_code(session, client_id, account, scope=scope)
     response = await client.post("/token", data={**code_form(issued), **keys.auth(client_id)})
     assert response.status_code == 200, response.text
     return account, str(response.json()["access_token"])
@@ -84,3 +90,29 @@ async def check_proof(ledgers: LedgerService, proof: dict[str, Any]) -> bytes:
         checkpoint.root_hash,
     )
     return leaf
+
+
+#: A service acting for the person through the gateway: the person consented to both, so it reads their
+#: tracker and asks other services about them.
+ACTING_SCOPE = "openid govhub:exchange-on-behalf govhub:data-use"
+
+
+async def linked_person_token(
+    client: httpx.AsyncClient, session: AsyncSession, subsystem: str, *, scope: str = ACTING_SCOPE
+) -> tuple[Account, str, str]:
+    """A person's account, an access token issued to them by a relying party linked to the exchange
+    `subsystem` (its `exchange_subsystem`), and that relying party's client id."""
+    keys = ClientKeys()
+    client_id = (
+        await code_client(
+            session,
+            keys,
+            allowed_scopes=["openid", "email", "govhub:exchange-on-behalf", "govhub:data-use"],
+            exchange_subsystem=subsystem,
+        )
+    ).client.client_id
+    account = await create_account(session)
+    issued = await insert_code(session, client_id, account, scope=scope)
+    response = await client.post("/token", data={**code_form(issued), **keys.auth(client_id)})
+    assert response.status_code == 200, response.text
+    return account, str(response.json()["access_token"]), client_id

@@ -24,6 +24,7 @@ from govhub.exchange.gateway_service import INVALID_USER_TOKEN, UNAUTHORIZED
 from govhub.exchange.models import ExchangeRecord
 from govhub.exchange.repository import ExchangeRepository
 from govhub.identity.oidc import tokens
+from govhub.identity.oidc.subjects import Subjects
 from govhub.kit.clock import utcnow
 from govhub.ledger.service import LedgerService
 from govhub.members.membership import MembershipService
@@ -43,7 +44,13 @@ from tests.functional.exchange.gateway_support import (
     network,
     provider_app,
 )
-from tests.functional.exchange.support import bearer, check_proof, machine_token, person_token
+from tests.functional.exchange.support import (
+    bearer,
+    check_proof,
+    linked_person_token,
+    machine_token,
+    person_token,
+)
 from tests.functional.members.services_support import CLIENT, PROVIDER, SERVICE, SERVICE_ID
 from tests.functional.members.support import TEST_ADMIN
 from tests.support.live_server import free_port, serve_in_thread
@@ -115,7 +122,7 @@ async def test_an_allowed_call_passes_through_with_its_x_road_headers_and_is_log
     net: Network,
 ) -> None:
     await grant(session, ELIGIBILITY)
-    account, user_token = await person_token(client, session)
+    account, user_token, _ = await linked_person_token(client, session, CLIENT)
     headers = await caller_headers(
         client,
         net,
@@ -137,14 +144,18 @@ async def test_an_allowed_call_passes_through_with_its_x_road_headers_and_is_log
     seen = provider[0].seen[-1]["headers"]
     assert seen["x-road-client"] == CLIENT
     assert seen["x-road-service"] == SERVICE
-    assert seen["x-road-userid"] == account.public_id
+    # The provider knows the person by their id for its member, never by their account's public id.
+    provider_user_id = Subjects(settings).exchange_user_id(
+        provider_member=PROVIDER.rsplit("/", 1)[0], account_public_id=account.public_id
+    )
+    assert seen["x-road-userid"] == provider_user_id
     assert seen["x-road-purpose"] == "Renewing a blue badge"
     assert "authorization" not in seen
     assert "x-govhub-user-token" not in seen
     # The gateway's own signed assertion (`gateway_assertion`), never the caller's.
     assertion = (await client.get("/.well-known/jwks.json")).json()
     claims = jwt.decode(seen["x-govhub-gateway-assertion"], KeySet.import_key_set(assertion)).claims
-    assert (claims["aud"], claims["sub"], claims["client"]) == (SERVICE, account.public_id, CLIENT)
+    assert (claims["aud"], claims["sub"], claims["client"]) == (SERVICE, provider_user_id, CLIENT)
 
     metrics = (await client.get("/metrics")).text
     counted = f'client="{CLIENT}",outcome="ok",service="{SERVICE}",status="200"'

@@ -59,7 +59,10 @@ async def test_recording_appends_one_leaf_that_the_proof_verifies(
         },
     )
     # The leaf commits to the record's document, which the person reads through the tracker.
-    assert json.loads(leaf) == {"record": hashlib.sha256(leaves.document(record)).hexdigest(), "v": 1}
+    assert json.loads(leaf) == {"record": hashlib.sha256(leaves.document(record)).hexdigest(), "v": 2}
+    # The document names the person only by a salted commitment, never by their account's id.
+    assert record.user_id is not None
+    assert record.user_id.encode() not in leaves.document(record)
 
 
 async def test_a_batch_is_one_append_with_consecutive_indexes(

@@ -48,7 +48,10 @@ async def test_a_person_sees_their_exchanges_newest_first_with_a_proof_each(
     assert newest["service"] == SERVICE
     assert newest["purpose"] == "reason 2"
     assert newest["operation"] == "getPerson"
-    assert json.loads(newest["document"])["userId"] == account.public_id
+    # The document commits to the person without naming them: no account id reaches a service.
+    assert account.public_id not in response.text
+    assert "userId" not in json.loads(newest["document"])
+    assert json.loads(newest["document"])["user"]
 
     proof = await client.get(newest["verify"])
     assert proof.status_code == 200, proof.text

@@ -1,4 +1,5 @@
-"""The canonical document and leaf of an exchange record: deterministic, documented, without bodies."""
+"""The canonical document and leaf of an exchange record: deterministic, documented, without bodies, and
+(from version 2) naming the person only by a salted commitment."""
 
 from __future__ import annotations
 
@@ -38,8 +39,8 @@ def _record(**overrides: object) -> ExchangeRecord:
     return ExchangeRecord(**values)
 
 
-def test_the_document_is_canonical_json_of_the_documented_fields() -> None:
-    document = leaves.document(_record())
+def test_a_version_1_document_is_canonical_json_of_the_documented_fields() -> None:
+    document = leaves.document(_record(document_version=1))
 
     assert (
         document
@@ -74,3 +75,23 @@ def test_the_leaf_is_a_salted_commitment_to_the_document() -> None:
     )
     assert leaves.leaf(record) != leaves.leaf(_record(salt="11" * 16))
     assert leaves.leaf(record) != leaves.leaf(_record(purpose="Another reason"))
+
+
+def test_a_version_2_document_commits_to_the_person_without_naming_them() -> None:
+    user_id = "3f1c1b55-0000-4000-8000-000000000001"
+    record = _record(document_version=2)
+
+    document = json.loads(leaves.document(record))
+
+    assert document["v"] == 2
+    assert "userId" not in document
+    assert user_id not in leaves.document(record).decode()
+    expected = hashlib.sha256(f"govhub exchange user|{'00' * 16}|{user_id}".encode()).hexdigest()
+    assert document["user"] == expected
+    # Salted per record: two records about one person do not share a value a reader could link.
+    assert json.loads(leaves.document(_record(document_version=2, salt="11" * 16)))["user"] != expected
+    assert json.loads(leaves.document(_record(document_version=2, user_id=None)))["user"] is None
+    assert json.loads(leaves.leaf(record)) == {
+        "record": hashlib.sha256(leaves.document(record)).hexdigest(),
+        "v": 2,
+    }

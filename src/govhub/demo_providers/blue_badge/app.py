@@ -20,7 +20,8 @@ from govhub.exchange import xroad_errors as xe
 from govhub.exchange.provider_guard import GatewayOnly, PlatformKeys
 
 OPENAPI_FILE = Path(__file__).resolve().parent / "openapi.json"
-#: X-Road-UserId longer than this is not one the gateway sends (a person's public id is a UUID).
+#: X-Road-UserId longer than this is not one the gateway sends (a person's id for this member is 43
+#: base64url characters).
 MAX_USER_ID = 64
 
 

@@ -1,6 +1,7 @@
-"""The trust's demo records, keyed by X-Road-UserId (the person's public id at govhub, which the gateway
-takes from the citizen's own access token). Kept in a JSON file that `govhub demo load` writes, read again
-when it changes, so the provider answers for people loaded after it started."""
+"""The trust's demo records, keyed by X-Road-UserId (the person's id for the trust's member: pairwise, made
+by the gateway from the citizen's own access token, never their id at govhub). Kept in a JSON file that
+`govhub demo load` writes, read again when it changes, so the provider answers for people loaded after it
+started."""
 
 from __future__ import annotations
 

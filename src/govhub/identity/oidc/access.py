@@ -131,19 +131,24 @@ async def _check_proof(request: Request, db: DbSession, token: str, claims: Acce
         )
 
 
+def require_scope(claims: AccessTokenClaims, scope: str) -> None:
+    """RFC 6750 §3.1: a valid token without `scope` is a 403 `insufficient_scope`, naming the scope."""
+    if scope not in claims.scopes:
+        raise OAuthError(
+            INSUFFICIENT_SCOPE,
+            f"this needs an access token with the {scope} scope",
+            status=403,
+            www_authenticate=bearer_challenge(
+                "DPoP" if claims.jkt else "Bearer", INSUFFICIENT_SCOPE, "more scope needed", scope=scope
+            ),
+        )
+
+
 async def identity_admin(
     claims: Annotated[AccessTokenClaims, Depends(access_token_holder)],
 ) -> AccessTokenClaims:
     """A machine client holding a token with the `govhub:identity-admin` scope."""
-    if ADMIN_SCOPE not in claims.scopes:
-        raise OAuthError(
-            INSUFFICIENT_SCOPE,
-            f"this needs an access token with the {ADMIN_SCOPE} scope",
-            status=403,
-            www_authenticate=bearer_challenge(
-                "DPoP" if claims.jkt else "Bearer", INSUFFICIENT_SCOPE, "more scope needed", scope=ADMIN_SCOPE
-            ),
-        )
+    require_scope(claims, ADMIN_SCOPE)
     return claims
 
 

@@ -140,6 +140,21 @@ class AuthorizeRepository:
         )
         return [(row[0], row[1]) for row in rows.all()]
 
+    async def clients_with_live_refresh_tokens(self, account_id: int, now: datetime) -> set[str]:
+        """The services holding a refresh token of the person that still works (unused, unrevoked,
+        unexpired: the newest of each family)."""
+        rows = await self.session.scalars(
+            select(RefreshToken.client_id)
+            .where(
+                RefreshToken.account_id == account_id,
+                RefreshToken.used_at.is_(None),
+                RefreshToken.revoked_at.is_(None),
+                RefreshToken.expires_at > now,
+            )
+            .distinct()
+        )
+        return set(rows.all())
+
     async def revoke_refresh_tokens(self, account_id: int, client_id: str, now: datetime) -> int:
         """Withdrawn consent ends the service's standing access: its refresh tokens stop working."""
         result = await self.session.execute(

@@ -31,8 +31,22 @@ PRIVATE_KEY_JWT = "private_key_jwt"
 CLIENT_SECRET_POST = "client_secret_post"  # noqa: S105 (a method's name, not a secret)
 AUTH_METHODS = (PRIVATE_KEY_JWT, CLIENT_SECRET_POST)
 GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
-#: Scopes about a person, asked through the authorization code flow.
-PERSON_SCOPES = ("openid", "email", "identity", "business", "offline_access")
+#: The person's data tracker (`GET /exchange/tracker`): a service reads who used the person's data only with
+#: this scope, consented to on its own (the platform's own pages use the session).
+DATA_USE_SCOPE = "govhub:data-use"
+#: A service may name the person to other members through the data exchange (`X-Govhub-User-Token` at the
+#: gateway) only with this scope, consented to on its own, and only from its own subsystem.
+EXCHANGE_FOR_PERSON_SCOPE = "govhub:exchange-on-behalf"
+#: Scopes about a person, asked through the authorization code flow (never by `client_credentials`).
+PERSON_SCOPES = (
+    "openid",
+    "email",
+    "identity",
+    "business",
+    "offline_access",
+    DATA_USE_SCOPE,
+    EXCHANGE_FOR_PERSON_SCOPE,
+)
 #: Vectors of trust (RFC 8485 as GOV.UK One Login uses them) a client may be allowed to ask for.
 LEVELS = ("Cl", "Cl.Cm", "Cl.Cm.P0", "Cl.Cm.P1", "Cl.Cm.P2")
 ID_TOKEN_ALGORITHMS = ("ES256", "RS256")
@@ -40,6 +54,8 @@ ID_TOKEN_ALGORITHMS = ("ES256", "RS256")
 ADMIN_SCOPE = "govhub:identity-admin"
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9._~-]{3,100}$")
 _MACHINE_SCOPE = re.compile(r"^[A-Za-z0-9._:/-]{1,100}$")
+#: The shape of `members.xroad_ids.SubsystemId` (identity does not depend on members): four parts.
+_SUBSYSTEM_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}(/[A-Za-z0-9][A-Za-z0-9_-]{0,39}){3}$")
 _MAX_JWKS_BYTES = 65_536
 
 
@@ -77,6 +93,8 @@ class ClientRegistration:
     allowed_levels: list[str] = field(default_factory=lambda: ["Cl", "Cl.Cm"])
     require_par: bool = False
     require_dpop: bool = False
+    #: The data exchange subsystem (`INSTANCE/CLASS/MEMBER/SUBSYSTEM`) acting for the people signed in here.
+    exchange_subsystem: str | None = None
 
 
 @dataclass(frozen=True)
@@ -209,6 +227,17 @@ def _validate(reg: ClientRegistration) -> list[FieldError]:  # noqa: PLR0912 (on
             wrong("allowedLevels", f"{level!r} is not a level; use {', '.join(LEVELS)}")
     if len(reg.purpose) > 2000:
         wrong("purpose", "the purpose is at most 2000 characters")
+    if reg.exchange_subsystem is not None and not _SUBSYSTEM_ID.match(reg.exchange_subsystem):
+        wrong(
+            "exchangeSubsystem",
+            "the exchange subsystem is a subsystem identifier, INSTANCE/CLASS/MEMBER/SUBSYSTEM",
+        )
+    if EXCHANGE_FOR_PERSON_SCOPE in reg.allowed_scopes and reg.exchange_subsystem is None:
+        wrong(
+            "exchangeSubsystem",
+            f"the {EXCHANGE_FOR_PERSON_SCOPE} scope lets the service's exchange subsystem act for a person: "
+            "name that subsystem",
+        )
     return errors
 
 
@@ -264,6 +293,7 @@ async def register_client(db: AsyncSession, reg: ClientRegistration) -> Register
         require_dpop=reg.require_dpop,
         created_at=utcnow(),
         disabled_at=None,
+        exchange_subsystem=reg.exchange_subsystem,
     )
     return Registered(await repository.add(client), secret)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from joserfc import jwt
@@ -21,7 +22,7 @@ from govhub.identity.oidc.authorize_repository import AuthorizeRepository
 from govhub.identity.oidc.errors import INVALID_REQUEST, OAuthError
 from govhub.identity.oidc.jose import unverified_parts
 from govhub.identity.oidc.keys import KeyRing
-from govhub.identity.oidc.logout_repository import LogoutRepository
+from govhub.identity.oidc.logout_repository import EndedClientSession, LogoutRepository
 from govhub.identity.oidc.models import LogoutDelivery, RelyingParty
 from govhub.kit.clock import utcnow
 
@@ -48,9 +49,24 @@ async def sessions_ended(session: AsyncSession, sids: Sequence[str]) -> Sessions
     changed, so each service is owed one logout per session, never two."""
     if not sids:
         return SessionsEnded()
-    repository = AuthorizeRepository(session)
     now = utcnow()
-    ended = await LogoutRepository(session).end_client_sessions(sids, now)
+    return await _owed_logouts(session, await LogoutRepository(session).end_client_sessions(sids, now), now)
+
+
+async def service_signed_out(session: AsyncSession, account_id: int, client_id: str) -> SessionsEnded:
+    """The person withdrew a service (`consent.Consents.withdraw_service`): every client session of theirs
+    with that service ends, and the service is owed a back-channel logout for each, as when the browser
+    sessions end; the person stays signed in to govhub and to every other service."""
+    now = utcnow()
+    ended = await LogoutRepository(session).end_client_sessions_of(account_id, client_id, now)
+    return await _owed_logouts(session, ended, now)
+
+
+async def _owed_logouts(
+    session: AsyncSession, ended: Sequence[EndedClientSession], now: datetime
+) -> SessionsEnded:
+    """Queue a back-channel logout for each client session just ended whose service registered a URI."""
+    repository = AuthorizeRepository(session)
     clients = await repository.clients(sorted({client_session.client_id for client_session in ended}))
     queued = 0
     for client_session in ended:
@@ -93,9 +109,38 @@ class LogoutRefused(Exception):
     """The logout request cannot be followed; shown on a page, never redirected (no open redirect)."""
 
 
+#: The JOSE `typ` of our ID tokens (OpenID Connect Core leaves it to the provider; we write "JWT").
+ID_TOKEN_TYP = "JWT"  # noqa: S105 (a media type, not a secret)
+#: Claims that mark one of our other JWTs, each signed with the same keys as ID tokens: access tokens
+#: (RFC 9068: `client_id`, `scope`, the sealed account), logout tokens (`events`), the identity JWT (`vc`)
+#: and the gateway's assertion (`xroad_id`, `htm`). None of them is an ID token (RFC 8725 §3.11).
+_NOT_ID_TOKEN_CLAIMS = ("client_id", "scope", "gh_acct", "events", "vc", "xroad_id", "htm", "htu")
+
+
+def _only_id_token(header: dict[str, Any], claims: dict[str, Any], issuer: str) -> None:
+    """RP-Initiated Logout §2: the hint is "an ID Token previously issued by the OP". Our access tokens,
+    logout tokens, identity JWTs and gateway assertions are signed by the same keys, so the signature alone
+    does not say which one was sent: refuse anything whose `typ` or claims are not an ID token's."""
+    typ = header.get("typ", ID_TOKEN_TYP)
+    if typ != ID_TOKEN_TYP:
+        raise LogoutRefused(f"the id_token_hint is not an ID token (its typ is {str(typ)[:40]!r})")
+    marked = [name for name in _NOT_ID_TOKEN_CLAIMS if name in claims]
+    if marked:
+        raise LogoutRefused(
+            f"the id_token_hint is not an ID token: it carries {', '.join(marked)}, as another kind of token"
+        )
+    audiences = _audiences(claims)
+    if not audiences or issuer in audiences or not isinstance(claims.get("sub"), str):
+        raise LogoutRefused(
+            "the id_token_hint is not an ID token: an ID token names a person (sub) and the service it "
+            "was issued to (aud)"
+        )
+
+
 async def id_token_claims(db: AsyncSession, keys: KeyRing, token: str, issuer: str) -> dict[str, Any]:
     """The claims of an ID token we issued (RP-Initiated Logout §2: it may have expired). Raises
-    `LogoutRefused` when its signature, key or issuer is not ours."""
+    `LogoutRefused` when its signature, key or issuer is not ours, or when it is another of our tokens
+    (an access token, a logout token, an identity JWT, a gateway assertion)."""
     try:
         header, _ = unverified_parts(token, error=INVALID_REQUEST, what="id_token_hint")
     except OAuthError as error:
@@ -110,6 +155,7 @@ async def id_token_claims(db: AsyncSession, keys: KeyRing, token: str, issuer: s
         raise LogoutRefused("the id_token_hint's signature does not verify") from None
     if claims.get("iss") != issuer:
         raise LogoutRefused("the id_token_hint was issued by another provider")
+    _only_id_token(header, claims, issuer)
     return claims
 
 

@@ -84,3 +84,22 @@ class LogoutRepository:
         )
         ended = [EndedClientSession(row[0], row[1], row[2]) for row in result.all()]
         return sorted(ended, key=lambda each: (each.sid, each.client_id))
+
+    async def end_client_sessions_of(
+        self, account_id: int, client_id: str, now: datetime
+    ) -> list[EndedClientSession]:
+        """Mark the person's live client sessions with one service ended (they withdrew it), with the same
+        guard against ending one twice as `end_client_sessions`."""
+        result = await self.session.execute(
+            update(ClientSession)
+            .where(
+                ClientSession.account_id == account_id,
+                ClientSession.client_id == client_id,
+                ClientSession.ended_at.is_(None),
+            )
+            .values(ended_at=now)
+            .returning(ClientSession.sid, ClientSession.client_id, ClientSession.account_id)
+            .execution_options(synchronize_session="fetch")
+        )
+        ended = [EndedClientSession(row[0], row[1], row[2]) for row in result.all()]
+        return sorted(ended, key=lambda each: (each.sid, each.client_id))

@@ -47,6 +47,10 @@ class RelyingParty(Base):
     require_dpop: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    #: The data exchange subsystem (`INSTANCE/CLASS/MEMBER/SUBSYSTEM`) that acts for the people signed in
+    #: to this service: the gateway takes a person's token of this client from that subsystem only (and
+    #: from the subsystem's own client). Set by the operator who registers the service.
+    exchange_subsystem: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
 class SigningKey(Base):
@@ -87,7 +91,10 @@ class AuthorizationCode(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     client_id: Mapped[str] = mapped_column(String(100))
-    account_id: Mapped[int] = mapped_column(ForeignKey("identity_accounts.id", ondelete="CASCADE"))
+    #: Indexed: signing out everywhere revokes the access tokens of the person's recent codes.
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("identity_accounts.id", ondelete="CASCADE"), index=True
+    )
     sid: Mapped[str] = mapped_column(String(43))
     redirect_uri: Mapped[str] = mapped_column(String(2000))
     scope: Mapped[str] = mapped_column(String(1000))
@@ -117,7 +124,11 @@ class RefreshToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     family_id: Mapped[str] = mapped_column(String(43), index=True)
     client_id: Mapped[str] = mapped_column(String(100))
-    account_id: Mapped[int] = mapped_column(ForeignKey("identity_accounts.id", ondelete="CASCADE"))
+    #: Indexed: a person's refresh tokens are revoked together (sign out everywhere, password reset,
+    #: withdrawing a service) and listed on their services page.
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("identity_accounts.id", ondelete="CASCADE"), index=True
+    )
     sid: Mapped[str] = mapped_column(String(43), index=True)
     scope: Mapped[str] = mapped_column(String(1000))
     vot: Mapped[str] = mapped_column(String(40))

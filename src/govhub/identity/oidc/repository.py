@@ -65,6 +65,10 @@ class ClientsRepository:
         return client
 
 
+#: Rows per multi-row INSERT (two bound values each: far below either database's limit on parameters).
+_ROWS_PER_INSERT = 500
+
+
 class TokensRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -154,14 +158,47 @@ class TokensRepository:
             .values(revoked_at=now)
         )
 
+    async def revoke_refresh_tokens_of(
+        self, account_id: int, client_id: str | None, now: datetime
+    ) -> list[tuple[str, str, datetime]]:
+        """Revoke every refresh token of the person (of one service, or all), in one statement: what is
+        revoked here is revoked for every node at once, since each refresh reads the row. The
+        `(family_id, token_hash, created_at)` of the rows this statement revoked."""
+        conditions = [RefreshToken.account_id == account_id, RefreshToken.revoked_at.is_(None)]
+        if client_id is not None:
+            conditions.append(RefreshToken.client_id == client_id)
+        result = await self.session.execute(
+            update(RefreshToken)
+            .where(*conditions)
+            .values(revoked_at=now)
+            .returning(RefreshToken.family_id, RefreshToken.token_hash, RefreshToken.created_at)
+            .execution_options(synchronize_session=False)
+        )
+        return [(row[0], row[1], row[2]) for row in result.all()]
+
+    async def codes_used_since(self, account_id: int, client_id: str | None, since: datetime) -> list[str]:
+        """Hashes of the person's codes redeemed since `since` (their access tokens may still be live)."""
+        conditions = [AuthorizationCode.account_id == account_id, AuthorizationCode.used_at >= since]
+        if client_id is not None:
+            conditions.append(AuthorizationCode.client_id == client_id)
+        rows = await self.session.scalars(select(AuthorizationCode.code_hash).where(*conditions))
+        return list(rows.all())
+
     # --- access tokens ----------------------------------------------------------------------------
 
     async def revoke_access_token(self, jti: str, expires_at: datetime) -> None:
+        await self.revoke_access_tokens([jti], expires_at)
+
+    async def revoke_access_tokens(self, jtis: Sequence[str], expires_at: datetime) -> None:
+        """List access tokens as revoked until `expires_at` (after which they have expired anyway), in
+        one statement; a `jti` listed already stays as it was."""
         dialect = self.session.get_bind().dialect.name
         insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        await self.session.execute(
-            insert(RevokedAccessToken).values(jti=jti, expires_at=expires_at).on_conflict_do_nothing()
-        )
+        distinct = list(dict.fromkeys(jtis))
+        for start in range(0, len(distinct), _ROWS_PER_INSERT):
+            batch = distinct[start : start + _ROWS_PER_INSERT]
+            rows = [{"jti": jti, "expires_at": expires_at} for jti in batch]
+            await self.session.execute(insert(RevokedAccessToken).values(rows).on_conflict_do_nothing())
 
     async def access_token_revoked(self, jti: str) -> bool:
         found = await self.session.scalar(select(RevokedAccessToken.id).where(RevokedAccessToken.jti == jti))

@@ -13,7 +13,6 @@ from govhub.identity.oidc.provider import Provider
 from govhub.identity.oidc.repository import TokensRepository
 from govhub.identity.oidc.tokens import (
     IDENTITY_JWT_CLAIM,
-    USERINFO_CLAIMS_CLAIM,
     AccessTokenClaims,
     InvalidToken,
     check_access_token,
@@ -49,11 +48,13 @@ async def userinfo(db: AsyncSession, provider: Provider, token: AccessTokenClaim
         claims["email_verified"] = account.email_verified_at is not None
     if "business" in scopes:
         claims["organisations"] = [r.as_claim() for r in await organisations_of(db, account.id)]
-    asked_claims = token.claims.get(USERINFO_CLAIMS_CLAIM) or []
-    wants_identity = "identity" in scopes or IDENTITY_JWT_CLAIM in asked_claims
     vot = str(token.claims.get("vot", ""))
-    # Identity claims only when P2 was asked for and achieved: the achieved vector says both.
-    if wants_identity and vot.endswith("P2"):
+    # Identity claims only with the `identity` scope (registered for the client, and consented to by the
+    # person, or the code would not carry it) and when P2 was asked for and achieved (the achieved vector
+    # says both). A `claims` request (OpenID Connect Core §5.5) only names claims; it never adds any that the
+    # scopes do not cover: §5.5.1 has the provider leave out claims the person did not authorize, without
+    # an error.
+    if "identity" in scopes and vot.endswith("P2"):
         identity = await verified_identity(db, account.id)
         if identity is not None:
             plain = _identity_claims(identity)

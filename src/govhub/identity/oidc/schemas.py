@@ -35,6 +35,12 @@ class ClientCreate(_Camel):
     allowed_levels: list[str] = Field(default_factory=lambda: ["Cl", "Cl.Cm"], max_length=10)
     require_par: bool = False
     require_dpop: bool = False
+    exchange_subsystem: str | None = Field(
+        None,
+        description="The data exchange subsystem (INSTANCE/CLASS/MEMBER/SUBSYSTEM) that acts for the people "
+        "signed in to this service: the gateway accepts their tokens (with the govhub:exchange-on-behalf "
+        "scope) from that subsystem only.",
+    )
 
     def registration(self) -> ClientRegistration:
         return ClientRegistration(**self.model_dump())
@@ -61,6 +67,7 @@ class ClientView(_Camel):
     require_dpop: bool
     created_at: datetime
     disabled_at: datetime | None
+    exchange_subsystem: str | None
 
     @classmethod
     def of(cls, client: RelyingParty) -> ClientView:

@@ -1,5 +1,6 @@
-"""`/account/services`: the services a person is signed in to, the data they allowed each to receive, and
-a Withdraw button per grant (withdrawal also ends that service's refresh tokens)."""
+"""`/account/services`: every service a person can withdraw (signed in to now, holding refresh tokens, or
+granted data), the data they allowed each to receive, and a Withdraw button per service: withdrawal ends
+the consent, the service's refresh tokens and live access tokens, and signs it out (back-channel logout)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ from urllib.parse import urlencode
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
-from govhub.dependencies import DbSession, PageRenderer
+from govhub.dependencies import AppSettings, DbSession, PageRenderer
 from govhub.identity.oidc.authorization import DECISION_PAGE_HEADERS
 from govhub.identity.oidc.authorize_repository import AuthorizeRepository
-from govhub.identity.oidc.consent import Consents
+from govhub.identity.oidc.consent import services_of, withdraw_service
 from govhub.identity.sessions import current_sign_in
 from govhub.identity.signed_in import sign_in_url
 from govhub.kit.access import PUBLIC
@@ -30,32 +31,30 @@ async def services_page(request: Request, db: DbSession, pages: PageRenderer) ->
     signed_in = await current_sign_in(request, db)
     if signed_in is None:
         return RedirectResponse(sign_in_url(SERVICES_PATH), status_code=303)
-    repository = AuthorizeRepository(db)
-    signed_in_to = await repository.signed_in_services(signed_in.account_id)
-    granted = await Consents(repository).granted_services(signed_in.account_id)
+    services = await services_of(db, signed_in.account_id, utcnow())
     withdrawn_id = request.query_params.get("withdrawn")
-    withdrawn = await repository.client(withdrawn_id[:100]) if withdrawn_id else None
+    withdrawn = await AuthorizeRepository(db).client(withdrawn_id[:100]) if withdrawn_id else None
     return pages.render(
         request,
         "identity/oidc/services.html",
-        {
-            "page_title": "Your services",
-            "signed_in_to": signed_in_to,
-            "granted": granted,
-            "withdrawn": withdrawn,
-        },
+        {"page_title": "Your services", "services": services, "withdrawn": withdrawn},
         headers=DECISION_PAGE_HEADERS,
     )
 
 
 @router.post(SERVICES_PATH + "/withdraw")
-async def withdraw_consent(request: Request, db: DbSession, _: CsrfChecked) -> Response:
+async def withdraw_consent(
+    request: Request, db: DbSession, settings: AppSettings, _: CsrfChecked
+) -> Response:
     signed_in = await current_sign_in(request, db)
     if signed_in is None:
         return RedirectResponse(sign_in_url(SERVICES_PATH), status_code=303)
     client_id = (await request.form()).get("client_id")
     if not isinstance(client_id, str) or not client_id:
-        raise BadRequest("Choose the service to withdraw your consent from.")
-    if not await Consents(AuthorizeRepository(db)).withdraw(signed_in.account_id, client_id[:100], utcnow()):
-        raise BadRequest("You have not given that service your consent, or already withdrew it.")
+        raise BadRequest("Choose the service to withdraw.")
+    if not await withdraw_service(db, settings, signed_in.account_id, client_id[:100], utcnow()):
+        raise BadRequest(
+            "That service has no access to withdraw: you are not signed in to it, it keeps no "
+            "access and you have not given it your consent, or you already withdrew it."
+        )
     return RedirectResponse(SERVICES_PATH + "?" + urlencode({"withdrawn": client_id}), status_code=303)

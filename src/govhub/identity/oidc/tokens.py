@@ -31,7 +31,8 @@ from govhub.kit.clock import utcnow
 ACCESS_TOKEN_TYP = "at+jwt"  # noqa: S105 (a media type, not a secret)
 #: The claim (in userinfo) carrying the identity JWT, named as GOV.UK One Login names its own.
 IDENTITY_JWT_CLAIM = "https://vocab.govhub.example/v1/coreIdentityJWT"
-#: Private claims in our access tokens: the sealed account, and the userinfo claims asked by `claims`.
+#: Private claims in our access tokens: the sealed account, and the userinfo claims asked by `claims` (a
+#: record of the request: userinfo releases only what the token's scopes cover, `resources.userinfo`).
 ACCOUNT_CLAIM = "gh_acct"
 USERINFO_CLAIMS_CLAIM = "gh_claims"
 

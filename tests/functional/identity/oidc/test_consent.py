@@ -94,7 +94,8 @@ async def test_the_services_page_lists_and_withdraws(
     assert "Apply for a resident parking permit" in text
     assert "Renew a library book" in text  # signed in, no data shared
     assert "Your email address" in text
-    assert text.count('action="/account/services/withdraw"') == 1
+    # Both can be withdrawn: the one with consent, and the one signed in to without sharing any data.
+    assert text.count('action="/account/services/withdraw"') == 2
 
     forged = await client.post(
         "/account/services/withdraw", data={"client_id": "parking-permits"}, headers=HTML
