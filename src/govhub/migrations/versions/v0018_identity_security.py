@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0018_identity_security"
-down_revision: str | None = "0016_members_directory_stamp"
+down_revision: str | None = "0017_registries_salted_leaves"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
