@@ -137,6 +137,12 @@ TRACKER_SCOPE = "openid email"
 METRICS_TOKEN = "matrix-metrics-token-0123456789abcdef"
 
 
+#: Headers with which a caller says which method it means (finding 8: refused or stripped by the gateway).
+METHOD_OVERRIDES = ("x-http-method-override", "x-http-method", "x-method-override")
+#: Headers that name a caller, which a provider must only ever get from the gateway itself.
+CALLER_HEADERS = ("information-mediator-client", "x-govstack-client", "x-govhub-user-token")
+
+
 def echo_provider() -> FastAPI:
     """A provider that answers every method on every path with what it was sent: who the gateway said the
     client and the person are, so that a test can see whose request reached it."""
@@ -147,6 +153,9 @@ def echo_provider() -> FastAPI:
             "path": request.url.path,
             "client": request.headers.get("x-road-client"),
             "userId": request.headers.get("x-road-userid"),
+            # What a provider's framework might act on: the caller's own say on the method, or on who it is.
+            "overrides": sorted(name for name in METHOD_OVERRIDES if name in request.headers),
+            "callerHeaders": sorted(name for name in CALLER_HEADERS if name in request.headers),
         }
         return JSONResponse(body, status_code=201 if request.method == "POST" else 200)
 
@@ -185,6 +194,7 @@ class World:
     url: str
     settings: Settings
     provider_url: str
+    mailbox: DevMailbox
     identities: dict[str, Identity]
     #: Ids of things the routes name: application reference, message id, ledger names, clients...
     ids: dict[str, str]
@@ -290,6 +300,10 @@ async def _build(
                     opened, [{"key": key, "name": "Ann Example", "person_id": "GH100000042"}]
                 )
             await registries.grant(PERSONAL_REGISTER, CLIENT)
+            # The client reads the permit: a use of the person's data that the owner and the grantee see.
+            reader = Caller(CLIENT, "checking a permit")
+            opened = await registries.open(PERSONAL_REGISTER, "1", reader)
+            await registries.read(opened, reader, {"key": PERMIT})
             both = await registries.repository.register_and_version(PERSONAL_REGISTER, "1")
             assert both is not None
             # A second version nothing was written with, which its owner may delete.
@@ -584,7 +598,7 @@ def built_world(test_databases: SuiteDatabases, worker_id_safe: str) -> Iterator
         with running_mailbox() as mailbox, serve_in_thread(echo_provider()) as provider_url:
             settings = world_settings(url, mailbox.port)
             identities, ids = asyncio.run(_build(settings, provider_url + "/", mailbox))
-            yield World(url, settings, provider_url, identities, ids)
+            yield World(url, settings, provider_url, mailbox, identities, ids)
     finally:
         test_databases.drop(f"{DATABASE_PREFIX}{name}")
 
