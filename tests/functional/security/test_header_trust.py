@@ -185,7 +185,7 @@ AWAITING_FIX: dict[tuple[str, str, str], str] = {
 }
 
 
-def _cells() -> list[object]:
+def _cells() -> list[Any]:
     cells = []
     for name, case in CASES.items():
         for who in case.callers:
