@@ -590,8 +590,11 @@ async def _consented_code(
 
 
 @contextmanager
-def built_world(test_databases: SuiteDatabases, worker_id_safe: str) -> Iterator[World]:
-    name = f"govhub_security_{worker_id_safe}"
+def built_world(
+    test_databases: SuiteDatabases, worker_id_safe: str, purpose: str = "security"
+) -> Iterator[World]:
+    """The world in a database of its own, `govhub_<purpose>_<worker>`, dropped afterwards."""
+    name = f"govhub_{purpose}_{worker_id_safe}"
     url = test_databases.create(f"{DATABASE_PREFIX}{name}")
     try:
         command.upgrade(alembic_config(url), "head")
