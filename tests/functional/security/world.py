@@ -55,8 +55,6 @@ from govhub.kit.clock import utcnow
 from govhub.kit.dev_mailbox import DevMailbox
 from govhub.ledger.service import LedgerService
 from govhub.members.membership import MembershipService
-from govhub.members.services import COMMAND_LINE_ACTOR, ServicesService
-from govhub.members.xroad_ids import parse_service_id
 from govhub.registries.databases import DatabaseCatalogue
 from govhub.registries.service import Caller, RegisterDefinition, RegistriesService
 from tests.conftest import DATABASE_PREFIX, make_settings
@@ -279,15 +277,6 @@ async def _build(
                 contact_email="applicant@charity.example",
                 applicant_account_id=_id(people["applicant"]),
             )
-            services = ServicesService(session)
-            await services.register(
-                COMMAND_LINE_ACTOR,
-                subsystem=PROVIDER,
-                service_code="eligibility",
-                base_url=provider_url,
-                openapi=ITEMS_API,
-            )
-            await services.grant(COMMAND_LINE_ACTOR, parse_service_id(SERVICE), CLIENT, None)
 
             registries = RegistriesService.for_session(session, settings)
             await registries.define(_register(OPEN_REGISTER, "open", "govhub/GOV/platform"))
@@ -374,6 +363,7 @@ async def _build(
         try:
             await _sign_in_everyone(app, people, identities)
             await _issue_tokens(app, identities)
+            await _register_service(app, identities["members_admin_client"], provider_url)
             ids.update(await _mailed_tokens(app, mailbox))
         finally:
             await app.state.database.dispose()
@@ -558,6 +548,21 @@ def authorization_query(client_id: str, **more: str) -> str:
             "code_challenge_method": "S256",
         }
     )
+
+
+async def _register_service(app: FastAPI, admin: Identity, provider_url: str) -> None:
+    """The provider's service at the echo provider, and the client's right to all of it, through the
+    services API as the platform's admin client (the outbound-address guard checks the URL there)."""
+    async with _browser(app) as client:
+        registration = {"subsystem": PROVIDER, "serviceCode": "eligibility", "baseUrl": provider_url}
+        answer = await client.post(
+            "/members/services", json={**registration, "openapi": ITEMS_API}, headers=admin.headers
+        )
+        assert answer.status_code == 201, answer.text
+        answer = await client.post(
+            f"/members/services/{SERVICE}/rights", json={"client": CLIENT}, headers=admin.headers
+        )
+        assert answer.status_code == 201, answer.text
 
 
 async def _consented_code(
