@@ -63,6 +63,8 @@ class Row:
     more: dict[str, Answer] = field(default_factory=dict)
     #: What the rightful caller gets: OK, or INVALID where the row's body cannot be a valid one (said why).
     rightful_answer: Answer = Answer.OK
+    #: Text that no one but the rightful caller may be shown when served (a list filtered by caller).
+    must_not_show: tuple[str, ...] = ()
 
     def cells(self) -> dict[str, Answer]:
         cells = {
@@ -84,9 +86,10 @@ def row(
     rightful: str | None,
     *,
     rightful_answer: Answer = Answer.OK,
+    must_not_show: tuple[str, ...] = (),
     **more: Answer,
 ) -> Row:
-    return Row(call, *answers, rightful=rightful, more=more, rightful_answer=rightful_answer)
+    return Row(call, *answers, rightful, more, rightful_answer, must_not_show)
 
 
 def get(path: str, **options: object) -> Call:
@@ -110,6 +113,9 @@ ADMIN_API = (E401, E401, E401, E403, E401)
 REGISTER = (E401, E401, E401, E403, E401)
 #: Any verified caller (the other member's subsystem among them); 401 without one (finding 1).
 ANY_VERIFIED = (E401, E401, E401, OK, E401)
+#: A personal register's catalogue entry or grants: 401 without a verified caller (finding 1); hidden from
+#: another member that may not use the register (404, as for no such register).
+NOT_YOURS = (E401, E401, E401, E404, E401)
 
 P, S, M = PROVIDER, SERVICE, PROVIDER_MEMBER
 SERVICE_ROUTE = "/members/services/{instance}/{memberClass}/{memberCode}/{subsystemCode}/{serviceCode}"
@@ -213,10 +219,15 @@ TABLE: dict[str, Row] = {
         get(DATA + "/P-0001/readValue/name.json"), REGISTER, "client_subsystem"
     ),
     # --- registries: databases and grants ----------------------------------------------------------------
-    "GET /databases": row(get("/databases"), ANY_VERIFIED, "provider_subsystem"),
-    "GET /database/{id}": row(get("/database/{database}"), ANY_VERIFIED, "provider_subsystem"),
+    # The catalogue: anyone sees the open registers; a personal one, and who owns it, only those who may
+    # use it (finding 1: the owner shown to anyone was the first step of the review's attack).
+    "GET /databases": row(
+        get("/databases"), EVERYONE, "provider_subsystem", must_not_show=("PERMITS", PROVIDER_MEMBER)
+    ),
+    # A personal register's database: 401 without a verified caller; hidden from another member.
+    "GET /database/{id}": row(get("/database/{database}"), NOT_YOURS, "provider_subsystem"),
     "DELETE /database/{id}": row(
-        Call("DELETE", "/database/{spare_database}"), REGISTER, "provider_subsystem"
+        Call("DELETE", "/database/{spare_database}"), NOT_YOURS, "provider_subsystem"
     ),
     "POST /database/modify": row(
         post(
@@ -226,12 +237,12 @@ TABLE: dict[str, Row] = {
         REGISTER,
         "provider_subsystem",
     ),
-    "GET /registers/{name}/grants": row(get("/registers/permits/grants"), REGISTER, "provider_subsystem"),
+    "GET /registers/{name}/grants": row(get("/registers/permits/grants"), NOT_YOURS, "provider_subsystem"),
     "POST /registers/{name}/grants": row(
-        post("/registers/permits/grants", json={"client": OTHER}), REGISTER, "provider_subsystem"
+        post("/registers/permits/grants", json={"client": OTHER}), NOT_YOURS, "provider_subsystem"
     ),
     "DELETE /registers/{name}/grants/{grantee:path}": row(
-        Call("DELETE", f"/registers/permits/grants/{CLIENT}"), REGISTER, "provider_subsystem"
+        Call("DELETE", f"/registers/permits/grants/{CLIENT}"), NOT_YOURS, "provider_subsystem"
     ),
     # --- registries: open data and pages (a personal register publishes nothing) ----------------------
     "GET /registers/{name}/download.csv": row(get("/registers/shops/download.csv"), EVERYONE, "anonymous"),
@@ -608,9 +619,22 @@ TABLE: dict[str, Row] = {
 AWAITING_FIX: dict[tuple[str, str], str] = {
     **{("GET /metrics", who): "finding 12: /metrics behind a token" for who in PERSONAS},
     **{
-        (route, who): "finding 1: the registries trust only a verified caller"
-        for route in ("GET /databases", "GET /database/{id}")
+        ("GET /database/{id}", who): "finding 1: the registries trust only a verified caller"
         for who in ("anonymous", "citizen", "member_admin", "admin_1fa")
+    },
+    **{
+        ("GET /databases", who): "finding 1: the catalogue shows a personal register only to its users"
+        for who in PERSONAS
+    },
+    **{
+        (route, "subsystem"): "finding 1: a personal register is hidden from members that may not use it"
+        for route in (
+            "GET /database/{id}",
+            "DELETE /database/{id}",
+            "GET /registers/{name}/grants",
+            "POST /registers/{name}/grants",
+            "DELETE /registers/{name}/grants/{grantee:path}",
+        )
     },
     **{
         (route, "admin_1fa"): "finding 13: the services API needs two factors (Cl.Cm)"
@@ -656,7 +680,11 @@ def test_the_matrix_covers_every_route() -> None:
 async def test_the_route_answers_the_caller_as_the_matrix_says(
     world: World, world_client: httpx.AsyncClient, key: str, who: str, expected: Answer
 ) -> None:
-    response = await send(world_client, world, world[who], TABLE[key].call)
+    spec = TABLE[key]
+    response = await send(world_client, world, world[who], spec.call)
     got = answer_of(response)
     where = response.headers.get("location", "")
     assert got == expected, f"{key} as {who}: {response.status_code} {where} {response.text[:500]}"
+    if got == OK and who != spec.rightful:
+        shown = [text for text in spec.must_not_show if text in response.text]
+        assert shown == [], f"{key} as {who} shows {shown}: {response.text[:500]}"

@@ -4,8 +4,9 @@ Each case sends one request as one caller as it is, then again with a set of hea
 a transaction of its own: every header that names a caller, an address, a host or a URL (`FORGED`: none
 of them is ours to believe, so the answer must be the same, and when the call is served, about the same
 data); the documented caller headers naming somebody else (`NAMING`: `Information-Mediator-Client`,
-`X-Road-Client`, `X-GovStack-Client` naming the rightful caller, `X-Govhub-User-Token` garbage); and a
-caller's say on the method (`METHOD`: `X-HTTP-Method-Override` and kin). The last two may get the caller
+`X-Road-Client`, `X-GovStack-Client` naming the rightful caller, `X-Govhub-User-Token` and
+`X-Govhub-Gateway-Assertion` garbage); and a caller's say on the method or the URL (`OVERRIDES`:
+`X-HTTP-Method-Override`, `X-Original-URL` and kin). The last two may get the caller
 refused, never let in further or shown other data (what the provider behind the gateway is told counts as
 data: its echo shows the caller, the person and any override header it received).
 
@@ -44,7 +45,6 @@ FORGED = {
     "X-Road-UserId": "GB:PNO:ZOE-OBRIEN-ARCHER",
     "X-Road-Represented-Party": "GOVHUB-DEV/GOV/E10000099",
     "X-Road-Service": SERVICE,
-    "X-Govhub-Gateway-Assertion": "eyJhbGciOiJub25lIn0.eyJzdWIiOiJnYXRld2F5In0.",
     "X-Forwarded-For": "127.0.0.1, 10.1.2.3",
     "X-Real-IP": "127.0.0.1",
     "X-Client-IP": "127.0.0.1",
@@ -53,8 +53,6 @@ FORGED = {
     "X-Forwarded-Host": "evil.example",
     "X-Forwarded-Proto": "https",
     "X-Forwarded-Prefix": "/members/admin",
-    "X-Original-URL": "/members/admin/members",
-    "X-Rewrite-URL": "/members/admin/members",
     "X-User": "admin@matrix.example",
     "X-Remote-User": "admin@matrix.example",
     "Remote-User": "admin@matrix.example",
@@ -67,9 +65,15 @@ FORGED = {
     "X-Consumer-Username": "GOVHUB-DEV.GOV.E10000099.parking",
     "X-Scopes": "govhub:members-admin govhub:identity-admin",
 }
-#: A caller's say on the method: the gateway refuses or strips them (finding 8), so they may get a caller
-#: refused; everywhere they change nothing else.
-METHOD = {"X-HTTP-Method-Override": "DELETE", "X-HTTP-Method": "DELETE", "X-Method-Override": "DELETE"}
+#: A caller's say on the method or the URL: the gateway refuses or strips them (finding 8), so they may get
+#: a caller refused; they never let one in further.
+OVERRIDES = {
+    "X-HTTP-Method-Override": "DELETE",
+    "X-HTTP-Method": "DELETE",
+    "X-Method-Override": "DELETE",
+    "X-Original-URL": "/members/admin/members",
+    "X-Rewrite-URL": "/members/admin/members",
+}
 #: The documented caller headers, naming the rightful caller (the owner of the registers, the client
 #: holding the right to the service), and a citizen's token that is garbage.
 NAMING = {
@@ -77,8 +81,10 @@ NAMING = {
     "X-Road-Client": PROVIDER,
     "X-GovStack-Client": PROVIDER,
     "X-Govhub-User-Token": "garbage.garbage.garbage",
+    # The gateway's word to the registries (and to providers): verified, so garbage may only refuse.
+    "X-Govhub-Gateway-Assertion": "eyJhbGciOiJub25lIn0.eyJzdWIiOiJnYXRld2F5In0.",
 }
-VARIANTS = {"forged": FORGED, "naming": NAMING, "method": METHOD}
+VARIANTS = {"forged": FORGED, "naming": NAMING, "overrides": OVERRIDES}
 _TITLE = re.compile(r"<title>(.*?)</title>", re.DOTALL)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.example")
 #: Keys whose values differ from one answer to the next whoever asks (ids and times of this answer).
@@ -152,8 +158,8 @@ CASES: dict[str, Case] = {
     "metrics": Case(Call("GET", "/metrics"), ("anonymous",)),
 }
 
-#: Where a method override could matter: the gateway (finding 8), and a write and an API elsewhere.
-METHOD_CASES = {
+#: Where an override could matter: the gateway (finding 8), and a write and an API elsewhere.
+OVERRIDE_CASES = {
     "call a service through the gateway",
     "post to a service through the gateway",
     "write a record",
@@ -179,7 +185,7 @@ AWAITING_FIX: dict[tuple[str, str, str], str] = {
     ("list a register's grants", "client_subsystem", "naming"): "finding 1: the grantee acts as the owner",
     # Finding 8: the gateway forwards X-HTTP-Method-Override and its kin to the provider.
     **{
-        (case, "client_subsystem", "method"): "finding 8: method override headers forwarded"
+        (case, "client_subsystem", "overrides"): "finding 8: method and URL override headers forwarded"
         for case in ("call a service through the gateway", "post to a service through the gateway")
     },
 }
@@ -189,7 +195,7 @@ def _cells() -> list[Any]:
     cells = []
     for name, case in CASES.items():
         for who in case.callers:
-            for variant in VARIANTS if name in METHOD_CASES else ("forged", "naming"):
+            for variant in VARIANTS if name in OVERRIDE_CASES else ("forged", "naming"):
                 reason = AWAITING_FIX.get((name, who, variant))
                 marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
                 cells.append(pytest.param(name, who, variant, id=f"{name} | {who} | {variant}", marks=marks))

@@ -50,6 +50,7 @@ from govhub.app import create_app
 from govhub.config import Settings
 from govhub.db import Database, alembic_config, create_async_engine, session_factory
 from govhub.exchange.service import record_exchange
+from govhub.identity.oidc import clients as oidc_clients
 from govhub.kit import csrf
 from govhub.kit.clock import utcnow
 from govhub.kit.dev_mailbox import DevMailbox
@@ -127,16 +128,24 @@ DATABASE_SCHEMA: dict[str, Any] = {
     },
     "required": ["key"],
 }
-#: The scope of a token that may read the person's data tracker. Finding 5 (wip/identity) gives the
-#: tracker a dedicated, consented scope: its name goes here at merge time; until then any `openid` token
-#: reads it, which is the finding.
-TRACKER_SCOPE = "openid email"
+#: The scope of a token that may read the person's data tracker: finding 5 (wip/identity) gives the tracker
+#: a consented scope of its own, `govhub:data-use` (`clients.DATA_USE_SCOPE`). Until that is merged any
+#: `openid` token reads the tracker, which is the finding, and the world asks for `email` in its place.
+TRACKER_EXTRA_SCOPE: str = getattr(oidc_clients, "DATA_USE_SCOPE", "email")
+TRACKER_SCOPE = f"openid {TRACKER_EXTRA_SCOPE}"
 #: Who may scrape `/metrics` (finding 12: behind a token).
 METRICS_TOKEN = "matrix-metrics-token-0123456789abcdef"
 
 
-#: Headers with which a caller says which method it means (finding 8: refused or stripped by the gateway).
-METHOD_OVERRIDES = ("x-http-method-override", "x-http-method", "x-method-override")
+#: Headers with which a caller says which method or URL it means (finding 8: the gateway refuses or
+#: strips them).
+METHOD_OVERRIDES = (
+    "x-http-method-override",
+    "x-http-method",
+    "x-method-override",
+    "x-original-url",
+    "x-rewrite-url",
+)
 #: Headers that name a caller, which a provider must only ever get from the gateway itself.
 CALLER_HEADERS = ("information-mediator-client", "x-govstack-client", "x-govhub-user-token")
 
@@ -329,7 +338,12 @@ async def _build(
                 session, machine_keys["identity_admin"], scopes=["govhub:identity-admin"]
             )
             rp_keys = ClientKeys()
-            relying_party = await code_client(session, rp_keys, client_id="matrix-parking-permits")
+            relying_party = await code_client(
+                session,
+                rp_keys,
+                client_id="matrix-parking-permits",
+                allowed_scopes=sorted({"openid", "email", "identity", "offline_access", TRACKER_EXTRA_SCOPE}),
+            )
         ids = {
             "application": pending.public_id,
             "message_id": record.message_id,
