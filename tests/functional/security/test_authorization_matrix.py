@@ -222,7 +222,7 @@ TABLE: dict[str, Row] = {
     # The catalogue: anyone sees the open registers; a personal one, and who owns it, only those who may
     # use it (finding 1: the owner shown to anyone was the first step of the review's attack).
     "GET /databases": row(
-        get("/databases"), EVERYONE, "provider_subsystem", must_not_show=("PERMITS", PROVIDER_MEMBER)
+        get("/databases"), EVERYONE, "provider_subsystem", must_not_show=("PERMITS", "BIRTH", PROVIDER_MEMBER)
     ),
     # A personal register's database: 401 without a verified caller; hidden from another member.
     "GET /database/{id}": row(get("/database/{database}"), NOT_YOURS, "provider_subsystem"),
