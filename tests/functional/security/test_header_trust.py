@@ -27,9 +27,12 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from govhub.app import create_app
+from govhub.config import Environment
+from tests.functional.identity.account_support import csrf_of
 from tests.functional.security.calls import Answer, Call, answer_of, send
 from tests.functional.security.world import (
     PERSONAS,
@@ -38,6 +41,7 @@ from tests.functional.security.world import (
     World,
     in_transaction,
 )
+from tests.support.mail import free_port
 
 #: Headers that must change nothing: proxies' and identity-aware proxies' ways of naming a user, an address,
 #: a host, a URL or a method, and the X-Road headers only the gateway may set.
@@ -318,3 +322,65 @@ async def test_an_address_header_does_not_make_a_caller_a_mediator(
     headers = {"Information-Mediator-Client": PROVIDER, **claimed}
     response = await _from(world_engine_, mediated_app, "192.0.2.7", headers)
     assert response.status_code == 401, response.text
+
+
+# --- a hole found here, not among issue 14's findings ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+async def development_app(world: World) -> AsyncIterator[FastAPI]:
+    """The world's app as a non-production deployment runs it: development, with its own secret key (which
+    the start-up rule of finding 14 accepts beyond loopback) and the development mailbox on."""
+    settings = world.settings.model_copy(
+        update={
+            "environment": Environment.DEVELOPMENT,
+            "secret_key": SecretStr("a-staging-deployment-s-own-secret-key-0123456789"),
+            "dev_mailbox": True,
+            "smtp_port": free_port(),
+        }
+    )
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="NEW HOLE (not in issue 14): /dev/mail serves every mail, password reset links included, to any "
+    "client of a non-production deployment",
+)
+async def test_the_development_mailbox_is_not_served_beyond_this_machine(
+    world_engine_: AsyncEngine, development_app: FastAPI
+) -> None:
+    """From another machine: ask a reset of the citizen's password, read the link at /dev/mail, set a new
+    password. Outside production the mailbox keeps every mail the platform sends, and `/dev/mail` shows
+    them to whoever asks; only loopback should be shown them (or none, off a developer's laptop)."""
+    async with in_transaction(world_engine_, development_app) as app:
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False, client=("192.0.2.7", 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as attacker:
+            page = await attacker.get("/password-reset")
+            asked = await attacker.post(
+                "/password-reset", data={"email": "citizen@matrix.example", "csrf_token": csrf_of(page.text)}
+            )
+            assert asked.status_code == 200, asked.text
+            mail = await attacker.get("/dev/mail")
+            links = [
+                link
+                for message in (mail.json() if mail.status_code == 200 else [])
+                for link in re.findall(r"https?://\S*/password-reset/new\?token=[\w-]+", message["text"])
+            ]
+            if links:  # the takeover, to show what the link is worth
+                token = links[-1].rsplit("=", 1)[1]
+                shown = await attacker.get(f"/password-reset/new?token={token}")
+                taken = await attacker.post(
+                    "/password-reset/new",
+                    data={
+                        "token": token,
+                        "password": "the attacker's own password",
+                        "csrf_token": csrf_of(shown.text),
+                    },
+                )
+                assert taken.status_code != 200, (
+                    "the citizen's password was changed by whoever read /dev/mail"
+                )
+    assert mail.status_code in {403, 404}, mail.text[:300]
