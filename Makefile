@@ -105,9 +105,9 @@ $(TOOLS_STAMP):
 	$(TOOLS_VENV)/bin/python -m pip install --disable-pip-version-check --quiet '$(UV_REQUIREMENT)'
 	@touch $@
 
-fuzz: install ## Schemathesis against GovStack's spec files with many fresh examples (FUZZ_EXAMPLES=500), both databases
-	GOVHUB_TEST_SCHEMATHESIS_EXAMPLES=$(FUZZ_EXAMPLES) GOVHUB_TEST_SCHEMATHESIS_RANDOM=1 $(BIN)/pytest -q -p no:cacheprovider tests/functional/registries/test_govstack_schemathesis.py --database=sqlite
-	GOVHUB_TEST_SCHEMATHESIS_EXAMPLES=$(FUZZ_EXAMPLES) GOVHUB_TEST_SCHEMATHESIS_RANDOM=1 scripts/with-postgres.sh $(BIN)/pytest -q -p no:cacheprovider tests/functional/registries/test_govstack_schemathesis.py --database=postgresql
+fuzz: install ## Schemathesis against GovStack's spec files and the app's own /openapi.json, many fresh examples (FUZZ_EXAMPLES=500), both databases
+	GOVHUB_TEST_SCHEMATHESIS_EXAMPLES=$(FUZZ_EXAMPLES) GOVHUB_TEST_SCHEMATHESIS_RANDOM=1 $(BIN)/pytest -q -p no:cacheprovider tests/functional/registries/test_govstack_schemathesis.py tests/functional/security/test_openapi_schemathesis.py --database=sqlite
+	GOVHUB_TEST_SCHEMATHESIS_EXAMPLES=$(FUZZ_EXAMPLES) GOVHUB_TEST_SCHEMATHESIS_RANDOM=1 scripts/with-postgres.sh $(BIN)/pytest -q -p no:cacheprovider tests/functional/registries/test_govstack_schemathesis.py tests/functional/security/test_openapi_schemathesis.py --database=postgresql
 
 lock: $(TOOLS_STAMP) ## Regenerate requirements/main.txt and dev.txt from pyproject.toml with uv (keeps pins; LOCK_FLAGS=--upgrade to bump)
 	$(TOOLS_VENV)/bin/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes --quiet $(LOCK_FLAGS) -o requirements/main.txt
