@@ -68,7 +68,11 @@ class DatabaseCatalogue:
 
     async def database(self, version_id: int, caller: Caller) -> tuple[RegisterVersion, Register]:
         found = await self.repository.version_with_register(version_id)
-        if found is None or not await self.registries.may_see(found[1], caller):
+        hidden = found is not None and not await self.registries.may_see(found[1], caller)
+        if hidden and caller.client is None:
+            # Register names are public (pages, ledger names); who owns one and what it holds are not.
+            raise identify_first("read this database", caller)
+        if found is None or hidden:
             raise DatabaseNotFound(f"There is no database {version_id}.")
         return found
 

@@ -92,6 +92,7 @@ class Answer(Enum):
     UNAUTHENTICATED = "401"
     FORBIDDEN = "403"
     HIDDEN = "404"
+    CONFLICT = "409"
 
 
 def answer_of(response: httpx.Response) -> Answer | int:
@@ -101,5 +102,11 @@ def answer_of(response: httpx.Response) -> Answer | int:
         return Answer.SIGN_IN
     if status < 400:
         return Answer.OK
-    known = {400: Answer.BAD, 401: Answer.UNAUTHENTICATED, 403: Answer.FORBIDDEN, 404: Answer.HIDDEN}
+    known = {
+        400: Answer.BAD,
+        401: Answer.UNAUTHENTICATED,
+        403: Answer.FORBIDDEN,
+        404: Answer.HIDDEN,
+        409: Answer.CONFLICT,
+    }
     return {**known, 422: Answer.INVALID}.get(status, status)

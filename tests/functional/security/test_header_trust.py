@@ -179,14 +179,6 @@ _REGISTRY_CASES = {
 }
 #: Cells today's code answers otherwise because of a finding another branch closes (strict xfails).
 AWAITING_FIX: dict[tuple[str, str, str], str] = {
-    # Finding 1: the registries take the caller from the header alone. (The catalogue of databases
-    # answers alike with and without: open to anyone today, to verified callers only after the fix.)
-    **{
-        (case, who, "naming"): "finding 1: registries trust Information-Mediator-Client from anyone"
-        for case in _REGISTRY_CASES - {"list the databases"}
-        for who in PERSONAS
-    },
-    ("list a register's grants", "client_subsystem", "naming"): "finding 1: the grantee acts as the owner",
     # Finding 8: the gateway forwards X-HTTP-Method-Override and its kin to the provider.
     **{
         (case, "client_subsystem", "overrides"): "finding 8: method and URL override headers forwarded"
@@ -314,7 +306,6 @@ async def test_a_trusted_mediator_names_the_caller(world_engine_: AsyncEngine, m
     assert response.json()["count"] == 1
 
 
-@pytest.mark.xfail(strict=True, reason="finding 1: registries trust Information-Mediator-Client from anyone")
 @pytest.mark.parametrize(
     "claimed",
     [

@@ -248,7 +248,7 @@ REPRODUCTIONS = {
         path_parameters={"registryName": "permits", "versionNumber": "1"},
     ),
     REGISTRIES_ADMIN: Reproduction(
-        "GET", "/databases", "/databases", headers={"Information-Mediator-Client": "not a system"}
+        "GET", "/database/999999", "/database/{id}", path_parameters={"id": "999999"}
     ),
     PROBLEM_422: Reproduction(
         "GET",
