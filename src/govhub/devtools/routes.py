@@ -1,21 +1,47 @@
 """`/dev/mail`: what the platform has sent to the development mailbox (`govhub.kit.dev_mailbox`), as a page
-or as JSON. Not mounted in production."""
+or as JSON. Not mounted in production, and answered only to this machine: the mailbox holds every link
+the platform mails (sign-up, password reset), so whoever reads it from elsewhere could take any account
+of a development deployment that others can reach."""
 
 from __future__ import annotations
 
+from ipaddress import ip_address
 from typing import Any
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 
 from govhub.dependencies import AppSettings, PageRenderer
-from govhub.kit.access import PUBLIC
+from govhub.kit.access import ACCESS_DEPENDENCIES
 from govhub.kit.clock import iso_utc
 from govhub.kit.dev_mailbox import DevMailbox
+from govhub.kit.errors import NotFound
 from govhub.kit.problems import wants_html
 from govhub.kit.routing import api_router
 
-router = api_router(dependencies=[PUBLIC], include_in_schema=False)
+
+def is_loopback_peer(request: Request) -> bool:
+    """Whether the request's socket peer is this machine (never judged from a header such as
+    X-Forwarded-For, which whoever sends the request writes)."""
+    if request.client is None:
+        return False
+    try:
+        peer = ip_address(request.client.host.split("%", 1)[0])
+    except ValueError:
+        return False
+    mapped = getattr(peer, "ipv4_mapped", None)
+    return (mapped or peer).is_loopback
+
+
+async def this_machine_only(request: Request) -> None:
+    """Development tools answer only to a client on this machine; anyone else finds nothing here."""
+    if not is_loopback_peer(request):
+        raise NotFound("There is nothing at this address.")
+
+
+ACCESS_DEPENDENCIES.add(this_machine_only)
+
+router = api_router(dependencies=[Depends(this_machine_only)], include_in_schema=False)
 
 
 @router.get("/dev/mail", response_model=None)

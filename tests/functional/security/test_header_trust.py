@@ -346,11 +346,6 @@ async def development_app(world: World) -> AsyncIterator[FastAPI]:
         yield app
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="NEW HOLE (not in issue 14): /dev/mail serves every mail, password reset links included, to any "
-    "client of a non-production deployment",
-)
 async def test_the_development_mailbox_is_not_served_beyond_this_machine(
     world_engine_: AsyncEngine, development_app: FastAPI
 ) -> None:
