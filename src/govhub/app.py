@@ -101,7 +101,7 @@ def _lifespan(settings: Settings, database: Database) -> object:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    settings.check_can_start()
+    settings.check_can_serve()
     database = Database(settings)
 
     app = FastAPI(
