@@ -19,14 +19,14 @@ from tests.support.oidc_journey import Person, create_person
 
 
 @pytest.fixture
-async def person(settings: Settings) -> AsyncIterator[Person]:
+async def person(settings: Settings) -> Person:
     database = Database(settings)
     try:
         async with database.sessions() as session, session.begin():
             made = await create_person(session, settings)
     finally:
         await database.dispose()
-    yield made
+    return made
 
 
 @pytest.fixture
