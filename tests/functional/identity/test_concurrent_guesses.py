@@ -35,6 +35,7 @@ from tests.functional.identity.account_support import Citizen, create_citizen, f
 from tests.support.proving import create_births_register
 
 GUESSES = 30
+GUESSES_OF_MAIL = 20
 
 
 @pytest.fixture
@@ -178,3 +179,22 @@ async def test_twenty_wrong_identity_claims_at_once_have_at_most_five_tried(migr
     finally:
         for database in nodes:
             await database.dispose()
+
+
+async def test_twenty_password_resets_at_once_send_at_most_three_mails(
+    nodes: list[httpx.AsyncClient], migrated_url: str
+) -> None:
+    citizen = await _citizen(migrated_url, with_app=False)
+    page = await nodes[0].get("/password-reset")
+    _share_cookies(nodes)
+    form = {**hidden_fields(page.text, "/password-reset"), "email": citizen.email}
+    answers = await asyncio.gather(
+        *(nodes[n % 2].post("/password-reset", data=form) for n in range(GUESSES_OF_MAIL))
+    )
+    statuses = Counter(answer.status_code for answer in answers)
+    # Past the throttle a mail is sent: 200 "check your email", or 503 here, where no mail server listens.
+    # Refused, it is 429 and nothing is sent.
+    sent = GUESSES_OF_MAIL - statuses[429]
+    assert sent <= throttle.MAIL_PER_EMAIL.most, statuses
+    assert set(statuses) <= {200, 503, 429}, statuses
+    assert await _events(migrated_url, "mail") == sent
