@@ -251,9 +251,13 @@ class ApplicationsService:
         )
 
     async def existing_organisation(self, application: Application) -> ExistingOrganisation | None:
-        """The organisation already registered under the application's kind and number, if any, with its
-        representatives; for the administrators' page."""
-        organisation = await self._existing_organisation(application)
+        """The organisation already registered under the application's kind and number (the one it waits
+        on, once it does), if any, with its representatives; for the administrators' page."""
+        organisation = (
+            await self._existing_organisation(application)
+            if application.organisation_id is None
+            else await self.organisations.repository.organisation_by_id(application.organisation_id)
+        )
         if organisation is None:
             return None
         representatives = await self.organisations.representatives_of(organisation)
