@@ -331,10 +331,6 @@ class ApplicationsService:
             raise MemberExists(f"{member_id} is already a member: reject this application, with the reason.")
         await self._refuse_existing_member(application)
         existing = await self.existing_organisation(application)
-        now = utcnow()
-        application.decided_by = by.label
-        application.decided_at = now
-        application.reason = kept_note
         if existing is None:
             organisation = await self.organisations.create_organisation(
                 NewOrganisation(
@@ -349,6 +345,9 @@ class ApplicationsService:
             await self.make_member(application, existing.organisation, link_applicant=False)
         else:
             await self._ask_for_confirmation(application, existing)
+        application.decided_by = by.label
+        application.decided_at = utcnow()
+        application.reason = kept_note
         await self.session.flush()
         return application
 
