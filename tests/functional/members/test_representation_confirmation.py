@@ -349,3 +349,28 @@ async def test_approval_never_links_the_applicant_to_a_registered_organisation(
     application = await _claimed(session, ambridge.attacker)
     await ApplicationsService(session, INSTANCE).approve(application.public_id, TEST_ADMIN)
     await _nothing_made(session, ambridge.attacker)
+
+
+async def test_the_administrators_page_says_why_an_organisation_without_a_director_cannot_be_approved(
+    app: FastAPI, session: AsyncSession, settings: Settings
+) -> None:
+    await OrganisationsService.for_session(session).create_organisation(
+        NewOrganisation("Ambridge Organics Ltd", NUMBER, "company")
+    )
+    attacker = await person(session, settings, "mallory@example.net")
+    admin = await person(session, settings, "admin@example.org", platform_admin=True)
+    application = await _claimed(session, attacker)
+    page_path = f"/members/admin/applications/{application.public_id}"
+    async with browser(app) as theirs:
+        await signed_in(theirs, admin)
+        page = await theirs.get(page_path)
+        assert "Nobody acts for it yet." in page.text
+        assert "It has no director to confirm" in page.text
+        refused = await theirs.post(
+            page_path + "/approve", data=hidden_fields(page.text, page_path + "/approve")
+        )
+        assert refused.status_code == 409
+        assert "no director who could confirm" in refused.text
+    await session.refresh(application)
+    assert (application.status, application.decided_by) == ("pending", None)
+    await _nothing_made(session, attacker)
