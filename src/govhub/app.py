@@ -28,6 +28,7 @@ from govhub.kit.metrics import HttpMetrics, MetricsMiddleware
 from govhub.kit.problems import install_problem_handlers
 from govhub.kit.request_context import RequestIdMiddleware
 from govhub.kit.routing import ApiRoute
+from govhub.kit.security_headers import SecurityHeadersMiddleware, origin_of
 from govhub.kit.templating import Pages
 
 logger = logging.getLogger("govhub.app")
@@ -101,7 +102,7 @@ def _lifespan(settings: Settings, database: Database) -> object:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    settings.check_can_start()
+    settings.check_can_serve()
     database = Database(settings)
 
     app = FastAPI(
@@ -144,6 +145,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The gateway (`/r1/...`) holds bodies to the same limit itself, and logs what it refuses.
     app.add_middleware(
         BodySizeLimitMiddleware, max_body_bytes=settings.max_request_body_bytes, exempt_prefixes=("/r1/",)
+    )
+    logo_origin = origin_of(settings.brand_logo_url)
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        https=settings.public_url.startswith("https://"),
+        image_origins=(logo_origin,) if logo_origin else (),
     )
     app.add_middleware(MetricsMiddleware, metrics=app.state.http_metrics)
     app.add_middleware(AccessLogMiddleware)

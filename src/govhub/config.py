@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from ipaddress import IPv4Network, IPv6Network
+from ipaddress import IPv4Network, IPv6Network, ip_address
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -217,6 +217,33 @@ class Settings(BaseSettings):
             problems.append("GOVHUB_PUBLIC_URL must use https outside loopback")
         return problems
 
+    def exposure_problem(self, host: str | None = None) -> str | None:
+        """Why these settings must not serve outside this machine, or None.
+
+        Outside production the secret key may be the published development key, which signs what browsers
+        hold (CSRF tokens, the keys derived from it): anyone could forge them. That is harmless on loopback
+        and nowhere else. An unset `GOVHUB_ENVIRONMENT` means development, so a deployment that forgot to set
+        it would otherwise run quietly with that key: it is refused instead, whichever way it is reached
+        (the address served on, `host`, GOVHUB_HOST by default, or the public URL)."""
+        if self.is_production or self.secret_key.get_secret_value() != DEVELOPMENT_SECRET_KEY:
+            return None
+        host = self.host if host is None else host
+        exposed = []
+        if not _is_loopback_host(host):
+            exposed.append(f"would listen on {host}")
+        if not _is_loopback_url(self.public_url):
+            exposed.append(f"is reached at {self.public_url}")
+        if not exposed:
+            return None
+        return (
+            f"govhub refuses to start: it runs as {self.environment.value} (GOVHUB_ENVIRONMENT"
+            f"{' is not set' if 'environment' not in self.model_fields_set else ''}) with the published "
+            f"development secret key, and {' and '.join(exposed)}, beyond this machine. For a deployment set "
+            "GOVHUB_ENVIRONMENT=production and GOVHUB_SECRET_KEY to a random secret of 32+ characters; to "
+            "try govhub from another machine outside production, set GOVHUB_SECRET_KEY at least; otherwise "
+            "serve on loopback (GOVHUB_HOST=127.0.0.1, a GOVHUB_PUBLIC_URL on 127.0.0.1 or localhost)."
+        )
+
     def check_can_start(self) -> None:
         """Refuse to run production with development keys or secrets, naming each one."""
         if not self.is_production:
@@ -226,9 +253,29 @@ class Settings(BaseSettings):
             listed = "\n  - ".join(problems)
             raise ConfigurationError(f"production mode refuses to start:\n  - {listed}")
 
+    def check_can_serve(self, host: str | None = None) -> None:
+        """`check_can_start`, and more for what serves HTTP (`create_app`, `govhub serve`): never beyond
+        loopback with the development secret key (`exposure_problem`). Commands that only work on the
+        database need not."""
+        if (exposed := self.exposure_problem(host)) is not None:
+            raise ConfigurationError(exposed)
+        self.check_can_start()
+
 
 def _is_loopback_url(url: str) -> bool:
     return re.match(r"^https?://(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(/|$)", url) is not None
+
+
+def _is_loopback_host(host: str) -> bool:
+    """Whether a listening address reaches this machine only: a loopback address or `localhost`. The
+    wildcard addresses (`0.0.0.0`, `::`, empty) and every other name or address are not."""
+    name = host.strip().strip("[]").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 def _relative_luminance(colour: str) -> float:

@@ -19,7 +19,7 @@ from govhub.kit.errors import GovhubError
 from govhub.members import membership
 from govhub.members.keys import parse_jwks_text
 from govhub.members.membership import MembershipService
-from govhub.members.models import APPLICATION_STATUSES
+from govhub.members.models import APPLICATION_STATUSES, CONFIRMING
 from govhub.members.repository import PLATFORM
 from govhub.members.schemas import ApplicationView, MemberView
 from govhub.members.service import COMMAND_LINE, ApplicationsService, NewApplication
@@ -149,12 +149,22 @@ def approve(application_id: str, note: str | None, as_json: bool) -> None:
     """Approve an application: the member, its subsystem and the subsystem's OAuth client, all or nothing."""
 
     async def work(session: AsyncSession, settings: Settings) -> dict[str, Any]:
-        made = await ApplicationsService(session, settings.members_instance).approve(
+        approved = await ApplicationsService(session, settings.members_instance).approve(
             application_id, COMMAND_LINE, note
         )
-        return _member(await MembershipService(session).member(PLATFORM, made.member_id))
+        if approved.status == CONFIRMING:
+            return _application(approved)
+        return _member(await MembershipService(session).member(PLATFORM, approved.proposed_member_id))
 
     made = _run(work)
+    if made.get("status") == CONFIRMING:
+        _echo(
+            made,
+            as_json,
+            f"application {made['id']} is approved, and waits for a director of the registered organisation "
+            f"{made['organisationName']} to confirm the applicant: nothing is made until one does",
+        )
+        return
     clients = ", ".join(s["clientId"] for s in made["subsystems"])
     _echo(
         made, as_json, f"{made['id']} ({made['name']}) is a member; its subsystem authenticates as {clients}"

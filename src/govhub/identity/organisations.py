@@ -219,6 +219,22 @@ class OrganisationsService:
         )
         return account, organisation, representative
 
+    async def representatives_of(self, organisation: Organisation) -> list[tuple[str, str]]:
+        """(email, role) of everyone who acts for the organisation, by email."""
+        return [(email, role) for _, email, role in await self.repository.representatives([organisation.id])]
+
+    async def represent(self, account_id: int, organisation: Organisation, role: str) -> Representative:
+        """Makes the account a representative of the organisation in `role`, or changes its role to it."""
+        existing = await self.repository.representative(account_id, organisation.id)
+        if existing is not None:
+            existing.role = role
+            return existing
+        return await self.repository.add_representative(
+            Representative(
+                account_id=account_id, organisation_id=organisation.id, role=role, created_at=utcnow()
+            )
+        )
+
     async def unlink(self, email: str, reference: str) -> tuple[Account, Organisation]:
         account = await self._account(email)
         organisation = await self.find(reference)

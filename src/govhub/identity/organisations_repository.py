@@ -23,6 +23,9 @@ class OrganisationsRepository:
             await self.session.scalars(select(Organisation).order_by(Organisation.name, Organisation.id))
         )
 
+    async def organisation_by_id(self, organisation_id: int) -> Organisation | None:
+        return await self.session.get(Organisation, organisation_id)
+
     async def organisation_by_public_id(self, public_id: str) -> Organisation | None:
         return await self.session.scalar(select(Organisation).where(Organisation.public_id == public_id))
 

@@ -4,7 +4,8 @@ its service, as a named system with a purpose, so the read is checked and logged
 other; on a match the account is raised to P2 and the identity kept. Never commits.
 
 Failed attempts are counted per account; after `MAX_FAILED_ATTEMPTS` in `ATTEMPT_WINDOW` proving stops
-until the oldest of them is a day old, so the register cannot be searched by guessing.
+until the oldest of them is a day old, so the register cannot be searched by guessing. An attempt holds
+its account's row from the count to the commit, so attempts sent at once are counted one after another.
 """
 
 from __future__ import annotations
@@ -179,6 +180,9 @@ async def prove_identity(
     Every outcome but `ProvingUnavailable` is an answer to commit: a failed attempt must be counted."""
     now = now or utcnow()
     repository = ProvingRepository(db)
+    # One attempt at a time per account, from the count to the commit: concurrent attempts would otherwise
+    # each see the same count and all be tried (the check, then the count, of issue 14's finding 9).
+    await IdentityRepository(db).lock_account(account_id)
     existing = await repository.verified_identity(account_id)
     if existing is not None:
         return ProvingResult(Outcome.ALREADY_PROVED, _as_verified(existing))

@@ -3,6 +3,7 @@ throttling counts."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -24,6 +25,12 @@ class IdentityRepository:
 
     async def account_by_id(self, account_id: int) -> Account | None:
         return await self.session.get(Account, account_id)
+
+    async def lock_account(self, account_id: int) -> None:
+        """Holds the account's row until the transaction ends, so that what is counted per account (proving
+        attempts) is counted and checked by one request at a time, on every node. (On SQLite the marked
+        read takes the one write lock: `govhub.db`.)"""
+        await self.session.execute(select(Account.id).where(Account.id == account_id).with_for_update())
 
     async def accounts(self) -> list[Account]:
         return list(await self.session.scalars(select(Account).order_by(Account.email)))
@@ -167,6 +174,17 @@ class IdentityRepository:
 
     # --- throttling -------------------------------------------------------------------------------------
 
+    async def lock_throttle_keys(self, keys: Sequence[tuple[str, str]]) -> None:
+        """Serialise the attempts on these (action, subject) keys until this transaction ends, on every app
+        node: PostgreSQL takes a transaction-level advisory lock per key, in one order so that two attempts
+        never deadlock (READ COMMITTED alone would let concurrent inserts miss each other until commit).
+        SQLite needs none: the transaction's first write takes its one write lock, which every connection
+        and process honours, and holds it to the end."""
+        if self.session.get_bind().dialect.name != "postgresql":
+            return
+        for key in sorted({_advisory_key(action, subject) for action, subject in keys}):
+            await self.session.execute(select(func.pg_advisory_xact_lock(key)))
+
     async def count_events(self, action: str, subject: str, since: datetime) -> tuple[int, datetime | None]:
         """How many events there were since `since`, and when the oldest of them was."""
         row = (
@@ -182,6 +200,14 @@ class IdentityRepository:
         self.session.add_all(events)
         await self.session.flush()
 
+    async def delete_events(self, event_ids: Sequence[int]) -> None:
+        if event_ids:
+            await self.session.execute(
+                delete(ThrottleEvent)
+                .where(ThrottleEvent.id.in_(event_ids))
+                .execution_options(synchronize_session=False)
+            )
+
     async def clear_events(self, action: str, subject: str) -> None:
         await self.session.execute(
             delete(ThrottleEvent).where(ThrottleEvent.action == action, ThrottleEvent.subject == subject)
@@ -189,3 +215,10 @@ class IdentityRepository:
 
     async def purge_events(self, before: datetime) -> None:
         await self.session.execute(delete(ThrottleEvent).where(ThrottleEvent.at < before))
+
+
+def _advisory_key(action: str, subject: str) -> int:
+    """A PostgreSQL advisory lock key (a signed 64-bit integer) for one throttle key. Two keys that share
+    one only wait for each other now and then; they never count together."""
+    digest = hashlib.sha256(f"govhub throttle\0{action}\0{subject}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)

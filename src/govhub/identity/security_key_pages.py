@@ -205,20 +205,20 @@ async def use_security_key(
     sign_in, account = found
     repository = support.service(db, settings).repository
     throttle = Throttle(repository)
-    checks = second_factor_checks(request, account)
-    try:
-        await throttle.check(checks, what="attempts with a code or security key")
-    except TooManyAttempts as error:
-        return support.too_many(request, pages, error, page_title="Too many attempts")
     credential = _credential(form)
     if not credential:
         # The browser's prompt was cancelled or timed out: not a guess, so not counted.
         errors = {"security-key": _browser_error(form)}
         return await _use_page(request, pages, keys, found, back=back, level=wanted, errors=errors)
     try:
+        attempt = await throttle.attempt(
+            second_factor_checks(request, account), what="attempts with a code or security key"
+        )
+    except TooManyAttempts as error:
+        return support.too_many(request, pages, error, page_title="Too many attempts")
+    try:
         await keys.authenticate(sign_in, account, credential)
     except SecurityKeyRefused as refused:
-        await throttle.count(checks)
         errors = {"security-key": refused.message}
         return await _use_page(request, pages, keys, found, back=back, level=wanted, errors=errors)
-    return await second_factor_passed(repository, sign_in, account, back, settings)
+    return await second_factor_passed(throttle, attempt, sign_in, account, back=back, settings=settings)

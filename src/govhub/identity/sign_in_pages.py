@@ -16,7 +16,6 @@ from govhub.dependencies import AppSettings, DbSession, PageRenderer
 from govhub.identity import email_tokens, passwords, sessions
 from govhub.identity import page_support as support
 from govhub.identity.models import Account, SignInSession
-from govhub.identity.repository import IdentityRepository
 from govhub.identity.security_key_repository import SecurityKeyRepository
 from govhub.identity.service import email_problem, normalised_email
 from govhub.identity.throttle import (
@@ -26,6 +25,7 @@ from govhub.identity.throttle import (
     MAIL_PER_EMAIL,
     SIGN_IN_PER_CLIENT,
     SIGN_IN_PER_EMAIL,
+    Attempt,
     Limit,
     Throttle,
     TooManyAttempts,
@@ -51,11 +51,18 @@ def second_factor_checks(request: Request, account: Account) -> list[tuple[Limit
 
 
 async def second_factor_passed(
-    repository: IdentityRepository, sign_in: SignInSession, account: Account, back: str, settings: Settings
+    throttle: Throttle,
+    attempt: Attempt,
+    sign_in: SignInSession,
+    account: Account,
+    *,
+    back: str,
+    settings: Settings,
 ) -> Response:
     """The second factor is checked, whichever it was: the session is raised to two factors (with a new
     token) and the browser goes back where it was going."""
-    await Throttle(repository).forget(CODE_PER_ACCOUNT, account_subject(account.id))
+    await throttle.release(attempt)
+    await throttle.forget(CODE_PER_ACCOUNT, account_subject(account.id))
     token = sessions.raise_level(sign_in, "Cl.Cm")
     return support.signed_in_redirect(back, token, settings)
 
@@ -124,18 +131,19 @@ async def sign_in(
         (SIGN_IN_PER_EMAIL, email_subject(email)),
         (SIGN_IN_PER_CLIENT, support.client_address(request)),
     ]
-    # The hash (about 20 ms) runs in a thread with no lock held: on SQLite the reads above took none
-    # (`govhub.sqlite_connection`), on PostgreSQL reads never do.
+    # Counted (and committed) before the password is checked, so concurrent guesses cannot all slip under
+    # the limit. The hash (about 20 ms) then runs in a thread with no lock held: on SQLite the reads here
+    # take none (`govhub.sqlite_connection`), on PostgreSQL reads never do.
     try:
-        await throttle.check(checks, what="attempts to sign in")
+        attempt = await throttle.attempt(checks, what="attempts to sign in")
     except TooManyAttempts as error:
         return support.too_many(request, pages, error, page_title="Too many attempts to sign in")
     account = await service.account_for_sign_in(email)
     if account is None or not await service.password_matches(account, password):
-        await throttle.count(checks)
-        # The same answer for an unknown address and a wrong password.
+        # The same answer for an unknown address and a wrong password; the attempt stays counted.
         wrong = "The email address or password is not right. Check them and try again"
         return support.form_page(request, pages, SIGN_IN, context, {"password": wrong})
+    await throttle.release(attempt)
     await throttle.forget(SIGN_IN_PER_EMAIL, email_subject(email))
     if account.totp_secret is not None:
         token = await sessions.begin(request, db, account, None)
@@ -185,21 +193,20 @@ async def enter_code(
         return support.redirect(support.onward("/account/authenticator", back, "Cl.Cm"))
     service = support.service(db, settings)
     throttle = Throttle(service.repository)
-    checks = second_factor_checks(request, account)
-    try:
-        await throttle.check(checks, what="codes entered")
-    except TooManyAttempts as error:
-        return support.too_many(request, pages, error, page_title="Too many codes entered")
     code = support.field(form, "code").strip()
     context = await _code_context(db, account, back, wanted)
     if not code:
+        # No guess, so nothing to count.
         return support.form_page(request, pages, CODE, context, {"code": "Enter the code"})
+    try:
+        attempt = await throttle.attempt(second_factor_checks(request, account), what="codes entered")
+    except TooManyAttempts as error:
+        return support.too_many(request, pages, error, page_title="Too many codes entered")
     accepted = await service.claim_code(account, code) or await service.use_recovery_code(account, code)
     if not accepted:
-        await throttle.count(checks)
         wrong = "The code is not right, or has been used already. Enter the code your app shows now"
         return support.form_page(request, pages, CODE, context, {"code": wrong})
-    return await second_factor_passed(service.repository, sign_in, account, back, settings)
+    return await second_factor_passed(throttle, attempt, sign_in, account, back=back, settings=settings)
 
 
 @router.post("/sign-out")
@@ -252,10 +259,9 @@ async def password_reset(
     throttle = Throttle(service.repository)
     checks = [(MAIL_PER_EMAIL, email_subject(email)), (MAIL_PER_CLIENT, support.client_address(request))]
     try:
-        await throttle.check(checks, what="emails asked for")
+        await throttle.attempt(checks, what="emails asked for")
     except TooManyAttempts as error:
         return support.too_many(request, pages, error, page_title="Too many attempts")
-    await throttle.count(checks)
     account = await service.repository.account_by_email(email)
     if account is not None:
         token = await email_tokens.issue(

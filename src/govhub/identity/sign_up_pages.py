@@ -69,10 +69,9 @@ async def sign_up(
     throttle = Throttle(service.repository)
     checks = [(MAIL_PER_EMAIL, email_subject(email)), (MAIL_PER_CLIENT, support.client_address(request))]
     try:
-        await throttle.check(checks, what="emails asked for")
+        await throttle.attempt(checks, what="emails asked for")
     except TooManyAttempts as error:
         return support.too_many(request, pages, error, page_title="Too many attempts")
-    await throttle.count(checks)
     # Hashed whether or not the address has an account, so the time taken does not tell.
     password_hash = await passwords.hash_in_thread(password)
     if await service.repository.account_by_email(email) is not None:
@@ -259,11 +258,10 @@ async def set_up_authenticator(
         (CODE_PER_CLIENT, support.client_address(request)),
     ]
     try:
-        await throttle.check(checks, what="codes entered")
+        attempt = await throttle.attempt(checks, what="codes entered")
     except TooManyAttempts as error:
         return support.too_many(request, pages, error, page_title="Too many attempts")
     if not service.enrol_authenticator(account, secret, code):
-        await throttle.count(checks)
         message = (
             "Enter the 6-digit code your authenticator app shows for this key" if code else "Enter the code"
         )
@@ -276,6 +274,7 @@ async def set_up_authenticator(
             issuer=settings.brand_name,
             errors={"code": message},
         )
+    await throttle.release(attempt)
     await throttle.forget(CODE_PER_ACCOUNT, account_subject(account.id))
     token = sessions.raise_level(sign_in, "Cl.Cm")
     codes = await service.new_recovery_codes(account)

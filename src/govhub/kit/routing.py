@@ -12,6 +12,7 @@ expression matches, and comparing it costs a fraction of a regular expression.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -31,11 +32,52 @@ class UnsupportedMediaType(GovhubError):
     title = "Unsupported media type"
 
 
-def _is_json_media_type(content_type: str) -> bool:
-    media_type = content_type.split(";", 1)[0].strip().lower()
-    return media_type == "application/json" or (
-        media_type.startswith("application/") and media_type.endswith("+json")
-    )
+#: RFC 9110 §5.6.2 `token`; a media type is `token "/" token` (§8.3.1).
+_TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"  # noqa: S105 (HTTP's `token`, no secret)
+_MEDIA_TYPE = re.compile(rf"({_TOKEN})/({_TOKEN})")
+#: One parameter (§5.6.6): `OWS ";" OWS [ name "=" (token / quoted-string) ]` (it may be empty), the
+#: quoted string with its escapes (§5.6.4).
+_PARAMETER = re.compile(
+    rf'[ \t]*;[ \t]*(?:({_TOKEN})=({_TOKEN}|"(?:[^"\\\x00-\x08\x0a-\x1f\x7f]|\\[\t -~])*"))?'
+)
+
+
+def parse_media_type(content_type: str) -> tuple[str, dict[str, str]] | None:
+    """`type/subtype` (lower case) and its parameters (names lower case, quoted values unquoted) of a
+    `Content-Type` value, or None when it is not one media type as RFC 9110 §8.3 writes it: a list, a
+    missing subtype, a stray character, a parameter without a value."""
+    text = content_type.strip(" \t")
+    matched = _MEDIA_TYPE.match(text)
+    if matched is None:
+        return None
+    parameters: dict[str, str] = {}
+    position = matched.end()
+    while position < len(text):
+        parameter = _PARAMETER.match(text, position)
+        if parameter is None or parameter.end() == position:
+            return None
+        position = parameter.end()
+        if parameter.group(1) is None:
+            continue
+        name, value = parameter.group(1).lower(), parameter.group(2)
+        if value.startswith('"'):
+            value = re.sub(r"\\(.)", r"\1", value[1:-1])
+        parameters[name] = value
+    return f"{matched.group(1)}/{matched.group(2)}".lower(), parameters
+
+
+def is_json_media_type(content_type: str) -> bool:
+    """`application/json` or an `application/...+json` type (RFC 6839 §3.1), parsed exactly, with no
+    charset but UTF-8 (JSON is UTF-8: RFC 8259 §8.1). `text/plain; x=json` is not JSON, nor is
+    `application/json, text/plain`."""
+    parsed = parse_media_type(content_type)
+    if parsed is None:
+        return False
+    media_type, parameters = parsed
+    subtype = media_type.removeprefix("application/")
+    if subtype == media_type or not (subtype == "json" or (subtype.endswith("+json") and len(subtype) > 5)):
+        return False
+    return parameters.get("charset", "utf-8").lower() == "utf-8"
 
 
 def _has_body(request: Request) -> bool:
@@ -69,7 +111,7 @@ class ApiRoute(APIRoute):
 
         async def json_only(request: Request) -> Response:
             content_type = request.headers.get("content-type", "")
-            if _has_body(request) and not _is_json_media_type(content_type):
+            if _has_body(request) and not is_json_media_type(content_type):
                 sent = content_type or "no Content-Type"
                 raise UnsupportedMediaType(f"This endpoint takes a JSON body (application/json), not {sent}.")
             return await handler(request)

@@ -24,7 +24,7 @@ from govhub.kit.routing import api_router
 from govhub.members.access import Caller, PageCaller
 from govhub.members.dependencies import MEMBER_PATH, Applications, MemberPathText
 from govhub.members.membership import MembershipService
-from govhub.members.models import PENDING
+from govhub.members.models import CONFIRMING, PENDING
 from govhub.members.page_support import (
     field,
     forget_clients,
@@ -95,8 +95,11 @@ async def _application_page(
             "page_title": f"Application from {application.organisation_name}",
             "application": application,
             "member_id": application.proposed_member_id,
+            # Registered already? Then who acts for it, and whether approving asks them to confirm.
+            "existing": await service.existing_organisation(application),
             "reason": reason,
             "action": f"{APPLICATIONS}/{application.public_id}",
+            "confirming": request.query_params.get("confirming") == "1",
         },
         errors=errors,
         status_code=status_code,
@@ -128,15 +131,19 @@ async def approve_submitted(
     if (refused := platform_admin_or_redirect(caller, f"{APPLICATIONS}/{quote(reference)}")) is not None:
         return refused
     try:
-        member = await _in_savepoint(service.session, lambda: service.approve(reference, caller.decider))
+        approved = await _in_savepoint(service.session, lambda: service.approve(reference, caller.decider))
     except GovhubError as error:
         problem = {"approve": error.detail}
         return await _application_page(
             request, service, pages, reference, errors=problem, status_code=error.status
         )
-    details = await MembershipService(service.session).member(PLATFORM, member.member_id)
+    if approved.status == CONFIRMING:
+        # Nothing made yet: the organisation's directors are asked first.
+        return redirect(f"{APPLICATIONS}/{approved.public_id}?confirming=1")
+    member_id = approved.proposed_member_id
+    details = await MembershipService(service.session).member(PLATFORM, member_id)
     forget_clients(request, [s.client_id for s in details.subsystems])
-    return redirect(member_href(member.member_id) + "?approved=1")
+    return redirect(member_href(member_id) + "?approved=1")
 
 
 @router.post(APPLICATIONS + "/{reference}/reject")

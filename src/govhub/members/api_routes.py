@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import Path, Request
+from fastapi.responses import JSONResponse
 
 from govhub.dependencies import DbSession
 from govhub.kit.problems import PROBLEM_JSON
@@ -15,6 +16,7 @@ from govhub.kit.routing import api_router
 from govhub.members.access import MembersAdmin, api_decider
 from govhub.members.dependencies import MEMBER_PATH, Applications, MemberPath
 from govhub.members.membership import MembershipService
+from govhub.members.models import CONFIRMING
 from govhub.members.page_support import forget_clients
 from govhub.members.repository import PLATFORM
 from govhub.members.schemas import (
@@ -58,7 +60,7 @@ async def submit_application(
 async def list_applications(
     applications: Applications,
     _admin: MembersAdmin,
-    status: Literal["pending", "approved", "rejected"] | None = None,
+    status: Literal["pending", "confirming", "approved", "rejected", "declined"] | None = None,
 ) -> list[ApplicationView]:
     """Newest first; at most 500."""
     return [ApplicationView.of(a) for a in await applications.applications(status)]
@@ -68,20 +70,41 @@ async def list_applications(
 async def get_application(
     application_id: ApplicationId, applications: Applications, _admin: MembersAdmin
 ) -> ApplicationView:
-    return ApplicationView.of(await applications.application(application_id))
+    application = await applications.application(application_id)
+    return ApplicationView.of(
+        application, organisation_id=await applications.organisation_public_id(application)
+    )
 
 
-@router.post("/applications/{applicationId}/approve", summary="Approve an application")
+@router.post(
+    "/applications/{applicationId}/approve",
+    summary="Approve an application",
+    response_model=MemberView,
+    responses={
+        202: {
+            "model": ApplicationView,
+            "description": "The organisation is already registered and the applicant is not one of its "
+            "directors: nothing is made yet. The application waits (status `confirming`) for one of its "
+            "directors to confirm that the applicant acts for it; the member is made when one does.",
+        }
+    },
+)
 async def approve_application(
     request: Request,
     application_id: ApplicationId,
     applications: Applications,
     admin: MembersAdmin,
     body: ApproveBody | None = None,
-) -> MemberView:
-    """Makes the member, its subsystem and the subsystem's OAuth client, all or nothing."""
-    member = await applications.approve(application_id, api_decider(admin), body.note if body else None)
-    details = await MembershipService(applications.session).member(PLATFORM, member.member_id)
+) -> MemberView | JSONResponse:
+    """Makes the member, its subsystem and the subsystem's OAuth client, all or nothing (200); or, for an
+    organisation already registered, asks its directors to confirm the applicant first (202)."""
+    approved = await applications.approve(application_id, api_decider(admin), body.note if body else None)
+    if approved.status == CONFIRMING:
+        view = ApplicationView.of(
+            approved, organisation_id=await applications.organisation_public_id(approved)
+        )
+        return JSONResponse(view.model_dump(mode="json", by_alias=True), status_code=202)
+    details = await MembershipService(applications.session).member(PLATFORM, approved.proposed_member_id)
     forget_clients(request, [s.client_id for s in details.subsystems])
     return MemberView.of(details)
 

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Path
 
 from govhub.dependencies import AppSettings, DbSession
+from govhub.members.confirmations import Confirmations
 from govhub.members.service import ApplicationsService
 from govhub.members.xroad_ids import MemberId
 
@@ -22,6 +23,10 @@ async def _applications(db: DbSession, settings: AppSettings) -> ApplicationsSer
     return ApplicationsService(db, settings.members_instance)
 
 
+async def _confirmations(db: DbSession, settings: AppSettings) -> Confirmations:
+    return Confirmations(db, settings.members_instance)
+
+
 async def _member_path(instance: Instance, member_class: MemberClass, member_code: MemberCode) -> MemberId:
     """The member the path names, or a 400 problem saying what is wrong with its identifier."""
     return MemberId(instance, member_class, member_code)
@@ -33,5 +38,6 @@ async def _member_path_text(instance: Instance, member_class: MemberClass, membe
 
 
 Applications = Annotated[ApplicationsService, Depends(_applications)]
+ConfirmationsService = Annotated[Confirmations, Depends(_confirmations)]
 MemberPath = Annotated[MemberId, Depends(_member_path)]
 MemberPathText = Annotated[str, Depends(_member_path_text)]

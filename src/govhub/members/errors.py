@@ -31,6 +31,11 @@ class ApplicationDecided(Conflict):
     title = "The application has already been decided"
 
 
+class NoDirectorToConfirm(Conflict):
+    slug = "no-director-to-confirm"
+    title = "Nobody can confirm the applicant"
+
+
 class TooManyApplications(Conflict):
     slug = "too-many-applications"
     title = "Too many applications waiting"

@@ -36,6 +36,9 @@ from govhub.members.repository import PLATFORM, MembersRepository, Viewer
 from govhub.members.service import MEMBER_ADMIN_ROLE, Decider, reason_or_refuse
 from govhub.members.xroad_ids import MemberId, SubsystemId
 
+#: Platform administrators act (pages and API alike) once signed in with two factors.
+PLATFORM_ADMIN_LEVEL = "Cl.Cm"
+
 
 @dataclass(frozen=True)
 class MemberDetails:

@@ -26,9 +26,14 @@ MEMBER_STATUSES = (ACTIVE, SUSPENDED)
 #: A subsystem's own status; a subsystem of a suspended member is shut out whatever its own status.
 SUBSYSTEM_STATUSES = (ACTIVE, "disabled")
 PENDING = "pending"
+#: Approved by the platform for an organisation that was already registered: its directors are asked to
+#: confirm that the applicant acts for it, and the member is made when one does.
+CONFIRMING = "confirming"
 APPROVED = "approved"
 REJECTED = "rejected"
-APPLICATION_STATUSES = (PENDING, APPROVED, REJECTED)
+#: A director of the organisation said the applicant does not act for it.
+DECLINED = "declined"
+APPLICATION_STATUSES = (PENDING, CONFIRMING, APPROVED, REJECTED, DECLINED)
 
 
 class Member(Base):
@@ -106,6 +111,15 @@ class Application(Base):
     member_id: Mapped[int | None] = mapped_column(
         ForeignKey("members_members.id", ondelete="SET NULL"), nullable=True
     )
+    #: The organisation, already registered, whose directors are asked to confirm the applicant (set when
+    #: the platform approves and the application waits for them: `CONFIRMING`).
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("identity_organisations.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    #: The director who confirmed or declined (their email address), when, and why they declined.
+    confirmation_by: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    confirmation_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    confirmation_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     @property
     def proposed_member_id(self) -> MemberId:

@@ -16,13 +16,14 @@ from govhub.identity.signed_in import sign_in_url
 from govhub.kit.templating import Pages
 from govhub.members.access import PageCaller
 from govhub.members.errors import NotPlatformAdmin
+from govhub.members.membership import PLATFORM_ADMIN_LEVEL
 
 #: Longest value read from a one-line field; a longer one is refused as a field error.
 MAX_FIELD = 1000
 #: A pasted JWK Set (an RSA key is about 800 characters; five keys with certificates are more).
 MAX_KEY_FIELD = 20_000
 #: Platform administrators decide with two factors.
-ADMIN_LEVEL = "Cl.Cm"
+ADMIN_LEVEL = PLATFORM_ADMIN_LEVEL
 #: Pages carry CSRF tokens and other organisations' details: no cache keeps a copy.
 NO_STORE = {"Cache-Control": "no-store"}
 

@@ -1,6 +1,7 @@
 """The members pages for everyone: what membership is (`/members`), applying to join (`/members/apply`, a
-signed-in person), and `/members/yours`: the person's applications and, for a member administrator (a
-director of a member's organisation), their members and subsystems."""
+signed-in person), and `/members/yours`: the person's applications, the applications a director of a
+registered organisation is asked to confirm, and, for a member administrator (a director of a member's
+organisation), their members and subsystems."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from govhub.kit.csrf import CsrfChecked
 from govhub.kit.errors import GovhubError
 from govhub.kit.routing import api_router
 from govhub.members.access import Caller
+from govhub.members.confirmation_pages import confirmation_href
+from govhub.members.confirmations import Confirmations, Director
 from govhub.members.dependencies import Applications
 from govhub.members.keys import parse_jwks_text
 from govhub.members.membership import MembershipService
@@ -197,12 +200,16 @@ async def yours_page(
     pages: PageRenderer,
     *,
     applied: str | None = None,
+    confirmed: str | None = None,
+    declined: str | None = None,
 ) -> Response:
     if caller.person is None:
         return redirect(sign_in_url(YOURS))
     service = ApplicationsService(db, settings.members_instance)
     applications = await service.applications_of(caller.person.account_id)
     members = await MembershipService(db).members(caller.own) if caller.own.organisation_ids else []
+    director = Director(caller.person.account_id, caller.person.email)
+    awaiting = await Confirmations(db, settings.members_instance).awaiting(director)
     return render(
         pages,
         request,
@@ -211,6 +218,10 @@ async def yours_page(
             "page_title": "Your applications and members",
             "applications": applications,
             "applied": next((a for a in applications if a.public_id == applied), None),
+            "awaiting": awaiting,
+            "confirmation_href": confirmation_href,
+            "confirmed": confirmed,
+            "declined": declined,
             "members": members,
             "email": caller.person.email,
             "exchange_scope": EXCHANGE_SCOPE,

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from govhub.identity.models import Account
 from govhub.identity.organisation_models import Organisation
 from govhub.members.models import (
+    CONFIRMING,
     PENDING,
     Application,
     DirectoryStamp,
@@ -80,6 +81,26 @@ class MembersRepository:
                 .order_by(Application.submitted_at.desc(), Application.id.desc())
             )
         )
+
+    async def awaiting_confirmation(
+        self, organisation_ids: Iterable[int], *, public_id: str | None = None, for_update: bool = False
+    ) -> list[Application]:
+        """Applications waiting for a director of one of these organisations to confirm the applicant
+        (`CONFIRMING`), oldest first; only the one with `public_id` when given. The one statement every
+        read of them by a director starts from: scoped to the organisations they direct."""
+        ids = sorted(set(organisation_ids))
+        if not ids:
+            return []
+        statement = (
+            select(Application)
+            .where(Application.status == CONFIRMING, Application.organisation_id.in_(ids))
+            .order_by(Application.decided_at, Application.id)
+        )
+        if public_id is not None:
+            statement = statement.where(Application.public_id == public_id)
+        if for_update:
+            statement = statement.with_for_update()
+        return list(await self.session.scalars(statement))
 
     async def pending_count(self) -> int:
         count = await self.session.scalar(

@@ -1,6 +1,7 @@
 """The members block's routes: the admin API (`/members/applications`, `/members/members`,
 `/members/subsystems`, `/members/services`) and the pages (`/members`, `/members/apply`, `/members/yours`,
-`/members/yours/services`, `/members/yours/traffic`, `/members/admin/...`)."""
+`/members/yours/confirmations/...`, `/members/yours/services`, `/members/yours/traffic`,
+`/members/admin/...`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from fastapi import APIRouter
 from govhub.members import (
     admin_pages,
     api_routes,
+    confirmation_pages,
     directory_routes,
     pages,
     services_api,
@@ -20,6 +22,7 @@ router = APIRouter()
 router.include_router(api_routes.router)
 router.include_router(services_api.router)
 router.include_router(pages.router)
+router.include_router(confirmation_pages.router)
 router.include_router(services_pages.router)
 router.include_router(traffic_pages.router)
 router.include_router(admin_pages.router)

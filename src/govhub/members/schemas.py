@@ -59,7 +59,11 @@ class ApproveBody(_Camel):
 
 class ApplicationView(_Camel):
     id: str = Field(description="The application's reference (a UUID).")
-    status: str = Field(description="pending, approved or rejected.")
+    status: str = Field(
+        description="pending; confirming (approved by the platform, waiting for a director of the "
+        "organisation, already registered, to confirm the applicant); approved; rejected (by the platform); "
+        "declined (by the organisation)."
+    )
     organisation_name: str
     registration_number: str
     member_class: str
@@ -73,9 +77,16 @@ class ApplicationView(_Camel):
     decided_by: str | None
     decided_at: datetime | None
     reason: str | None
+    organisation_id: str | None = Field(
+        None,
+        description="While confirming: the registered organisation (public id) whose directors are asked.",
+    )
+    confirmation_by: str | None = Field(None, description="The director who confirmed or declined.")
+    confirmation_at: datetime | None = None
+    confirmation_reason: str | None = Field(None, description="Why the organisation declined.")
 
     @classmethod
-    def of(cls, application: Application) -> ApplicationView:
+    def of(cls, application: Application, *, organisation_id: str | None = None) -> ApplicationView:
         member_id = application.proposed_member_id
         return cls(
             id=application.public_id,
@@ -93,6 +104,10 @@ class ApplicationView(_Camel):
             decided_by=application.decided_by,
             decided_at=application.decided_at,
             reason=application.reason,
+            organisation_id=organisation_id,
+            confirmation_by=application.confirmation_by,
+            confirmation_at=application.confirmation_at,
+            confirmation_reason=application.confirmation_reason,
         )
 
 

@@ -1,11 +1,16 @@
 """Onboarding: an organisation applies (its details, a contact, its first subsystem and that subsystem's
 public keys); a platform administrator approves or rejects the application with a reason.
 
-Approval is one unit of work, all or nothing: it makes the member (linking the identity organisation with
-that registration number, or making it), the subsystem, and the subsystem's OAuth client at the identity
-provider (`private_key_jwt` with the application's keys, the `client_credentials` grant, the exchange
-scope), and makes the applicant a member administrator. If any step is refused, nothing is kept. Never
-commits."""
+Approval is one unit of work, all or nothing: it makes the member (of the identity organisation with that
+kind and registration number, made now if there is none), the subsystem, and the subsystem's OAuth client
+at the identity provider (`private_key_jwt` with the application's keys, the `client_credentials` grant,
+the exchange scope), and makes the applicant a director of the organisation it made, so a member
+administrator. If any step is refused, nothing is kept.
+
+A registration number proves nothing about who typed it. When the organisation is already registered and
+the applicant does not already direct it, approval makes nothing and links no one: the application waits
+(`CONFIRMING`) for one of the organisation's directors to confirm that the applicant acts for it, and only
+that confirmation makes the member and the applicant a director (`confirmations`). Never commits."""
 
 from __future__ import annotations
 
@@ -35,10 +40,20 @@ from govhub.members.errors import (
     InvalidApplication,
     InvalidDecision,
     MemberExists,
+    NoDirectorToConfirm,
     TooManyApplications,
 )
 from govhub.members.keys import public_jwks_problems
-from govhub.members.models import ACTIVE, APPROVED, PENDING, REJECTED, Application, Member, Subsystem
+from govhub.members.models import (
+    ACTIVE,
+    APPROVED,
+    CONFIRMING,
+    PENDING,
+    REJECTED,
+    Application,
+    Member,
+    Subsystem,
+)
 from govhub.members.repository import PLATFORM, MembersRepository
 from govhub.members.xroad_ids import (
     MAX_MEMBER_CODE,
@@ -80,6 +95,22 @@ class NewApplication:
     #: The member code asked for; the registration number when left out.
     member_code: str | None = None
     applicant_account_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ExistingOrganisation:
+    """The registered organisation an application names, and who acts for it: what the platform's
+    administrators see before they decide."""
+
+    organisation: Organisation
+    #: (email, role), by email.
+    representatives: list[tuple[str, str]]
+    #: Whether the applicant is already one of its directors (then approval needs no confirmation).
+    applicant_directs: bool
+
+    @property
+    def directors(self) -> list[str]:
+        return [email for email, role in self.representatives if role == MEMBER_ADMIN_ROLE]
 
 
 @dataclass(frozen=True)
@@ -219,6 +250,36 @@ class ApplicationsService:
             application.organisation_kind, application.registration_number
         )
 
+    async def existing_organisation(self, application: Application) -> ExistingOrganisation | None:
+        """The organisation already registered under the application's kind and number (the one it waits
+        on, once it does), if any, with its representatives; for the administrators' page."""
+        organisation = (
+            await self._existing_organisation(application)
+            if application.organisation_id is None
+            else await self.organisations.repository.organisation_by_id(application.organisation_id)
+        )
+        if organisation is None:
+            return None
+        representatives = await self.organisations.representatives_of(organisation)
+        return ExistingOrganisation(
+            organisation, representatives, await self._applicant_directs(application, organisation)
+        )
+
+    async def organisation_public_id(self, application: Application) -> str | None:
+        """The public id of the organisation the application waits on, if any."""
+        if application.organisation_id is None:
+            return None
+        organisation = await self.organisations.repository.organisation_by_id(application.organisation_id)
+        return None if organisation is None else organisation.public_id
+
+    async def _applicant_directs(self, application: Application, organisation: Organisation) -> bool:
+        if application.applicant_account_id is None:
+            return False
+        link = await self.organisations.repository.representative(
+            application.applicant_account_id, organisation.id
+        )
+        return link is not None and link.role == MEMBER_ADMIN_ROLE
+
     async def _refuse_existing_member(self, application: Application) -> None:
         organisation = await self._existing_organisation(application)
         if organisation is None:
@@ -260,15 +321,17 @@ class ApplicationsService:
             )
         return application
 
-    async def approve(self, public_id: str, by: Decider, note: str | None = None) -> Member:
+    async def approve(self, public_id: str, by: Decider, note: str | None = None) -> Application:
+        """Approves the application: `APPROVED` with its member made, or `CONFIRMING` when it names an
+        organisation already registered that the applicant does not direct (nothing made yet)."""
         kept_note = _text_or_refuse(note.strip(), "note") if note and note.strip() else None
         application = await self._pending(public_id)
         member_id = application.proposed_member_id
         if await self.repository.member(PLATFORM, member_id) is not None:
             raise MemberExists(f"{member_id} is already a member: reject this application, with the reason.")
         await self._refuse_existing_member(application)
-        organisation = await self._existing_organisation(application)
-        if organisation is None:
+        existing = await self.existing_organisation(application)
+        if existing is None:
             organisation = await self.organisations.create_organisation(
                 NewOrganisation(
                     application.organisation_name,
@@ -276,6 +339,35 @@ class ApplicationsService:
                     application.organisation_kind,
                 )
             )
+            await self.make_member(application, organisation, link_applicant=True)
+        elif existing.applicant_directs or application.applicant_account_id is None:
+            # The applicant runs it already, or an operator applied for it (admin API, command line).
+            await self.make_member(application, existing.organisation, link_applicant=False)
+        else:
+            await self._ask_for_confirmation(application, existing)
+        application.decided_by = by.label
+        application.decided_at = utcnow()
+        application.reason = kept_note
+        await self.session.flush()
+        return application
+
+    async def _ask_for_confirmation(self, application: Application, existing: ExistingOrganisation) -> None:
+        organisation = existing.organisation
+        if not existing.directors:
+            raise NoDirectorToConfirm(
+                f"{organisation.name} ({organisation.kind} {organisation.registration_number}) is already "
+                "registered and has no director who could confirm that the applicant acts for it. Link one "
+                "first (`govhub identity user link EMAIL ORGANISATION director`), or reject this application."
+            )
+        application.status = CONFIRMING
+        application.organisation_id = organisation.id
+
+    async def make_member(
+        self, application: Application, organisation: Organisation, *, link_applicant: bool
+    ) -> Member:
+        """The member, its first subsystem and the subsystem's OAuth client, for an application about to be
+        `APPROVED`; with `link_applicant`, the applicant becomes a director of the organisation."""
+        member_id = application.proposed_member_id
         now = utcnow()
         member = Member(
             instance=member_id.instance,
@@ -318,23 +410,13 @@ class ApplicationsService:
                 allowed_scopes=[EXCHANGE_SCOPE],
             ),
         )
-        await self._make_applicant_admin(application, organisation)
+        if link_applicant and application.applicant_account_id is not None:
+            await self.organisations.represent(
+                application.applicant_account_id, organisation, MEMBER_ADMIN_ROLE
+            )
         application.status = APPROVED
-        application.decided_by = by.label
-        application.decided_at = now
-        application.reason = kept_note
         application.member_id = member.id
-        await self.session.flush()
         return member
-
-    async def _make_applicant_admin(self, application: Application, organisation: Organisation) -> None:
-        if application.applicant_account_id is None:
-            return
-        account = await self.organisations.accounts.account_by_id(application.applicant_account_id)
-        if account is None:
-            return
-        if await self.organisations.repository.representative(account.id, organisation.id) is None:
-            await self.organisations.link(account.email, organisation.public_id, MEMBER_ADMIN_ROLE)
 
     async def reject(self, public_id: str, by: Decider, reason: str | None) -> Application:
         cleaned = reason_or_refuse(reason, "rejection")

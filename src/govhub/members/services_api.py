@@ -2,10 +2,12 @@
 OpenAPI document, read, update and disable it; grant and revoke other subsystems' rights to call it.
 
 Two kinds of caller (`services_caller`): a machine client with a `govhub:members-admin` token acts as the
-platform (every member); a signed-in person acts for the members they administer (a platform administrator
-for every member). A person's changes must come as JSON (`Content-Type: application/json`): a cross-site
-form cannot send that without a CORS preflight, which the platform never grants, so the session cookie
-cannot be ridden by another site. Thin: parse, call the service, describe the result."""
+platform (every member); a signed-in person acts for the members they administer, and a platform
+administrator for every member once signed in with two factors (`Cl.Cm`, as the administrators' pages ask;
+with a password alone they act as any member administrator would). A person's changes must come as JSON
+(`Content-Type: application/json`, parsed exactly, even on a POST without a body): a cross-site form cannot
+send that without a CORS preflight, which the platform never grants, so the session cookie cannot be
+ridden by another site. Thin: parse, call the service, describe the result."""
 
 from __future__ import annotations
 
@@ -19,10 +21,10 @@ from govhub.identity.sessions import current_sign_in
 from govhub.kit.access import ACCESS_DEPENDENCIES
 from govhub.kit.errors import Unauthorized
 from govhub.kit.problems import PROBLEM_JSON
-from govhub.kit.routing import api_router
+from govhub.kit.routing import UnsupportedMediaType, api_router, is_json_media_type
 from govhub.members.access import members_admin
 from govhub.members.errors import NotMemberAdmin
-from govhub.members.membership import is_platform_admin, member_admin_viewer
+from govhub.members.membership import PLATFORM_ADMIN_LEVEL, is_platform_admin, member_admin_viewer
 from govhub.members.repository import PLATFORM, Viewer
 from govhub.members.services import Actor, ServicesService
 from govhub.members.services_schemas import (
@@ -40,7 +42,8 @@ _PROBLEMS: dict[int | str, dict[str, Any]] = {
     400: {"description": "A malformed identifier.", "content": {PROBLEM_JSON: {}}},
     401: {"description": "Neither an access token nor a signed-in person.", "content": {PROBLEM_JSON: {}}},
     403: {
-        "description": "The token lacks the scope, or the person administers no member.",
+        "description": "The token lacks the scope, the person administers no member, or a platform "
+        "administrator signed in without two factors.",
         "content": {PROBLEM_JSON: {}},
     },
     404: {
@@ -48,6 +51,10 @@ _PROBLEMS: dict[int | str, dict[str, Any]] = {
         "content": {PROBLEM_JSON: {}},
     },
     409: {"description": "The service or the right exists already.", "content": {PROBLEM_JSON: {}}},
+    415: {
+        "description": "A change made with a session cookie that is not sent as JSON.",
+        "content": {PROBLEM_JSON: {}},
+    },
     422: {"description": "Invalid input; `errors` names each field.", "content": {PROBLEM_JSON: {}}},
 }
 
@@ -62,14 +69,23 @@ async def services_caller(request: Request, db: DbSession) -> Actor:
         raise Unauthorized(
             "Send an access token with the govhub:members-admin scope, or sign in as a member administrator."
         )
-    if await is_platform_admin(db, person.account_id):
+    if request.method not in _SAFE and not is_json_media_type(request.headers.get("content-type", "")):
+        raise UnsupportedMediaType(
+            "Changes made with a session cookie are sent as JSON (Content-Type: application/json), even "
+            "with no body."
+        )
+    platform_admin = await is_platform_admin(db, person.account_id)
+    if platform_admin and person.auth_level == PLATFORM_ADMIN_LEVEL:
         viewer: Viewer = PLATFORM
     else:
         viewer = await member_admin_viewer(db, person.account_id)
         if not viewer.organisation_ids:
+            if platform_admin:
+                raise NotMemberAdmin(
+                    "Platform administrators act with two factors: sign in again with your authenticator "
+                    "app or security key, then retry."
+                )
             raise NotMemberAdmin("Only administrators of a member (or of the platform) can use this.")
-    if request.method not in _SAFE and "json" not in request.headers.get("content-type", "").lower():
-        raise NotMemberAdmin("Changes made with a session cookie are sent as JSON (application/json).")
     return Actor(viewer, person.email)
 
 

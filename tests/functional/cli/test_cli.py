@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import httpx
@@ -15,6 +16,9 @@ from govhub.config import ConfigurationError
 from govhub.db import migration_heads
 from tests.conftest import make_settings
 from tests.support.keys import TEST_LEDGER_KEY
+
+#: Every address of the machine: beyond loopback.
+WILDCARD = "0.0.0.0"  # noqa: S104 (what the refusal is about)
 
 
 @pytest.fixture
@@ -103,3 +107,18 @@ async def test_development_serves_with_a_warning_while_migrations_are_behind(bla
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             assert (await client.get("/healthz")).status_code == 200
             assert (await client.get("/readyz")).status_code == 503
+
+
+def test_serve_refuses_the_development_key_on_every_address_when_the_environment_is_unset(
+    runner: CliRunner,
+) -> None:
+    result = runner.invoke(cli, ["serve", "--host", WILDCARD])
+    assert result.exit_code == 1
+    assert "govhub refuses to start" in result.output
+    assert "GOVHUB_ENVIRONMENT is not set" in result.output
+    assert f"would listen on {WILDCARD}" in result.output
+
+
+def test_create_app_refuses_the_development_key_at_a_public_address(blank_database_url: str) -> None:
+    with pytest.raises(ConfigurationError, match=re.escape("is reached at https://x.example")):
+        create_app(make_settings(blank_database_url, public_url="https://x.example"))

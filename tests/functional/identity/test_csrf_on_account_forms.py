@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -76,7 +77,9 @@ async def test_the_csrf_cookie_is_set_with_the_first_form_and_kept(client: httpx
 
 @pytest.fixture
 async def https_client(settings: Settings, connection: AsyncConnection) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings.model_copy(update={"public_url": "https://id.example.gov"}))
+    # A secret of its own: the development key never serves beyond loopback (`Settings.exposure_problem`).
+    deployed = {"public_url": "https://id.example.gov", "secret_key": SecretStr("deployed-secret-" * 3)}
+    app = create_app(settings.model_copy(update=deployed))
     app.state.database.sessions = session_factory(connection)
     app.state.database.point_reads = ConnectionPointReads(connection)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)

@@ -18,6 +18,7 @@ from govhub.identity.models import Account
 from govhub.identity.repository import IdentityRepository
 from govhub.members.membership import grant_platform_admin
 from govhub.members.models import Application, Member
+from govhub.members.repository import PLATFORM, MembersRepository
 from govhub.members.service import ApplicationsService, Decider, NewApplication
 from tests.functional.identity.account_support import Citizen, create_citizen, sign_in
 from tests.support.oidc import ClientKeys, machine_client
@@ -60,7 +61,10 @@ async def submit(session: AsyncSession, keys: ClientKeys, **overrides: Any) -> A
 
 async def approved_member(session: AsyncSession, keys: ClientKeys, **overrides: Any) -> Member:
     application = await submit(session, keys, **overrides)
-    return await ApplicationsService(session, INSTANCE).approve(application.public_id, TEST_ADMIN)
+    approved = await ApplicationsService(session, INSTANCE).approve(application.public_id, TEST_ADMIN)
+    member = await MembersRepository(session).member(PLATFORM, approved.proposed_member_id)
+    assert member is not None, f"the application is {approved.status}, no member was made"
+    return member
 
 
 async def machine_token(client: httpx.AsyncClient, session: AsyncSession, scope: str) -> dict[str, str]:

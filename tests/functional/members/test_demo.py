@@ -34,16 +34,18 @@ async def test_the_demo_administrator_and_application_are_loaded_once(
     assert await is_platform_admin(session, admin.id)
 
     [application] = await ApplicationsService(session, settings.members_instance).applications("pending")
-    member = await ApplicationsService(session, settings.members_instance).approve(
+    approved = await ApplicationsService(session, settings.members_instance).approve(
         application.public_id, TEST_ADMIN
     )
+    # The applicant directs the demo company already: no confirmation asked, the member is made at once.
+    assert approved.status == "approved"
     business = await IdentityService.for_session(session, settings).repository.account_by_email(
         "business@example.org"
     )
     assert business is not None
     # Already the demo company's director, so its member administrator.
     viewer = await member_admin_viewer(session, business.id)
-    assert [d.member.id for d in await MembershipService(session).members(viewer)] == [member.id]
+    assert [d.member.id for d in await MembershipService(session).members(viewer)] == [approved.member_id]
 
 
 async def test_without_the_identity_demo_there_is_no_applicant(

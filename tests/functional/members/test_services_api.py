@@ -6,6 +6,7 @@ and the wrong callers refused: nobody, a citizen, a token without the scope, ano
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import httpx
@@ -14,7 +15,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.members.membership import MembershipService
+from govhub.members.membership import MembershipService, grant_platform_admin
 from govhub.members.services import is_allowed
 from govhub.members.xroad_ids import parse_member_id
 from tests.functional.members.services_support import (
@@ -328,7 +329,117 @@ async def test_every_endpoint_refuses_the_wrong_callers(
                 assert other_member.status_code == 404, (method, path, other_member.text)
         # A cross-site form cannot ride the session cookie: changes come as JSON.
         form = await theirs.post(SERVICE_PATH + "/disable", data={"x": "1"})
-        assert form.status_code == 403
+        assert form.status_code == 415
         assert "sent as JSON" in form.json()["detail"]
     assert await counts(session) == (1, 2, 0)
     assert not (await client.get(SERVICE_PATH, headers=admin)).json()["disabled"]
+
+
+# --- issue 14, finding 13: platform administrators act with two factors; media types parsed exactly -------
+
+
+async def test_a_platform_administrator_with_a_password_alone_acts_on_no_member(
+    app: FastAPI, client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+) -> None:
+    await network(session, settings)
+    admin = await admin_headers(client, session)
+    assert (await client.post("/members/services", json=registration(), headers=admin)).status_code == 201
+    one_factor = await person(session, settings, "admin@example.org", platform_admin=True, with_app=False)
+    async with browser(app) as theirs:
+        await signed_in(theirs, one_factor)
+        for method, path, body in [
+            ("GET", "/members/services", None),
+            ("GET", SERVICE_PATH, None),
+            ("POST", "/members/services", registration(serviceCode="other")),
+            ("PATCH", SERVICE_PATH, {"title": "Hijacked"}),
+            ("POST", SERVICE_PATH + "/disable", None),
+            ("POST", SERVICE_PATH + "/rights", {"client": CLIENT}),
+        ]:
+            refused = await theirs.request(method, path, json=body, headers=JSON)
+            assert refused.status_code == 403, (method, path, refused.text)
+            assert "two factors" in refused.json()["detail"]
+    assert await counts(session) == (1, 2, 0)
+    service = (await client.get(SERVICE_PATH, headers=admin)).json()
+    assert (service["title"], service["disabled"]) == ("Blue Badge eligibility", False)
+
+
+async def test_a_platform_administrator_with_a_password_alone_is_only_the_member_administrator_they_are(
+    app: FastAPI, client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+) -> None:
+    people = await network(session, settings)
+    admin = await admin_headers(client, session)
+    assert (await client.post("/members/services", json=registration(), headers=admin)).status_code == 201
+    # The client member's director is a platform administrator too, signed in with a password only.
+    await grant_platform_admin(session, people.client_admin.account.email, TEST_ADMIN)
+    async with browser(app) as theirs:
+        await signed_in(theirs, people.client_admin)
+        assert (await theirs.get("/members/services")).json() == []
+        assert (await theirs.get(SERVICE_PATH)).status_code == 404
+        disabled = await theirs.post(SERVICE_PATH + "/disable", headers=JSON)
+        assert disabled.status_code == 404
+    assert not (await client.get(SERVICE_PATH, headers=admin)).json()["disabled"]
+
+
+async def test_a_platform_administrator_with_two_factors_acts_on_every_member(
+    app: FastAPI, session: AsyncSession, settings: Settings
+) -> None:
+    await network(session, settings)
+    two_factors = await person(session, settings, "admin@example.org", platform_admin=True)
+    async with browser(app) as theirs:
+        await signed_in(theirs, two_factors)
+        created = await theirs.post("/members/services", json=registration(), headers=JSON)
+        assert created.status_code == 201, created.text
+        assert created.json()["createdBy"] == "admin@example.org"
+        disabled = await theirs.post(SERVICE_PATH + "/disable", headers=JSON)
+        assert disabled.status_code == 200, disabled.text
+        assert disabled.json()["disabled"] is True
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "text/plain; x=json",
+        "text/plain; charset=json",
+        "application/x-www-form-urlencoded; json=1",
+        "multipart/form-data; boundary=json",
+        "application/json, text/plain",
+        "application/+json",
+        "text/json",
+        None,
+    ],
+)
+async def test_a_body_less_change_with_a_session_cookie_must_be_sent_as_json(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    content_type: str | None,
+) -> None:
+    people = await network(session, settings)
+    admin = await admin_headers(client, session)
+    assert (await client.post("/members/services", json=registration(), headers=admin)).status_code == 201
+    headers = {} if content_type is None else {"Content-Type": content_type}
+    async with browser(app) as ours:
+        await signed_in(ours, people.provider_admin)
+        refused = await ours.post(SERVICE_PATH + "/disable", headers=headers)
+        assert refused.status_code == 415, refused.text
+        assert refused.headers["content-type"] == PROBLEM
+        assert "application/json" in refused.json()["detail"]
+        assert not (await ours.get(SERVICE_PATH)).json()["disabled"]
+        accepted = await ours.post(SERVICE_PATH + "/disable", headers={"Content-Type": "application/json"})
+        assert accepted.status_code == 200, accepted.text
+
+
+@pytest.mark.parametrize("content_type", ["text/plain; x=json", "application/+json", "application/json; a"])
+async def test_a_json_body_under_another_media_type_is_refused(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, content_type: str
+) -> None:
+    await network(session, settings)
+    admin = await admin_headers(client, session)
+    body = json.dumps(registration())
+    refused = await client.post(
+        "/members/services", content=body, headers={**admin, "Content-Type": content_type}
+    )
+    assert refused.status_code == 415, refused.text
+    assert refused.json()["title"] == "Unsupported media type"
+    assert await counts(session) == (0, 0, 0)

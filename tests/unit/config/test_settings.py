@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 from pydantic import SecretStr, ValidationError
 
@@ -11,6 +13,9 @@ from govhub.config import (
     contrast_with_white,
 )
 from tests.support.keys import TEST_LEDGER_KEY
+
+#: Every address of the machine: beyond loopback.
+WILDCARD = "0.0.0.0"  # noqa: S104 (what the refusal is about)
 
 
 def settings(**values: object) -> Settings:
@@ -86,3 +91,52 @@ def test_contrast_matches_wcag_reference_values() -> None:
 def test_a_malformed_ledger_key_is_refused_at_load() -> None:
     with pytest.raises(ValidationError, match="not a signed-note private key"):
         settings(ledger_signing_key=SecretStr("PRIVATE+KEY+nonsense"))
+
+
+# --- an unset environment never serves the development key beyond loopback (issue 14) --------------------
+
+
+@pytest.mark.parametrize("host", [WILDCARD, "::", "", "10.1.2.3", "govhub.internal", "127.0.0.1.nip.io"])
+def test_an_unset_environment_refuses_to_listen_beyond_loopback_with_the_development_key(host: str) -> None:
+    unset = settings()
+    assert unset.environment is Environment.DEVELOPMENT
+    with pytest.raises(ConfigurationError) as refused:
+        unset.check_can_serve(host)
+    message = str(refused.value)
+    assert "GOVHUB_ENVIRONMENT is not set" in message
+    assert "development secret key" in message
+    assert "GOVHUB_SECRET_KEY" in message
+    assert "GOVHUB_ENVIRONMENT=production" in message
+
+
+@pytest.mark.parametrize(
+    "public_url", ["https://gov.example", "http://192.168.1.20:8000", "http://127.0.0.1.evil.example/"]
+)
+def test_a_public_url_beyond_loopback_is_refused_with_the_development_key(public_url: str) -> None:
+    with pytest.raises(ConfigurationError, match="is reached at"):
+        settings(public_url=public_url).check_can_serve()
+    # So is the test environment: only production is exempt, and it has checks of its own.
+    with pytest.raises(ConfigurationError, match="runs as test"):
+        settings(environment="test", public_url=public_url).check_can_serve()
+
+
+def test_the_host_setting_is_what_the_app_checks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GOVHUB_HOST", WILDCARD)
+    with pytest.raises(ConfigurationError, match=re.escape(f"would listen on {WILDCARD}")):
+        settings().check_can_serve()
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "localhost", "::1", "[::1]"])
+def test_loopback_serves_with_the_development_key(host: str) -> None:
+    settings(public_url="http://localhost:8000").check_can_serve(host)
+
+
+def test_beyond_loopback_serves_outside_production_with_a_secret_of_its_own() -> None:
+    own = settings(
+        secret_key=SecretStr("a secret only this deployment knows"), public_url="https://x.example"
+    )
+    own.check_can_serve(WILDCARD)
+
+
+def test_commands_that_do_not_serve_are_not_refused() -> None:
+    settings(public_url="https://gov.example").check_can_start()

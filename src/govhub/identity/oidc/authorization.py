@@ -44,13 +44,10 @@ CONSENT_PATH = "/authorize/consent"
 #: Scopes a person signs in to a service with; machine scopes belong to `client_credentials`.
 INTERACTIVE_SCOPES = PERSON_SCOPES
 PROMPTS = ("none", "login", "consent", "select_account")
-#: Pages that take a decision (consent, sign out, withdraw) are never shown inside another site's frame
-#: (clickjacking: a hidden consent page under a decoy button), and never cached.
-DECISION_PAGE_HEADERS = {
-    "Cache-Control": "no-store",
-    "X-Frame-Options": "DENY",
-    "Content-Security-Policy": "frame-ancestors 'none'",
-}
+#: Pages that take a decision (consent, sign out, withdraw) are never cached. Like every page, they are
+#: never shown inside another site's frame (clickjacking: a hidden consent page under a decoy button):
+#: `govhub.kit.security_headers` sends `frame-ancestors 'none'` and `X-Frame-Options: DENY` on them all.
+DECISION_PAGE_HEADERS = {"Cache-Control": "no-store"}
 
 _CODE_CHALLENGE = re.compile(r"^[A-Za-z0-9_-]{43}$")
 _JKT = re.compile(r"^[A-Za-z0-9_-]{43}$")
