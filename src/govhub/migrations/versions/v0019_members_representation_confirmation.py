@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0019_members_confirmation"
-down_revision: str | None = "0016_members_directory_stamp"
+down_revision: str | None = "0018_identity_security"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
