@@ -42,7 +42,7 @@ import httpx
 from alembic import command
 from fastapi import FastAPI
 from pydantic import SecretStr
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -51,11 +51,14 @@ from govhub.config import Settings
 from govhub.db import Database, alembic_config, create_async_engine, session_factory
 from govhub.exchange.service import record_exchange
 from govhub.identity.oidc import clients as oidc_clients
+from govhub.identity.organisations import NewOrganisation, OrganisationsService
 from govhub.kit import csrf
 from govhub.kit.clock import utcnow
 from govhub.kit.dev_mailbox import DevMailbox
 from govhub.ledger.service import LedgerService
 from govhub.members.membership import MembershipService
+from govhub.members.models import Application
+from govhub.members.service import ApplicationsService
 from govhub.registries.databases import DatabaseCatalogue
 from govhub.registries.service import Caller, RegisterDefinition, RegistriesService
 from tests.conftest import DATABASE_PREFIX, make_settings
@@ -286,6 +289,7 @@ async def _build(
                 contact_email="applicant@charity.example",
                 applicant_account_id=_id(people["applicant"]),
             )
+            confirming = await _claim_an_organisation(session, people["provider_admin"], people["applicant"])
 
             registries = RegistriesService.for_session(session, settings)
             await registries.define(_register(OPEN_REGISTER, "open", "govhub/GOV/platform"))
@@ -346,6 +350,7 @@ async def _build(
             )
         ids = {
             "application": pending.public_id,
+            "confirmation": confirming.public_id,
             "message_id": record.message_id,
             "relying_party": relying_party.client.client_id,
             "database": str(both[1].id),
@@ -384,6 +389,29 @@ async def _build(
         return identities, ids
     finally:
         await database.dispose()
+
+
+async def _claim_an_organisation(session: AsyncSession, director: Person, applicant: Person) -> Application:
+    """A company `director` (Borsetshire's `provider_admin`) directs, and an application in its name by
+    someone else: approval waits for one of its directors to confirm or decline them (finding 7)."""
+    organisations = OrganisationsService.for_session(session)
+    organisation = await organisations.create_organisation(
+        NewOrganisation("Borsetshire Orchards Ltd", "SC999001", "company")
+    )
+    await organisations.link(director.account.email, organisation.public_id, "director")
+    claiming = await submit(
+        session,
+        ClientKeys(),
+        organisation_name="Borsetshire Orchards Ltd",
+        registration_number="SC999001",
+        member_class="COM",
+        subsystem_code="orchards",
+        contact_email="applicant@charity.example",
+        applicant_account_id=_id(applicant),
+    )
+    confirming = await ApplicationsService(session, INSTANCE).approve(claiming.public_id, TEST_ADMIN)
+    assert confirming.status == "confirming", confirming.status
+    return confirming
 
 
 def _id(who: Person) -> int:
