@@ -24,6 +24,7 @@ from starlette.routing import Match
 from starlette.types import Scope
 
 from govhub.kit.errors import GovhubError
+from govhub.kit.problems import PROBLEM_JSON
 
 
 class UnsupportedMediaType(GovhubError):
@@ -85,10 +86,53 @@ def _has_body(request: Request) -> bool:
     return "transfer-encoding" in request.headers or (length is not None and length.strip() != "0")
 
 
+#: RFC 9457's members as govhub fills them (`kit.problems`), for the document's refusals.
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "title", "status"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "request_id": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"pointer": {"type": "string"}, "detail": {"type": "string"}},
+            },
+        },
+    },
+}
+
+
+def problem_response(description: str) -> dict[str, Any]:
+    """An OpenAPI response whose body is an RFC 9457 problem."""
+    return {"description": description, "content": {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}}}
+
+
 class ApiRoute(APIRoute):
     def __init__(self, path: str, endpoint: Callable[..., Any], **options: Any) -> None:
         super().__init__(path, endpoint, **options)
         self.literal_prefix = self.path.split("{", 1)[0]
+        self._document_the_answers_to_bad_input()
+
+    def _document_the_answers_to_bad_input(self) -> None:
+        """What `kit.problems` and `json_only` answer to input the route cannot take, in the OpenAPI
+        document, unless the route says otherwise: FastAPI's own default for a 422 names a body of its own
+        (`HTTPValidationError`, as `application/json`), which is not what the problem handlers send."""
+        declared = {str(status).upper() for status in self.responses}
+        answers: dict[int, dict[str, Any]] = {}
+        if self.dependant.path_params or self.dependant.query_params or self.body_field is not None:
+            answers[422] = problem_response("A parameter or the body breaks its schema; `errors` lists each.")
+        if self.expects_json_body:
+            answers[400] = problem_response("The body is not well-formed JSON.")
+            answers[415] = problem_response("The body is not JSON (application/json).")
+        for status, answer in answers.items():
+            if str(status) not in declared and "4XX" not in declared and "DEFAULT" not in declared:
+                self.responses[status] = answer
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         # With a root_path (mounted under a prefix) Starlette matches on the path without it: no shortcut.

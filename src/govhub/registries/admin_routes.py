@@ -9,9 +9,11 @@ from fastapi import Path, Response
 from pydantic import BaseModel, Field
 
 from govhub.kit.routing import api_router
-from govhub.registries.dependencies import CallerDep, Registries
+from govhub.registries.dependencies import CATALOGUE_PROBLEMS, CallerDep, Registries
 
-router = api_router(prefix="/registers/{name}/grants", tags=["registries: admin"])
+router = api_router(
+    prefix="/registers/{name}/grants", tags=["registries: admin"], responses=CATALOGUE_PROBLEMS
+)
 Grantee = Annotated[str, Path(description="INSTANCE/CLASS/MEMBER, or .../SUBSYSTEM for one system.")]
 
 

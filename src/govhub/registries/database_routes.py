@@ -12,10 +12,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from govhub.kit.clock import iso_utc
 from govhub.kit.routing import api_router
 from govhub.registries.databases import DatabaseCatalogue, DatabaseGroup
-from govhub.registries.dependencies import CallerDep, Registries
+from govhub.registries.dependencies import CATALOGUE_PROBLEMS, CallerDep, Registries
 from govhub.registries.models import Register, RegisterVersion
 
-router = api_router(tags=["registries: databases"])
+router = api_router(tags=["registries: databases"], responses=CATALOGUE_PROBLEMS)
 
 
 class DatabaseInfo(BaseModel):

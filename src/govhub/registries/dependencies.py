@@ -11,6 +11,7 @@ from fastapi import Depends, Header, Path, Query, Request
 
 from govhub.dependencies import DbSession
 from govhub.kit.access import ACCESS_DEPENDENCIES
+from govhub.kit.routing import problem_response
 from govhub.ledger.routes import Ledgers, keyring_of
 from govhub.ledger.service import LedgerService
 from govhub.registries.callers import caller_of
@@ -45,6 +46,18 @@ async def identify_caller(
 ACCESS_DEPENDENCIES.add(identify_caller)
 
 CallerDep = Annotated[Caller, Depends(identify_caller)]
+
+#: What the catalogue and grants routes answer besides success: the caller is not verified (401), its
+#: credentials do not hold or it may not do this (403), the register is none it may see (404), or the change
+#: clashes with what is there (409: a database code taken, a version records were written with).
+CATALOGUE_PROBLEMS: dict[int | str, dict[str, object]] = {
+    401: problem_response(
+        "No verified caller: the gateway's assertion, the subsystem's token, or a trusted mediator."
+    ),
+    403: problem_response("The credentials do not hold, or the caller does not own the register."),
+    404: problem_response("No such database, register or grant that the caller may see."),
+    409: problem_response("The database code is taken, or the database has records."),
+}
 RegistryName = Annotated[str, Path(alias="registryName")]
 VersionNumber = Annotated[str, Path(alias="versionNumber")]
 RecordId = Annotated[str, Path(alias="ID", description="The record's key.")]

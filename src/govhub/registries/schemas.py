@@ -44,8 +44,9 @@ class ValueResponse(BaseModel):
 
 class RecordList(BaseModel):
     count: int
-    next: str | None
-    previous: str | None
+    #: Left out when there is no next (or previous) page, as GovStack's examples show.
+    next: str | None = None
+    previous: str | None = None
     results: list[dict[str, Any]]
 
 

@@ -106,10 +106,35 @@ async def openid_configuration(request: Request) -> JSONResponse:
     return JSONResponse(discovery_document(provider_of(request)), headers=PUBLISHED_CACHE)
 
 
-@router.get("/.well-known/jwks.json", summary="The provider's public signing keys", dependencies=[PUBLIC])
-async def jwks(request: Request, db: DbSession) -> JSONResponse:
+class JwkSetResponse(JSONResponse):
+    """A JWK Set, as RFC 7517 §8.5.1 registers its media type."""
+
+    media_type = "application/jwk-set+json"
+
+
+@router.get(
+    "/.well-known/jwks.json",
+    summary="The provider's public signing keys",
+    dependencies=[PUBLIC],
+    response_class=JwkSetResponse,
+    responses={
+        200: {
+            "description": "A JWK Set (RFC 7517 §5).",
+            "content": {
+                JwkSetResponse.media_type: {
+                    "schema": {
+                        "type": "object",
+                        "required": ["keys"],
+                        "properties": {"keys": {"type": "array"}},
+                    }
+                }
+            },
+        }
+    },
+)
+async def jwks(request: Request, db: DbSession) -> JwkSetResponse:
     keys = await provider_of(request).keys.public_jwks(db)
-    return JSONResponse(keys, headers=PUBLISHED_CACHE, media_type="application/jwk-set+json")
+    return JwkSetResponse(keys, headers=PUBLISHED_CACHE)
 
 
 @router.post("/token", summary="Token endpoint (RFC 6749 §3.2)", responses=_OAUTH_ERRORS)
