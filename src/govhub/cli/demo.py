@@ -16,6 +16,7 @@ from govhub.cli.common import in_unit_of_work, load_settings
 from govhub.config import Settings
 from govhub.demo_providers import network
 from govhub.demo_service.registration import register_demo_service
+from govhub.kit.errors import GovhubError
 
 
 @click.group()
@@ -26,7 +27,11 @@ def demo() -> None:
 @demo.command()
 def load() -> None:
     """Load demo data into the configured database (safe to repeat)."""
-    for line in asyncio.run(_load(load_settings())):
+    try:
+        report = asyncio.run(_load(load_settings()))
+    except GovhubError as error:  # nothing was kept: the unit of work rolled back
+        raise click.ClickException(error.detail) from None
+    for line in report:
         click.echo(line)
 
 
