@@ -10,7 +10,8 @@ once here as UTF-8; a segment is refused when, read as any server might read it 
 NFKC-normalised, look-alike characters taken for what they look like), it:
 
 - holds `;` (path parameters: Tomcat's `..;/`), `\\` (a separator on Windows servers), `/`, `?` or `#`;
-- holds a percent-encoded `/` or `\\` (`%2F`, `%5C`: one segment to us, two to a server that decodes first);
+- holds a percent-encoded `/` or `\\` (`%2F`, `%5C`: one segment to us, two to a server that decodes first),
+  or an IIS `%uXXXX` escape;
 - still holds a percent escape after one decoding (double encoding: `%252e`, `%252f`);
 - is a dot segment (`.`, `..`, or only dots and spaces: Windows drops trailing dots) in any spelling:
   `%2e%2e`, `%252e`, `\u2024\u2024`, `\uff0e\uff0e`, `\u3002`, `\ufe52`, ...;
@@ -57,6 +58,7 @@ _SLASH_LOOKALIKES = str.maketrans(
 )
 _ESCAPE = re.compile(rb"%[0-9A-Fa-f]{2}")
 _ENCODED_SEPARATOR = re.compile(rb"%(2[Ff]|5[Cc])")
+_IIS_ESCAPE = re.compile(rb"%[Uu][0-9A-Fa-f]{4}")
 _SEPARATORS = frozenset(";\\/?#")
 _ONLY_DOTS = re.compile(r"^[.\s]+$")
 
@@ -70,6 +72,8 @@ def segment_problem(raw: bytes) -> str | None:  # noqa: PLR0911 (one return per 
     """Why one raw path segment (as sent, percent-encoded) is refused, or None."""
     if _ENCODED_SEPARATOR.search(raw):
         return "holds a percent-encoded / or \\"
+    if _IIS_ESCAPE.search(raw):
+        return "holds a %u escape (IIS's non-standard encoding)"
     decoded_bytes = unquote_to_bytes(raw)
     try:
         segment = decoded_bytes.decode("utf-8")

@@ -96,10 +96,10 @@ def _own_reason(address: IPAddress) -> str | None:  # noqa: PLR0911 (one answer 
         return "in the shared address space (carrier-grade NAT)"
     if isinstance(address, IPv6Address) and address.is_site_local:
         return "a site-local address"
-    if address.is_private:
-        return "a private or special-purpose address"
     if address.is_reserved:
         return "a reserved address"
+    if address.is_private:
+        return "a private or special-purpose address"
     if not address.is_global or any(address in network for network in _NOT_GLOBAL):
         return "a special-purpose address, not globally routable"
     return None
