@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, MutableMapping
 from typing import Any
 from urllib.parse import unquote
 
@@ -125,7 +125,7 @@ async def as_sent(
         "server": ("testserver", 80),
         "state": {},
     }
-    sent: list[dict[str, Any]] = []
+    sent: list[MutableMapping[str, Any]] = []
     done = False
 
     async def receive() -> dict[str, Any]:
@@ -135,7 +135,7 @@ async def as_sent(
             return {"type": "http.request", "body": b"", "more_body": False}
         return {"type": "http.disconnect"}
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: MutableMapping[str, Any]) -> None:
         sent.append(message)
 
     await app(scope, receive, send)
