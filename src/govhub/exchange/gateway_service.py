@@ -164,6 +164,10 @@ def _service_and_path(request: Request, checked: Checked, rest: str) -> ServiceI
     raw_path = (request.scope.get("raw_path") or request.scope["path"].encode("utf-8")).split(b"?", 1)[0]
     problem = path_problem(raw_path) or override_problem(request.headers.raw, request.url.query)
     if problem is not None:
+        # Kept in the message log as text: a control character (NUL, which PostgreSQL's text refuses) is
+        # written percent-encoded.
+        printable = "".join(c if c.isprintable() else quote(c) for c in checked.path)
+        checked.path = printable[:MAX_PATH]
         raise _refuse(checked, xe.BAD_REQUEST, problem)
     purpose = request.headers.get(PURPOSE_HEADER)
     if purpose is not None:

@@ -160,6 +160,8 @@ async def assert_refused(
     record = await ExchangeRepository(session).by_message_id(answer_headers["x-road-id"])
     assert record is not None, "an authenticated caller's refusal is logged"
     assert (record.outcome, record.error_code) == ("refused", xe.BAD_REQUEST)
+    # Logged as text on both databases (PostgreSQL's text refuses NUL): controls percent-encoded.
+    assert record.path.isprintable(), record.path
     message: str = body["message"]
     return message
 
