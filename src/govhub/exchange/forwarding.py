@@ -528,8 +528,9 @@ class Forwarder:
         message = message.format(limit=max_request_bytes)
         return self._error(tally, error_type, message, on_complete, status=status, block=bound)
 
+    @classmethod
     def _refused(
-        self, tally: _Tally, refused: AddressRefused, on_complete: OnComplete | None
+        cls, tally: _Tally, refused: AddressRefused, on_complete: OnComplete | None
     ) -> ForwardedResponse:
         """The outbound-address guard refused the provider's address: logged with the address and why; the
         caller is told only that it is refused (the provider's addresses are not the caller's business)."""
@@ -543,15 +544,8 @@ class Forwarder:
                 "address": str(refused.address) if refused.address else None,
             },
         )
-        tally.fail(xe.ADDRESS_REFUSED, refused.reason)
-        error = xe.XRoadError(
-            xe.ADDRESS_REFUSED, "The provider's address is not one the gateway may call.", tally.message_id
-        )
-        headers = [
-            (name.lower().encode("latin-1"), value.encode("latin-1"))
-            for name, value in error.headers(tally.request_hash).items()
-        ]
-        return ForwardedResponse(error.status, headers, tally, body=error.body(), on_complete=on_complete)
+        message = "The provider's address is not one the gateway may call."
+        return cls._error(tally, xe.ADDRESS_REFUSED, message, on_complete)
 
     async def _relayed(
         self,
