@@ -61,6 +61,8 @@ _ENCODED_SEPARATOR = re.compile(rb"%(2[Ff]|5[Cc])")
 _IIS_ESCAPE = re.compile(rb"%[Uu][0-9A-Fa-f]{4}")
 _SEPARATORS = frozenset(";\\/?#")
 _ONLY_DOTS = re.compile(r"^[.\s]+$")
+#: A path of unreserved and harmless sub-delimiter characters only (RFC 3986), without `;` and `%`.
+_PLAIN = re.compile(rb"^[A-Za-z0-9/_~!$&'()*+,=:@.-]*$")
 
 
 def _reading(segment: str) -> str:
@@ -94,6 +96,8 @@ def segment_problem(raw: bytes) -> str | None:  # noqa: PLR0911 (one return per 
 def path_problem(raw_path: bytes) -> str | None:
     """Why the request's raw path (`/r1/...`, without the query) is refused, naming the segment, or None.
     Empty segments are left to the endpoint match (they match no documented endpoint)."""
+    if _PLAIN.match(raw_path) and b"/." not in raw_path:
+        return None  # the usual path: nothing encoded, nothing to read twice, no segment starting with a dot
     for raw in raw_path.split(b"/")[1:]:
         if not raw:
             continue
