@@ -26,6 +26,7 @@ import tempfile
 import time
 import uuid
 from dataclasses import dataclass
+from ipaddress import ip_network
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,7 @@ from benchmarks.identity import Server, _free_port, production_server
 from govhub.config import Settings
 from govhub.db import Database, alembic_config
 from govhub.exchange.models import ExchangeRecord
+from govhub.kit.outbound import OutboundGuard
 from govhub.members.service import ApplicationsService, Decider, NewApplication
 from govhub.members.services import COMMAND_LINE_ACTOR, ServicesService
 from govhub.members.xroad_ids import parse_service_id
@@ -160,6 +162,7 @@ async def _seed(settings: Settings, provider_url: str) -> Seeded:
                 service_code="eligibility",
                 base_url=provider_url,
                 openapi=json.loads(OPENAPI.read_text()),
+                outbound=OutboundGuard.from_settings(settings),
             )
             await services.grant(COMMAND_LINE_ACTOR, parse_service_id(service), client, None)
     finally:
@@ -279,6 +282,10 @@ async def _main(args: argparse.Namespace) -> None:
         url = args.database_url or f"sqlite:///{Path(directory) / 'exchange.db'}"
         port, provider_port = _free_port(), _free_port()
         env, settings = production_server(url, port)
+        # The provider runs on loopback: the outbound-address guard lets it through only when allowed.
+        loopback = '["127.0.0.0/8", "::1/128"]'
+        env["GOVHUB_GATEWAY_ALLOWED_NETWORKS"] = loopback
+        settings = settings.model_copy(update={"gateway_allowed_networks": [ip_network("127.0.0.0/8")]})
         command.upgrade(alembic_config(url), "head")
         provider = Provider(provider_port, args.provider_work_ms)
         server: Server | None = None

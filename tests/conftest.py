@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -19,6 +20,7 @@ from govhub.app import create_app
 from govhub.config import Environment, Settings
 from govhub.db import alembic_config, create_async_engine, session_factory
 from tests.support.databases import BACKENDS, SuiteDatabases
+from tests.support.outbound import TEST_HOSTS
 from tests.support.point_reads import ConnectionPointReads
 
 #: Lets several suites share one PostgreSQL server at once without dropping each other's databases.
@@ -98,6 +100,11 @@ def runner(monkeypatch: pytest.MonkeyPatch, migrated_url: str) -> CliRunner:
     blank one instead)."""
     monkeypatch.setenv("GOVHUB_DATABASE_URL", migrated_url)
     monkeypatch.setenv("GOVHUB_LOG_FORMAT", "text")
+    # No DNS lookup leaves the machine; the made-up names tests register resolve from a map.
+    monkeypatch.setenv("GOVHUB_OUTBOUND_DNS", "false")
+    monkeypatch.setenv(
+        "GOVHUB_OUTBOUND_HOSTS", json.dumps({k: [str(a) for a in v] for k, v in TEST_HOSTS.items()})
+    )
     return CliRunner()
 
 
@@ -108,6 +115,10 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "log_format": "text",
         # Tests that send mail start a mailbox of their own on a free port (tests/support/mail.py).
         "dev_mailbox": False,
+        # No DNS lookup leaves the machine: the outbound-address guard resolves the made-up names tests
+        # register from a map (tests/support/outbound.py); loopback is refused unless a test allows it.
+        "outbound_dns": False,
+        "outbound_hosts": TEST_HOSTS,
         **overrides,
     }
     return Settings(_env_file=None, **values)  # type: ignore[arg-type]

@@ -25,6 +25,7 @@ from govhub.kit.body_limit import BodySizeLimitMiddleware
 from govhub.kit.dev_mailbox import DevMailbox
 from govhub.kit.logging import AccessLogMiddleware
 from govhub.kit.metrics import HttpMetrics, MetricsMiddleware
+from govhub.kit.outbound import OutboundGuard
 from govhub.kit.problems import install_problem_handlers
 from govhub.kit.request_context import RequestIdMiddleware
 from govhub.kit.routing import ApiRoute
@@ -119,6 +120,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.pages = Pages(settings)
     app.state.migration_heads = migration_heads()
     app.state.http_metrics = HttpMetrics()
+    # The one check of every address a member gives (a service's base URL), at registration and on connect.
+    app.state.outbound_guard = OutboundGuard.from_settings(settings)
 
     install_problem_handlers(app)
     install_oauth_error_handler(app)

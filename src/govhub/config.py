@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from ipaddress import IPv4Network, IPv6Network, ip_address
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -90,6 +90,13 @@ class Settings(BaseSettings):
     #: although they are loopback, private, link-local or otherwise not public. Empty: only public
     #: addresses. `make run` allows loopback for its demo providers.
     gateway_allowed_networks: list[IPv4Network | IPv6Network] = Field(default_factory=list)
+    #: Host names the outbound-address guard (`govhub.kit.outbound`) answers itself, like a hosts file (a
+    #: JSON object: `{"badges.test": ["192.0.2.10"]}`), before asking DNS. The addresses are checked as
+    #: any resolved address is. For tests and demos on a machine without DNS.
+    outbound_hosts: dict[str, list[IPv4Address | IPv6Address]] = Field(default_factory=dict)
+    #: Resolve names not in `outbound_hosts` with the system's resolver (DNS). Off: only those names
+    #: resolve (the test suite: no lookup leaves the machine).
+    outbound_dns: bool = True
 
     #: Networks (CIDR, as a JSON list) whose requests to the registries may name their caller with the bare
     #: `Information-Mediator-Client` header: where an X-Road security server or GovStack Information

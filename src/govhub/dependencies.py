@@ -1,4 +1,5 @@
-"""FastAPI dependencies shared by every block: the settings, the database session, the page renderer.
+"""FastAPI dependencies shared by every block: the settings, the database session, the page renderer, the
+outbound-address guard.
 
 Every dependency in govhub is `async def`, even when it does no I/O: FastAPI runs a plain `def` dependency
 in its thread pool, a thread hop per dependency per request (a meta-test holds every route to this)."""
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
 from govhub.db import Database
+from govhub.kit.outbound import OutboundGuard
 from govhub.kit.templating import Pages
 
 
@@ -31,6 +33,11 @@ async def _pages(request: Request) -> Pages:
     return pages
 
 
+async def _outbound(request: Request) -> OutboundGuard:
+    guard: OutboundGuard = request.app.state.outbound_guard
+    return guard
+
+
 async def _unit_of_work(request: Request) -> AsyncIterator[AsyncSession]:
     database: Database = request.app.state.database
     async with database.unit_of_work() as session:
@@ -40,6 +47,8 @@ async def _unit_of_work(request: Request) -> AsyncIterator[AsyncSession]:
 AppSettings = Annotated[Settings, Depends(_settings)]
 AppDatabase = Annotated[Database, Depends(_database)]
 PageRenderer = Annotated[Pages, Depends(_pages)]
+#: The app's one outbound-address guard (`govhub.kit.outbound`): every URL a member gives goes through it.
+Outbound = Annotated[OutboundGuard, Depends(_outbound)]
 #: The request's unit of work. It commits before the response is sent, so a client never sees success
 #: for a change that was then lost.
 DbSession = Annotated[AsyncSession, Depends(_unit_of_work, scope="function")]

@@ -19,6 +19,7 @@ from govhub.members.service import ApplicationsService, Decider, NewApplication
 from govhub.members.services import COMMAND_LINE_ACTOR, ServicesService
 from tests.browser.accessibility import axe_violations
 from tests.support.oidc import ClientKeys
+from tests.support.outbound import public_guard
 
 OPENAPI = Path(__file__).parents[1] / "support" / "openapi" / "blue_badge_eligibility.json"
 
@@ -47,6 +48,7 @@ async def _service(engine: AsyncEngine, settings: Settings) -> str:
             service_code="eligibility",
             base_url="https://badges.example",
             openapi=json.loads(OPENAPI.read_text()),
+            outbound=public_guard(),
         )
     return name
 

@@ -21,6 +21,7 @@ from govhub.members.service import ApplicationsService, Decider, NewApplication
 from govhub.members.services import COMMAND_LINE_ACTOR, ServicesService
 from tests.browser.accessibility import checked_page
 from tests.support.oidc import ClientKeys
+from tests.support.outbound import public_guard
 
 PASSWORD = "correct horse battery staple"
 OPENAPI = Path(__file__).parents[1] / "support" / "openapi" / "blue_badge_eligibility.json"
@@ -62,6 +63,7 @@ async def _network(engine: AsyncEngine, settings: Settings) -> tuple[str, str, s
             service_code="eligibility",
             base_url="https://badges.example",
             openapi=json.loads(OPENAPI.read_text()),
+            outbound=public_guard(),
         )
     return email, f"{instance}/COM/{provider}/badges/eligibility", f"{instance}/COM/{client}/orders"
 

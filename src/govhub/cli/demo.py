@@ -18,6 +18,7 @@ from govhub.demo_providers import network
 from govhub.demo_service.registration import register_demo_service
 from govhub.demo_service.settings import COUNCIL_CODE
 from govhub.demo_service.settings import SUBSYSTEM_CODE as COUNCIL_SUBSYSTEM
+from govhub.kit.errors import GovhubError
 from govhub.members.xroad_ids import MemberId
 from govhub.registries import exchange_service
 from govhub.registries.demo import BIRTHS
@@ -31,7 +32,11 @@ def demo() -> None:
 @demo.command()
 def load() -> None:
     """Load demo data into the configured database (safe to repeat)."""
-    for line in asyncio.run(_load(load_settings())):
+    try:
+        report = asyncio.run(_load(load_settings()))
+    except GovhubError as error:  # nothing was kept: the unit of work rolled back
+        raise click.ClickException(error.detail) from None
+    for line in report:
         click.echo(line)
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from govhub.cli.members import _echo, _run
 from govhub.config import Settings
 from govhub.kit.errors import GovhubError
+from govhub.kit.outbound import OutboundGuard
 from govhub.members.repository import PLATFORM
 from govhub.members.services import COMMAND_LINE_ACTOR, RightDetails, ServiceDetails, ServicesService
 from govhub.members.services_schemas import RightView, ServiceView
@@ -66,7 +67,11 @@ def service() -> None:
 @service.command("register")
 @click.option("--subsystem", required=True, help="INSTANCE/CLASS/MEMBER/SUBSYSTEM")
 @click.option("--code", "service_code", required=True, help="The service code, e.g. eligibility.")
-@click.option("--base-url", required=True, help="Where the provider answers (http or https).")
+@click.option(
+    "--base-url",
+    required=True,
+    help="Where the provider answers (http or https), at public addresses (GOVHUB_GATEWAY_ALLOWED_NETWORKS).",
+)
 @click.option(
     "--openapi", "openapi_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True
 )
@@ -78,7 +83,7 @@ def register(
     """Register a subsystem's service; its endpoints are read from the OpenAPI 3.0/3.1 file (JSON or YAML)."""
     content = _document(openapi_file)
 
-    async def work(session: AsyncSession, _settings: Settings) -> dict[str, Any]:
+    async def work(session: AsyncSession, settings: Settings) -> dict[str, Any]:
         details = await ServicesService(session).register(
             COMMAND_LINE,
             subsystem=subsystem,
@@ -86,6 +91,7 @@ def register(
             base_url=base_url,
             openapi=content,
             title=title,
+            outbound=OutboundGuard.from_settings(settings),
         )
         return _service(details)
 
@@ -103,9 +109,13 @@ def update(service_id: str, base_url: str | None, openapi_file: Path | None, as_
     name = _service_id(service_id)
     content = _document(openapi_file) if openapi_file else None
 
-    async def work(session: AsyncSession, _settings: Settings) -> dict[str, Any]:
+    async def work(session: AsyncSession, settings: Settings) -> dict[str, Any]:
         updated = await ServicesService(session).update(
-            COMMAND_LINE, name, base_url=base_url, openapi=content
+            COMMAND_LINE,
+            name,
+            base_url=base_url,
+            openapi=content,
+            outbound=OutboundGuard.from_settings(settings),
         )
         return {"service": _service(updated.details), "revokedRights": [_right(r) for r in updated.revoked]}
 

@@ -32,7 +32,8 @@ from govhub.demo_service.settings import SUBSYSTEM_CODE as COUNCIL_SUBSYSTEM
 from govhub.identity.oidc.repository import ClientsRepository
 from govhub.identity.oidc.subjects import Subjects
 from govhub.identity.repository import IdentityRepository
-from govhub.members.errors import AccessRightExists
+from govhub.kit.outbound import OutboundGuard
+from govhub.members.errors import AccessRightExists, InvalidService
 from govhub.members.repository import PLATFORM, MembersRepository
 from govhub.members.service import ApplicationsService, Decider, NewApplication
 from govhub.members.services import COMMAND_LINE_ACTOR, ServicesService
@@ -100,22 +101,35 @@ async def _member(
     return member_id, "there"
 
 
-async def _service(session: AsyncSession, service_id: ServiceId, base_url: str) -> str:
+async def _service(
+    session: AsyncSession, service_id: ServiceId, base_url: str, outbound: OutboundGuard
+) -> str:
     services = ServicesService(session)
     document = openapi_document()
     existing = await services.repository.service(PLATFORM, service_id)
-    if existing is None:
-        await services.register(
-            COMMAND_LINE_ACTOR,
-            subsystem=str(service_id.subsystem),
-            service_code=service_id.service_code,
-            base_url=base_url,
-            openapi=document,
-        )
-        return "registered"
-    if existing[0].base_url != base_url or existing[0].openapi != document:
-        await services.update(COMMAND_LINE_ACTOR, service_id, base_url=base_url, openapi=document)
-        return "updated"
+    try:
+        if existing is None:
+            await services.register(
+                COMMAND_LINE_ACTOR,
+                subsystem=str(service_id.subsystem),
+                service_code=service_id.service_code,
+                base_url=base_url,
+                openapi=document,
+                outbound=outbound,
+            )
+            return "registered"
+        if existing[0].base_url != base_url or existing[0].openapi != document:
+            await services.update(
+                COMMAND_LINE_ACTOR, service_id, base_url=base_url, openapi=document, outbound=outbound
+            )
+            return "updated"
+    except InvalidService as error:
+        # The demo provider runs on loopback: the outbound-address guard refuses it unless allowed.
+        raise InvalidService(
+            f"{error.detail} For the demo provider on this machine, allow loopback: "
+            """GOVHUB_GATEWAY_ALLOWED_NETWORKS='["127.0.0.0/8","::1/128"]' (make run sets it).""",
+            field_errors=error.field_errors,
+        ) from None
     return "there"
 
 
@@ -140,7 +154,7 @@ async def load(
         session, instance, council(demo), public_jwks(load_subsystem_key(demo)), keep_key=True
     )
     service_id = ServiceId(trust_id.subsystem(SUBSYSTEM_CODE), SERVICE_CODE)
-    service = await _service(session, service_id, provider.public_url)
+    service = await _service(session, service_id, provider.public_url, OutboundGuard.from_settings(settings))
     client = council_id.subsystem(COUNCIL_SUBSYSTEM)
     try:
         await ServicesService(session).grant(

@@ -18,6 +18,18 @@ hashed as it goes; over the limit it raises, so the provider sees an unfinished 
 dropped); a declared Content-Length over the limit is refused before the provider is contacted. The
 response body is relayed as it arrives (`iter_any`, no decompression, no buffering).
 
+Outbound addresses (issue 14): the session's connector resolves names through the platform's outbound-address
+guard (`kit.outbound.GuardedResolver`), so it connects only to addresses the guard let through, the very ones
+it checked; an IP literal is checked before the request. A refused address is `Server.ServerProxy.
+AddressRefused` (502), logged with the address and why (the caller is told only that it is refused); a name
+that does not resolve is a network error as before.
+
+Fair shares (issue 14): at most `max_connections_per_provider` connections to one provider (host and port,
+aiohttp's `limit_per_host`), so a slow provider cannot take the whole pool; and a `deadline` per exchange
+(from its arrival to the response's last byte), so a provider that drips a byte every few seconds, never
+tripping the read timeout, is cut off: a 504 `ServiceFailed` before the response head, a dropped connection
+after it, logged as failed either way.
+
 The client is aiohttp's, one session per app node: against the same provider it made 3,500 requests/s on one
 connection where httpx made 740, and 5,800/s over 32 where httpx's pool, which scans every connection on
 each request, made 150 (docs/benchmarks.md, "Exchange gateway").
@@ -33,6 +45,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -56,6 +69,10 @@ from govhub.exchange.xroad_headers import (
     response_headers,
 )
 from govhub.kit.clock import utcnow
+from govhub.kit.outbound import AddressRefused, OutboundGuard, Unresolvable
+from govhub.kit.outbound.aiohttp_resolver import GuardedResolver
+
+logger = logging.getLogger("govhub.exchange.forwarding")
 
 LogOutcome = Literal["ok", "refused", "failed"]
 #: Recorded in the outcome (never sent) when the caller disconnects before the response has been sent.
@@ -74,6 +91,8 @@ class ForwarderConfig:
     #: Longest wait for a free pooled connection (on top of `connect_timeout`), rather than queue without end.
     pool_timeout: float = 5.0
     max_connections: int = 200
+    #: Connections to one provider (host and port) at most: one slow provider cannot take the whole pool.
+    max_connections_per_provider: int = 20
     keepalive_expiry: float = 15.0
 
 
@@ -124,6 +143,18 @@ class _TooLarge(Exception):
 
 class _WriteStalled(Exception):
     """The provider took no piece of the request body for `write_timeout` seconds."""
+
+
+class _DeadlinePassed(Exception):
+    """The exchange's deadline passed before the provider's response head came."""
+
+
+def _refused_address(failure: BaseException) -> AddressRefused | None:
+    """The guard's refusal behind a failure (aiohttp wraps what its resolver raised in a
+    `ClientConnectorDNSError`), or None."""
+    if isinstance(failure, aiohttp.ClientConnectorError) and isinstance(failure.os_error, AddressRefused):
+        return failure.os_error
+    return failure if isinstance(failure, AddressRefused) else None
 
 
 class _Tally:
@@ -182,6 +213,7 @@ _FAILURES: tuple[tuple[type[BaseException], str, str, int | None, bool], ...] = 
         False,
     ),
     (ClientDisconnect, xe.BAD_REQUEST, "The request body broke off.", None, False),
+    (_DeadlinePassed, xe.SERVICE_FAILED, "The exchange went over its deadline.", None, True),
     # Waiting for a pooled connection and connecting both count (aiohttp's "connect" timeout covers both).
     (aiohttp.ConnectionTimeoutError, xe.NETWORK_ERROR, "Connecting to the provider timed out.", 504, False),
     (aiohttp.SocketTimeoutError, xe.SERVICE_FAILED, "The provider did not answer in time.", None, True),
@@ -214,6 +246,7 @@ class ForwardedResponse(Response):
         body: bytes = b"",
         max_response_bytes: int | None = None,
         on_complete: OnComplete | None = None,
+        deadline: float | None = None,
     ) -> None:
         self.status_code = status
         self.raw_headers = headers
@@ -224,6 +257,8 @@ class ForwardedResponse(Response):
         self._tally = tally
         self._upstream = upstream
         self._limit = max_response_bytes
+        #: The event loop's time by which the whole body must have gone (None: no deadline).
+        self._deadline = deadline
         tally.status = status
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:  # noqa: ARG002 (ASGI's signature)
@@ -264,18 +299,31 @@ class ForwardedResponse(Response):
     async def _relay(self, upstream: aiohttp.ClientResponse, send: Send, watcher: asyncio.Task[None]) -> None:
         tally = self._tally
         try:
-            async for chunk in upstream.content.iter_any():
-                if watcher.done():
-                    tally.fail(CALLER_GONE, "the caller went away while the response was streaming")
-                    raise ResponseAborted(tally.error_message)
-                tally.response_size += len(chunk)
-                if self._limit is not None and tally.response_size > self._limit:
-                    tally.fail(xe.INVALID_RESPONSE, f"the response is over {self._limit} bytes")
-                    raise ResponseAborted(tally.error_message)
-                tally.response_sha256.update(chunk)
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            # The deadline covers the caller's reading too: a slow reader holds the provider's connection.
+            async with asyncio.timeout_at(self._deadline) as timer:
+                async for chunk in upstream.content.iter_any():
+                    if watcher.done():
+                        tally.fail(CALLER_GONE, "the caller went away while the response was streaming")
+                        raise ResponseAborted(tally.error_message)
+                    tally.response_size += len(chunk)
+                    if self._limit is not None and tally.response_size > self._limit:
+                        tally.fail(xe.INVALID_RESPONSE, f"the response is over {self._limit} bytes")
+                        raise ResponseAborted(tally.error_message)
+                    tally.response_sha256.update(chunk)
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
         except TimeoutError as exc:
-            tally.fail(xe.SERVICE_FAILED, f"the provider stopped sending the response: {exc!r}")
+            if timer.expired():
+                tally.fail(
+                    xe.SERVICE_FAILED, "the exchange went over its deadline while its response streamed"
+                )
+                logger.warning(
+                    "exchange %s cut off at its deadline after %d response bytes",
+                    tally.message_id,
+                    tally.response_size,
+                    extra={"message_id": tally.message_id, "response_size": tally.response_size},
+                )
+            else:
+                tally.fail(xe.SERVICE_FAILED, f"the provider stopped sending the response: {exc!r}")
             raise ResponseAborted(tally.error_message) from exc
         except aiohttp.ClientError as exc:
             tally.fail(xe.NETWORK_ERROR, f"the provider's response broke off: {exc!r}")
@@ -287,15 +335,22 @@ class Forwarder:
     """Forwards requests to providers over ONE aiohttp session with its connection pool (create once per app,
     `aclose` at shutdown). The session is opened on first use, on the event loop that serves requests."""
 
-    def __init__(self, config: ForwarderConfig | None = None) -> None:
+    def __init__(self, config: ForwarderConfig | None, guard: OutboundGuard) -> None:
         self.config = config or ForwarderConfig()
+        #: The platform's outbound-address guard: every connection goes to an address it let through.
+        self.guard = guard
         self._session: aiohttp.ClientSession | None = None
 
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None:
             c = self.config
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=c.max_connections, keepalive_timeout=c.keepalive_expiry),
+                connector=aiohttp.TCPConnector(
+                    limit=c.max_connections,
+                    limit_per_host=c.max_connections_per_provider,
+                    keepalive_timeout=c.keepalive_expiry,
+                    resolver=GuardedResolver(self.guard),
+                ),
                 timeout=aiohttp.ClientTimeout(
                     total=None,
                     connect=c.pool_timeout + c.connect_timeout,
@@ -327,11 +382,13 @@ class Forwarder:
         max_request_bytes: int,
         max_response_bytes: int | None = None,
         on_complete: OnComplete | None = None,
+        deadline: float | None = None,
     ) -> ForwardedResponse:
         """Send `request` to `upstream_url` (the provider's URL with path and query, built by the gateway)
         with `extra_headers` (the verified X-Road-Client, X-Road-UserId, ...; X-Road-Id is always
-        `message_id`) and return the response to send back. Never raises for upstream failures or bad bodies:
-        they come back as X-Road error responses, with the outcome recorded."""
+        `message_id`) and return the response to send back; `deadline` is the event loop's time by which the
+        response's last byte must have gone. Never raises for upstream failures or bad bodies: they come back
+        as X-Road error responses, with the outcome recorded."""
         tally = _Tally(message_id)
         extra = {name.lower(): value for name, value in extra_headers.items()}
         extra["x-road-id"] = message_id
@@ -353,16 +410,23 @@ class Forwarder:
             headers.append(("content-length", declared))
         has_body = chunked or (declared is not None and int(declared) > 0)
         block = header_block(request.method, target, headers)
+        url = URL(upstream_url, encoded=True)  # built and quoted by the gateway already
+        try:
+            # aiohttp asks its resolver (the guard) about names only: an IP literal is checked here.
+            self.guard.check_literal(url.raw_host or "")
+        except AddressRefused as refused:
+            return self._refused(tally, refused, on_complete)
 
         sent = await self._send(
             request.method,
-            upstream_url,
+            url,
             headers=headers,
             body=_request_chunks(request, tally, max_request_bytes) if has_body else None,
             tally=tally,
             block=block,
             max_request_bytes=max_request_bytes,
             on_complete=on_complete,
+            deadline=deadline,
         )
         if isinstance(sent, ForwardedResponse):
             return sent
@@ -373,12 +437,13 @@ class Forwarder:
             extra=extra,
             max_response_bytes=max_response_bytes,
             on_complete=on_complete,
+            deadline=deadline,
         )
 
     async def _send(
         self,
         method: str,
-        upstream_url: str,
+        url: URL,
         *,
         headers: list[tuple[str, str]],
         body: AsyncIterator[bytes] | None,
@@ -386,48 +451,101 @@ class Forwarder:
         block: bytes,
         max_request_bytes: int,
         on_complete: OnComplete | None,
+        deadline: float | None,
     ) -> aiohttp.ClientResponse | ForwardedResponse:
         """The provider's response head, or our X-Road error when there is none."""
+        loop = asyncio.get_running_loop()
+        timer = asyncio.timeout_at(deadline)
         try:
             # aiohttp's read timeout starts once the body has gone: until then, each piece of the body must
-            # be taken within `write_timeout` (the deadline moves on as pieces go).
-            async with asyncio.timeout(None) as deadline:
+            # be taken within `write_timeout` (the timer moves on as pieces go), and never past `deadline`.
+            async with timer:
                 if body is not None:
-                    tally.wrote = lambda: deadline.reschedule(
-                        asyncio.get_running_loop().time() + self.config.write_timeout
-                    )
-                    tally.wrote()
+
+                    def wrote() -> None:
+                        due = loop.time() + self.config.write_timeout
+                        timer.reschedule(due if deadline is None else min(due, deadline))
+
+                    tally.wrote = wrote
+                    wrote()
                 try:
                     return await self._client().request(
                         method,
-                        URL(upstream_url, encoded=True),  # built and quoted by the gateway already
+                        url,
                         headers=CIMultiDict(headers),
                         data=body,
                         allow_redirects=False,  # PR-REST §4.4
                     )
                 except TimeoutError as exc:
-                    if deadline.expired():
-                        raise _WriteStalled from exc
+                    if timer.expired():
+                        raise self._timed_out(deadline, loop) from exc
                     raise
         except (
             _TooLarge,
             ClientDisconnect,
             _WriteStalled,
+            _DeadlinePassed,
             aiohttp.ClientError,
             TimeoutError,
             ValueError,
         ) as exc:
             failure = tally.body_error or exc
-            error_type, message, status, reached = next(
-                entry[1:] for entry in _FAILURES if isinstance(failure, entry[0])
-            )
-            tally.reached_provider = reached
-            # After a read timeout the request went whole to the provider: bind the error to it too.
-            bound = block if isinstance(failure, aiohttp.SocketTimeoutError) else None
-            message = message.format(limit=max_request_bytes)
-            return self._error(tally, error_type, message, on_complete, status=status, block=bound)
+            if isinstance(failure, TimeoutError) and timer.expired():  # our timer, cancelling the request
+                failure = self._timed_out(deadline, loop)
+            return self._failed(failure, tally, block, max_request_bytes, on_complete)
         finally:
             tally.wrote = None
+
+    @staticmethod
+    def _timed_out(deadline: float | None, loop: asyncio.AbstractEventLoop) -> Exception:
+        """Which of the two timers ran out: the exchange's deadline, or the provider's turn to read."""
+        return _DeadlinePassed() if deadline is not None and loop.time() >= deadline else _WriteStalled()
+
+    def _failed(
+        self,
+        failure: BaseException,
+        tally: _Tally,
+        block: bytes,
+        max_request_bytes: int,
+        on_complete: OnComplete | None,
+    ) -> ForwardedResponse:
+        """The X-Road error for a failure before the provider's response head."""
+        refused = _refused_address(failure)
+        if refused is not None and not isinstance(refused, Unresolvable):  # no address: a network error
+            return self._refused(tally, refused, on_complete)
+        if isinstance(failure, _DeadlinePassed):
+            logger.warning(
+                "exchange %s cut off at its deadline before the provider answered",
+                tally.message_id,
+                extra={"message_id": tally.message_id},
+            )
+        error_type, message, status, reached = next(
+            entry[1:] for entry in _FAILURES if isinstance(failure, entry[0])
+        )
+        tally.reached_provider = reached
+        # After a read timeout the request went whole to the provider: bind the error to it too.
+        bound = block if isinstance(failure, aiohttp.SocketTimeoutError) else None
+        message = message.format(limit=max_request_bytes)
+        return self._error(tally, error_type, message, on_complete, status=status, block=bound)
+
+    @classmethod
+    def _refused(
+        cls, tally: _Tally, refused: AddressRefused, on_complete: OnComplete | None
+    ) -> ForwardedResponse:
+        """The outbound-address guard refused the provider's address: logged with the address and why; the
+        caller is told only that it is refused (the provider's addresses are not the caller's business)."""
+        logger.warning(
+            "exchange %s not forwarded: %s",
+            tally.message_id,
+            refused.reason,
+            extra={
+                "message_id": tally.message_id,
+                "host": refused.host,
+                "address": str(refused.address) if refused.address else None,
+            },
+        )
+        message = "The provider's address is not one the gateway may call."
+        return cls._error(tally, xe.ADDRESS_REFUSED, message, on_complete)
 
     async def _relayed(
         self,
@@ -438,6 +556,7 @@ class Forwarder:
         extra: Mapping[str, str],
         max_response_bytes: int | None,
         on_complete: OnComplete | None,
+        deadline: float | None,
     ) -> ForwardedResponse:
         tally.reached_provider = True
         tally.request_hash = _request_hash(block, tally)
@@ -464,6 +583,7 @@ class Forwarder:
             upstream=upstream,
             max_response_bytes=max_response_bytes,
             on_complete=on_complete,
+            deadline=deadline,
         )
 
     @staticmethod

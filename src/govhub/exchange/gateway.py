@@ -7,11 +7,19 @@ that ends before the provider is called, so no database connection is held while
 refusal is answered as an X-Road error (`xroad_errors`) and logged at once, in a unit of work of its own;
 an allowed request goes through the app's one `Forwarder` and is logged when its response has been sent
 (`on_complete`). Every answer carries X-Road-Id; forwarded ones X-Road-Request-Hash too.
+
+Refusals before the caller authenticated (no or a bad access token: 401) are counted in `/metrics` and
+logged as a structured line, never written to the message log or its public ledger (anyone could fill
+those), and each client address may have `gateway_unauthenticated_per_minute` of them per node, then 429.
+An authenticated member has at most `gateway_member_concurrency` exchanges in flight per node (then an
+immediate 429, logged), and each exchange a deadline of `gateway_exchange_deadline` from its arrival
+(`limits`, `forwarding`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from typing import Annotated
 
@@ -30,6 +38,7 @@ from govhub.exchange.gateway_service import (
     check,
     exchange_of,
 )
+from govhub.exchange.limits import InFlight, RecentCount, address_key
 from govhub.exchange.log_writer import LogWriter
 from govhub.kit.access import ACCESS_DEPENDENCIES
 from govhub.kit.clock import utcnow
@@ -45,6 +54,10 @@ from govhub.members.network_view import NetworkView
 MAX_REQUEST_BYTES = Settings.model_fields["gateway_max_request_bytes"].default
 
 router = api_router(prefix="/r1", tags=["gateway"])
+logger = logging.getLogger("govhub.exchange.gateway")
+#: Seconds a caller refused with 429 is asked to wait (`Retry-After`).
+RETRY_AFTER = 1
+UNAUTHENTICATED_RETRY_AFTER = 60
 
 
 def forwarder_of(request: Request) -> Forwarder:
@@ -61,9 +74,28 @@ def forwarder_of(request: Request) -> Forwarder:
                 write_timeout=settings.gateway_write_timeout,
                 pool_timeout=settings.gateway_pool_timeout,
                 max_connections=settings.gateway_max_connections,
-            )
+                max_connections_per_provider=settings.gateway_max_connections_per_provider,
+            ),
+            state.outbound_guard,
         )
     return forwarder
+
+
+class Limits:
+    """The node's fair-share limits of the gateway (`limits`): exchanges in flight per calling member, and
+    unauthenticated refusals per client address."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.members = InFlight(settings.gateway_member_concurrency)
+        self.unauthenticated = RecentCount(settings.gateway_unauthenticated_per_minute)
+
+
+def limits_of(request: Request) -> Limits:
+    state = request.app.state
+    limits: Limits | None = getattr(state, "gateway_limits", None)
+    if limits is None:
+        limits = state.gateway_limits = Limits(state.settings)
+    return limits
 
 
 def network_view_of(request: Request) -> NetworkView:
@@ -78,6 +110,8 @@ def network_view_of(request: Request) -> NetworkView:
 async def gateway_caller(request: Request) -> Checked:
     """Who calls and whether they may: the caller's access token, its subsystem, the service and the right
     (see `gateway_service.check`). Never raises for a refusal: the route answers and logs it."""
+    # The exchange's deadline runs from here, its arrival (`gateway_exchange_deadline`).
+    request.state.gateway_arrived = asyncio.get_running_loop().time()
     database: Database = request.app.state.database
     async with database.sessions() as session:
         checked = await check(session, network_view_of(request), request, request.path_params["rest"])
@@ -154,9 +188,22 @@ async def gateway(request: Request, checked: Annotated[Checked, Depends(gateway_
     """Forward the request to the provider's service, or answer why not, as an X-Road error."""
     started = time.perf_counter()
     if checked.error is not None:
+        if checked.error.type == UNAUTHORIZED:
+            return _unauthenticated(request, checked, checked.error, started)
+        return await _refusal(request, checked, checked.error, started)
+    member = checked.client_id.rsplit("/", 1)[0]
+    in_flight = limits_of(request).members
+    if not in_flight.acquire(member):
+        checked.error = xe.XRoadError(
+            xe.TOO_MANY_REQUESTS,
+            f"Your member has {in_flight.limit} exchanges in flight through this gateway node already: "
+            "wait for one to finish.",
+            checked.message_id,
+        )
         return await _refusal(request, checked, checked.error, started)
 
     async def logged(outcome: Outcome) -> None:
+        in_flight.release(member)
         await _log(
             request,
             checked,
@@ -170,15 +217,21 @@ async def gateway(request: Request, checked: Annotated[Checked, Depends(gateway_
     query = f"?{request.url.query}" if request.url.query else ""
     settings: Settings = request.app.state.settings
     limit = min(settings.gateway_max_request_bytes, settings.max_request_body_bytes)
-    return await forwarder_of(request).forward(
-        _without_private_headers(request),
-        checked.upstream_url + query,
-        message_id=checked.message_id,
-        extra_headers=checked.extra_headers,
-        max_request_bytes=limit,
-        max_response_bytes=settings.gateway_max_response_bytes,
-        on_complete=logged,
-    )
+    arrived: float = getattr(request.state, "gateway_arrived", asyncio.get_running_loop().time())
+    try:
+        return await forwarder_of(request).forward(
+            _without_private_headers(request),
+            checked.upstream_url + query,
+            message_id=checked.message_id,
+            extra_headers=checked.extra_headers,
+            max_request_bytes=limit,
+            max_response_bytes=settings.gateway_max_response_bytes,
+            on_complete=logged,
+            deadline=arrived + settings.gateway_exchange_deadline,
+        )
+    except BaseException:  # the forwarder answers every failure itself; a cancellation still frees the place
+        in_flight.release(member)
+        raise
 
 
 async def _refusal(request: Request, checked: Checked, error: xe.XRoadError, started: float) -> Response:
@@ -186,6 +239,49 @@ async def _refusal(request: Request, checked: Checked, error: xe.XRoadError, sta
     outcome = "refused" if error.refused else "failed"
     await _log(request, checked, status=error.status, outcome=outcome, started=started, error_code=error.type)
     response = xe.render(error)
+    if error.type == xe.TOO_MANY_REQUESTS:
+        response.headers["Retry-After"] = str(RETRY_AFTER)
+    return response
+
+
+def _unauthenticated(request: Request, checked: Checked, error: xe.XRoadError, started: float) -> Response:
+    """A refusal before the caller authenticated: counted in `/metrics` and logged as a structured line,
+    never in the message log or its public ledger (anyone could fill them). Past the per-address limit, 429
+    (logged once as the address goes over it, then only counted)."""
+    address = address_key(request.client.host if request.client else None)
+    limit = limits_of(request).unauthenticated
+    seen = limit.hit(address)
+    if seen > limit.limit:
+        error = xe.XRoadError(
+            xe.TOO_MANY_REQUESTS,
+            "Too many requests without a valid access token from your address: wait a minute.",
+            checked.message_id,
+        )
+    duration = time.perf_counter() - started
+    metrics: ExchangeMetrics = request.app.state.http_metrics.exchange
+    metrics.exchanges.labels(UNKNOWN_CLIENT, UNKNOWN_CLIENT, "refused", str(error.status)).inc()
+    metrics.duration.labels(UNKNOWN_CLIENT, "refused").observe(duration)
+    if seen <= limit.limit + 1:
+        logger.info(
+            "gateway refused %s %s before authentication: %s (%s)",
+            checked.method,
+            request.url.path[:200],
+            error.type,
+            error.status,
+            extra={
+                "event": "gateway.unauthenticated",
+                "message_id": checked.message_id,
+                "client_address": address,
+                "method": checked.method,
+                "path": request.url.path[:200],
+                "status": error.status,
+                "error_type": error.type,
+                "over_limit": seen > limit.limit,
+            },
+        )
+    response = xe.render(error)
     if error.type == UNAUTHORIZED:
         response.headers["WWW-Authenticate"] = 'Bearer realm="govhub", DPoP algs="ES256 RS256 PS256"'
+    else:
+        response.headers["Retry-After"] = str(UNAUTHENTICATED_RETRY_AFTER)
     return response

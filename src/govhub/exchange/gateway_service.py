@@ -3,8 +3,9 @@ they may, on whose behalf, and the message log entry of every answer. Never comm
 checks in one unit of work and records each exchange in a unit of work of its own.
 
 The order of the checks decides what a caller can learn: the caller authenticates first (401), then says
-who it is (`X-Road-Client`, 403 on a mismatch), and only then is the service id read (400), looked up
-(404), and the access right checked against the OpenAPI operation (403).
+who it is (`X-Road-Client`, 403 on a mismatch), and only then is the service id read (400), the path and
+method-override headers judged (400, `request_rules`), the service looked up (404), and the access right
+checked against the OpenAPI operation (403).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from govhub.exchange.gateway_assertion import HEADER as ASSERTION_HEADER
 from govhub.exchange.gateway_assertion import assertion_signer, sign_gateway_assertion
 from govhub.exchange.models import MAX_PATH, MAX_PURPOSE
 from govhub.exchange.repository import ExchangeRepository
+from govhub.exchange.request_rules import override_problem, path_problem
 from govhub.exchange.service import MESSAGE_ID, Exchange
 from govhub.identity.oidc.access import access_token_holder
 from govhub.identity.oidc.clients import EXCHANGE_FOR_PERSON_SCOPE
@@ -168,6 +170,15 @@ def _service_and_path(request: Request, checked: Checked, rest: str) -> ServiceI
     if len(checked.path) > MAX_PATH:
         checked.path = checked.path[:MAX_PATH]
         raise _refuse(checked, xe.BAD_REQUEST, f"The path is longer than {MAX_PATH} characters.")
+    # Judged on the bytes as sent (ASGI's raw_path; some servers put the query in it too).
+    raw_path = (request.scope.get("raw_path") or request.scope["path"].encode("utf-8")).split(b"?", 1)[0]
+    problem = path_problem(raw_path) or override_problem(request.headers.raw, request.url.query)
+    if problem is not None:
+        # Kept in the message log as text: a control character (NUL, which PostgreSQL's text refuses) is
+        # written percent-encoded.
+        printable = "".join(c if c.isprintable() else quote(c) for c in checked.path)
+        checked.path = printable[:MAX_PATH]
+        raise _refuse(checked, xe.BAD_REQUEST, problem)
     purpose = request.headers.get(PURPOSE_HEADER)
     if purpose is not None:
         if not 0 < len(purpose.strip()) <= MAX_PURPOSE or not purpose.isprintable():

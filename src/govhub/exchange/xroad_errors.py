@@ -28,6 +28,14 @@ The types we use, with where the name comes from (``ErrorCodes`` is nordic-insti
 - ``Server.ServerProxy.InvalidResponse`` 502: ``X_INVALID_RESPONSE``; the provider's response breaks our
   limits.
 - ``Server.ServerProxy.InternalError`` 503: ``X_INTERNAL_ERROR``; our own connection pool is exhausted.
+- ``Server.ServerProxy.AddressRefused`` 502: a govhub extension. The provider's address (its base URL's host,
+  as resolved when connecting) is not one the outbound-address guard lets the gateway call (loopback,
+  private, link-local, metadata, ...; `govhub.kit.outbound`). A provider-side fault, like NetworkError, but
+  one an operator must see: it is logged with the address.
+- ``Server.ServerProxy.TooManyRequests`` 429: a govhub extension, with ``Retry-After``. The calling member
+  has `gateway_member_concurrency` exchanges in flight on this node already, or the client address made more
+  than `gateway_unauthenticated_per_minute` unauthenticated requests in the last minute. Refused at once
+  rather than queued; counted as refused (the caller's doing).
 
 Statuses: X-Road itself answers every security-server error with 500 (400 for a malformed request, PR-REST
 §4.6). We keep X-Road's types and body but use the precise HTTP status (413, 502, 504, ...), which the issue
@@ -49,6 +57,8 @@ NETWORK_ERROR = "Server.ServerProxy.NetworkError"
 SERVICE_FAILED = "Server.ServerProxy.ServiceFailed"
 INVALID_RESPONSE = "Server.ServerProxy.InvalidResponse"
 INTERNAL_ERROR = "Server.ServerProxy.InternalError"
+ADDRESS_REFUSED = "Server.ServerProxy.AddressRefused"
+TOO_MANY_REQUESTS = "Server.ServerProxy.TooManyRequests"
 
 #: The HTTP status each type is answered with.
 STATUS: dict[str, int] = {
@@ -61,9 +71,13 @@ STATUS: dict[str, int] = {
     SERVICE_FAILED: 504,
     INVALID_RESPONSE: 502,
     INTERNAL_ERROR: 503,
+    ADDRESS_REFUSED: 502,
+    TOO_MANY_REQUESTS: 429,
 }
 
 CONTENT_TYPE = "application/json;charset=utf-8"
+#: Types of the gateway's own refusals (the caller's doing) beside every ``Client.*`` one.
+_REFUSED = frozenset({ACCESS_DENIED, UNKNOWN_SERVICE, TOO_MANY_REQUESTS})
 
 
 class XRoadError(Exception):
@@ -81,7 +95,7 @@ class XRoadError(Exception):
     @property
     def refused(self) -> bool:
         """The caller's fault (``Client.*``, access, unknown service): nothing failed on our side."""
-        return self.type.startswith("Client.") or self.type in (ACCESS_DENIED, UNKNOWN_SERVICE)
+        return self.type.startswith("Client.") or self.type in _REFUSED
 
     def body(self) -> bytes:
         return json.dumps(

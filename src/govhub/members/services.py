@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from govhub.kit.clock import utcnow
 from govhub.kit.constraints import violated_constraint
 from govhub.kit.errors import FieldError
+from govhub.kit.outbound import OutboundGuard
 from govhub.members.errors import (
     AccessRightExists,
     AccessRightNotFound,
@@ -35,7 +36,7 @@ from govhub.members.openapi_documents import (
     match_endpoint,
 )
 from govhub.members.repository import PLATFORM, Viewer
-from govhub.members.services_input import document_of, invalid, subsystem_id_of, text_of, valid_base_url
+from govhub.members.services_input import document_of, invalid, reachable_base_url, subsystem_id_of, text_of
 from govhub.members.services_models import METHODS, AccessRight, Service, ServiceEndpoint
 from govhub.members.services_repository import ServicesRepository
 from govhub.members.xroad_ids import (
@@ -148,9 +149,11 @@ class ServicesService:
         service_code: str,
         base_url: str,
         openapi: Any,  # an object, or JSON or YAML text (see `document_of`)
+        outbound: OutboundGuard,
         title: str | None = None,
         description: str | None = None,
     ) -> ServiceDetails:
+        """`outbound` checks the base URL's addresses (`services_input.reachable_base_url`)."""
         subsystem_id = subsystem_id_of(subsystem, "subsystem")
         owner = await self.repository.subsystem(by.viewer, subsystem_id)
         if owner is None:
@@ -162,7 +165,7 @@ class ServicesService:
             raise invalid(
                 "serviceCode", f"{code} is the name of a directory metaservice; choose another code."
             )
-        url = valid_base_url(base_url)
+        url = await reachable_base_url(base_url, outbound)
         document = document_of(openapi)
         service_id = ServiceId(subsystem_id, code)
         if await self.repository.service(PLATFORM, service_id) is not None:
@@ -211,11 +214,14 @@ class ServicesService:
         openapi: Any = None,
         title: str | None = None,
         description: str | None = None,
+        outbound: OutboundGuard,
     ) -> Updated:
+        """`outbound` checks a new base URL's addresses (before the service's row is locked: resolving a
+        name may take a while)."""
+        url = await reachable_base_url(base_url, outbound) if base_url is not None else None
         row = await self._row(by.viewer, service_id, for_update=True)
         service = row[0]
         # Everything is checked before anything is changed.
-        url = valid_base_url(base_url) if base_url is not None else None
         document = document_of(openapi) if openapi is not None else None
         new_title = text_of(title, service.title, "title", 200) if title is not None else None
         new_description = text_of(description, "", "description", 5000) if description is not None else None

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Path, Query, Request
 
-from govhub.dependencies import DbSession
+from govhub.dependencies import DbSession, Outbound
 from govhub.identity.oidc.access import access_token_holder
 from govhub.identity.sessions import current_sign_in
 from govhub.kit.access import ACCESS_DEPENDENCIES
@@ -121,14 +121,18 @@ async def list_services(
 
 
 @router.post("/services", summary="Register a service", status_code=201)
-async def register_service(body: ServiceCreate, caller: Caller, db: DbSession) -> ServiceView:
-    """Its endpoints are read from the OpenAPI document."""
+async def register_service(
+    body: ServiceCreate, caller: Caller, db: DbSession, outbound: Outbound
+) -> ServiceView:
+    """Its endpoints are read from the OpenAPI document. The base URL's host must resolve to public
+    addresses only (else 422 naming the address and why), unless an operator allowed the network."""
     details = await ServicesService(db).register(
         caller,
         subsystem=body.subsystem,
         service_code=body.service_code,
         base_url=body.base_url,
         openapi=body.openapi,
+        outbound=outbound,
         title=body.title,
         description=body.description,
     )
@@ -153,9 +157,10 @@ async def get_service_openapi(caller: Caller, service_id: ServicePath, db: DbSes
 
 @router.patch(SERVICE, summary="Update a service")
 async def update_service(
-    body: ServiceUpdate, caller: Caller, service_id: ServicePath, db: DbSession
+    body: ServiceUpdate, caller: Caller, service_id: ServicePath, db: DbSession, outbound: Outbound
 ) -> ServiceUpdated:
-    """A new document replaces the endpoints; rights to endpoints that went are revoked and listed."""
+    """A new document replaces the endpoints; rights to endpoints that went are revoked and listed. A new
+    base URL is checked as at registration."""
     updated = await ServicesService(db).update(
         caller,
         service_id,
@@ -163,6 +168,7 @@ async def update_service(
         openapi=body.openapi,
         title=body.title,
         description=body.description,
+        outbound=outbound,
     )
     return ServiceUpdated.of(updated)
 

@@ -1,5 +1,6 @@
-"""Checking what is given for a service before anything is written: the base URL, the OpenAPI document
-(an object, or JSON or YAML text), the providing subsystem's identifier, the title and description."""
+"""Checking what is given for a service before anything is written: the base URL (its form, then its
+addresses through the platform's outbound-address guard), the OpenAPI document (an object, or JSON or YAML
+text), the providing subsystem's identifier, the title and description."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from govhub.kit.errors import FieldError
+from govhub.kit.outbound import AddressRefused, OutboundGuard, Unresolvable
 from govhub.members.errors import InvalidService
 from govhub.members.openapi_documents import (
     OpenApiDocument,
@@ -43,6 +45,27 @@ def valid_base_url(value: str) -> str:
     if problem:
         raise invalid("baseUrl", problem)
     return url.rstrip("/")
+
+
+async def reachable_base_url(value: str, outbound: OutboundGuard) -> str:
+    """`valid_base_url`, whose host resolves only to addresses the platform may call (`kit.outbound`): not
+    loopback, private, link-local, metadata or otherwise non-public, unless an operator allowed the network.
+    A host that cannot be resolved is refused too: nothing could be checked, and the gateway could not call
+    it; the provider registers its DNS name first. The gateway checks again on every connection."""
+    url = valid_base_url(value)
+    try:
+        await outbound.check_url(url)
+    except Unresolvable as refused:
+        raise invalid(
+            "baseUrl", f"The base URL's host {refused.reason}: give a host that resolves."
+        ) from None
+    except AddressRefused as refused:
+        raise invalid(
+            "baseUrl",
+            f"The base URL's host {refused.reason}: the platform calls services at public addresses only "
+            "(an operator can allow a network).",
+        ) from None
+    return url
 
 
 def document_of(openapi: Any) -> OpenApiDocument:

@@ -19,6 +19,7 @@ from joserfc import jwk
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
+from govhub.kit.outbound import OutboundGuard
 from govhub.members.errors import AccessRightExists
 from govhub.members.openapi_documents import load_document
 from govhub.members.repository import PLATFORM, MembersRepository
@@ -77,6 +78,10 @@ async def publish(session: AsyncSession, settings: Settings) -> str:
     services = ServicesService(session)
     document = openapi_document()
     base_url = settings.public_url.rstrip("/")
+    # The gateway forwards to the public URL like any provider's address, so the same guard holds: where it
+    # is not public (loopback on a laptop, an internal load balancer), the operator allows that address
+    # alone in GOVHUB_GATEWAY_ALLOWED_NETWORKS (a /32 or /128), not the network around it.
+    outbound = OutboundGuard.from_settings(settings)
     existing = await services.repository.service(PLATFORM, service_id)
     if existing is None:
         await services.register(
@@ -87,10 +92,13 @@ async def publish(session: AsyncSession, settings: Settings) -> str:
             openapi=document,
             title="Digital registries",
             description="The platform's authoritative registers (GovStack Digital Registries 1.3.0).",
+            outbound=outbound,
         )
         state = "registered"
     elif existing[0].base_url != base_url or existing[0].openapi != document:
-        await services.update(COMMAND_LINE_ACTOR, service_id, base_url=base_url, openapi=document)
+        await services.update(
+            COMMAND_LINE_ACTOR, service_id, base_url=base_url, openapi=document, outbound=outbound
+        )
         state = "updated"
     else:
         state = "there"

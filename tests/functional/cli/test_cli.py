@@ -48,8 +48,14 @@ def test_db_upgrade_then_current(runner: CliRunner) -> None:
     assert again.exit_code == 0
 
 
-def test_demo_load_is_idempotent(runner: CliRunner) -> None:
+def test_demo_load_is_idempotent(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
     assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
+    # The demo provider is on loopback, which the outbound-address guard refuses unless allowed.
+    refused = runner.invoke(cli, ["demo", "load"])
+    assert refused.exit_code == 1, refused.output
+    assert "127.0.0.1 is a loopback address" in refused.output
+    assert "GOVHUB_GATEWAY_ALLOWED_NETWORKS" in refused.output
+    monkeypatch.setenv("GOVHUB_GATEWAY_ALLOWED_NETWORKS", '["127.0.0.0/8", "::1/128"]')
     first = runner.invoke(cli, ["demo", "load"])
     second = runner.invoke(cli, ["demo", "load"])
     assert first.exit_code == 0, first.output

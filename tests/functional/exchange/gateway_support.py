@@ -16,11 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from govhub.kit.outbound import OutboundGuard
 from govhub.members.services import COMMAND_LINE_ACTOR, ServicesService
 from govhub.members.xroad_ids import parse_service_id
 from tests.functional.members.services_support import CLIENT, PROVIDER, SERVICE, SERVICE_ID, blue_badge
 from tests.functional.members.support import approved_member, subsystem_token
 from tests.support.oidc import ClientKeys
+from tests.support.outbound import loopback_guard
 
 #: The provider's read timeout in these tests; the slow NHS number answers after four times it.
 READ_TIMEOUT = 0.5
@@ -65,8 +67,11 @@ class Network:
     client_id: str  # the OAuth client id of the calling subsystem
 
 
-async def network(session: AsyncSession, provider_url: str, down_url: str) -> Network:
-    """Both members, the services (one at the live provider, one where nothing listens) and no rights."""
+async def network(
+    session: AsyncSession, provider_url: str, down_url: str, outbound: OutboundGuard | None = None
+) -> Network:
+    """Both members, the services (one at the live provider, one where nothing listens) and no rights; the
+    services' addresses are checked by `outbound` (one that allows loopback by default)."""
     keys = ClientKeys()
     await approved_member(session, ClientKeys())
     await approved_member(
@@ -80,7 +85,12 @@ async def network(session: AsyncSession, provider_url: str, down_url: str) -> Ne
     services = ServicesService(session)
     for code, url in (("eligibility", provider_url), ("down", down_url)):
         await services.register(
-            COMMAND_LINE_ACTOR, subsystem=PROVIDER, service_code=code, base_url=url, openapi=blue_badge()
+            COMMAND_LINE_ACTOR,
+            subsystem=PROVIDER,
+            service_code=code,
+            base_url=url,
+            openapi=blue_badge(),
+            outbound=outbound or loopback_guard(),
         )
     return Network(keys, CLIENT.replace("/", "."))
 

@@ -29,6 +29,7 @@ from govhub.exchange.forwarding import (
 )
 from govhub.exchange.xroad_headers import header_block, request_hash
 from tests.support.live_server import free_port, serve_in_thread
+from tests.support.outbound import loopback_guard
 
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]
 BIG_CHUNK = 64 * 1024
@@ -152,7 +153,9 @@ def gateway_app(provider_url: str, down_url: str, outcomes: dict[str, Outcome]) 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         nonlocal forwarder
-        forwarder = Forwarder(ForwarderConfig(connect_timeout=1.0, read_timeout=READ_TIMEOUT))
+        forwarder = Forwarder(
+            ForwarderConfig(connect_timeout=1.0, read_timeout=READ_TIMEOUT), loopback_guard()
+        )
         yield
         await forwarder.aclose()
 

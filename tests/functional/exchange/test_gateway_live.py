@@ -23,6 +23,7 @@ from tests.conftest import make_settings
 from tests.functional.exchange.gateway_support import Provider, caller_headers, gateway_path, grant, network
 from tests.functional.exchange.gateway_support import provider_app as make_provider
 from tests.support.live_server import free_port, serve_in_thread
+from tests.support.outbound import LOOPBACK
 
 CHUNK = 50_000
 
@@ -64,7 +65,7 @@ async def test_bodies_stream_through_a_served_gateway_and_every_answer_is_logged
     await grant(database)
     await database.commit()
 
-    with serve_in_thread(create_app(make_settings(migrated_url))) as url:
+    with serve_in_thread(create_app(make_settings(migrated_url, gateway_allowed_networks=LOOPBACK))) as url:
         async with httpx.AsyncClient(base_url=url, timeout=10, trust_env=False) as client:
             headers = await caller_headers(client, net, **{"Content-Type": "application/json"})
             # Chunked (no Content-Length), just under the gateway's limit.

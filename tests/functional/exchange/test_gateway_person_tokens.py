@@ -37,6 +37,7 @@ from tests.functional.members.services_support import CLIENT, PROVIDER, SERVICE,
 from tests.functional.members.support import approved_member, subsystem_token
 from tests.support.live_server import free_port, serve_in_thread
 from tests.support.oidc import ClientKeys
+from tests.support.outbound import loopback_guard
 
 NHS = "/eligibility/4857773456"
 #: A third member, which also may call the service: it must still not act for someone else's users.
@@ -56,7 +57,10 @@ def provider() -> Iterator[tuple[Provider, str]]:
 
 @pytest.fixture
 async def gateway_app(app: FastAPI) -> AsyncIterator[FastAPI]:
-    app.state.gateway_forwarder = Forwarder(ForwarderConfig(connect_timeout=1.0, read_timeout=READ_TIMEOUT))
+    app.state.outbound_guard = loopback_guard()  # the provider listens on this machine
+    app.state.gateway_forwarder = Forwarder(
+        ForwarderConfig(connect_timeout=1.0, read_timeout=READ_TIMEOUT), app.state.outbound_guard
+    )
     yield app
     await app.state.gateway_forwarder.aclose()
 
@@ -176,6 +180,7 @@ async def test_providers_know_the_person_by_an_id_of_their_own_member(
         service_code="eligibility",
         base_url=provider[1],
         openapi=blue_badge(),
+        outbound=loopback_guard(),
     )
     await services.grant(COMMAND_LINE_ACTOR, parse_service_id(OTHER_SERVICE), CLIENT, ELIGIBILITY)
     account, user_token, _ = await linked_person_token(client, session, CLIENT)

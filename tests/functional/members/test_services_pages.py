@@ -20,6 +20,7 @@ from tests.functional.members.services_support import (
     registration,
 )
 from tests.functional.members.support import browser, person, signed_in
+from tests.support.outbound import public_guard
 
 BROWSER = {"accept": "text/html,application/xhtml+xml"}
 PAGE = "/members/yours/services"
@@ -36,6 +37,7 @@ async def _register(session: AsyncSession) -> None:
         service_code=body["serviceCode"],
         base_url=body["baseUrl"],
         openapi=body["openapi"],
+        outbound=public_guard(),
     )
 
 
