@@ -11,9 +11,7 @@ Answers: OK (served: 2xx or 3xx elsewhere than sign-in), SIGN_IN (a page sends t
 step up to two factors), BAD (400: the request is refused before anyone is identified, harmlessly),
 UNAUTHENTICATED (401), FORBIDDEN (403), HIDDEN (404: the caller may not learn it exists).
 
-The table states the policy the issue asks for. Where today's code answers otherwise because of a finding
-another branch is closing, the cell is in `AWAITING_FIX` with its finding: it runs as a strict xfail, so
-that the lead, emptying the set at merge time, sees those cells pass."""
+The table states the policy issue 14 asks for; every cell holds on both databases."""
 
 from __future__ import annotations
 
@@ -635,10 +633,6 @@ TABLE: dict[str, Row] = {
     ),
 }
 
-#: Cells today's code answers otherwise, each because of a finding another branch closes. Strict xfails:
-#: at merge time, the lead empties this and sees them pass.
-AWAITING_FIX: dict[tuple[str, str], str] = {}
-
 
 def _route_keys(app: FastAPI) -> set[str]:
     return {
@@ -652,10 +646,7 @@ def _route_keys(app: FastAPI) -> set[str]:
 def _cells() -> Iterator[object]:
     for key, spec in TABLE.items():
         for who, expected in spec.cells().items():
-            marks = []
-            if (key, who) in AWAITING_FIX:
-                marks.append(pytest.mark.xfail(strict=True, reason=AWAITING_FIX[(key, who)]))
-            yield pytest.param(key, who, expected, id=f"{key} | {who}", marks=marks)
+            yield pytest.param(key, who, expected, id=f"{key} | {who}")
 
 
 def test_the_matrix_covers_every_route() -> None:
@@ -664,7 +655,6 @@ def test_the_matrix_covers_every_route() -> None:
     assert sorted(routes - rows) == [], "routes missing from the matrix"
     assert sorted(rows - routes) == [], "rows of routes that no longer exist"
     assert all(set(PERSONAS) <= set(spec.cells()) for spec in TABLE.values())
-    assert {key for key, _ in AWAITING_FIX} <= set(TABLE), "AWAITING_FIX names a row the table lacks"
 
 
 @pytest.mark.parametrize(("key", "who", "expected"), list(_cells()))

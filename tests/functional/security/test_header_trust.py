@@ -11,10 +11,7 @@ refused, never let in further or shown other data (what the provider behind the 
 data: its echo shows the caller, the person and any override header it received).
 
 The registries' trusted mediators (finding 1): the bare `Information-Mediator-Client` counts from a
-network the operator declared, and from nowhere else, whatever `X-Forwarded-For` and its kin say.
-
-Cells today's code answers otherwise because of a finding another branch closes are strict xfails in
-`AWAITING_FIX`."""
+network the operator declared, and from nowhere else, whatever `X-Forwarded-For` and its kin say."""
 
 from __future__ import annotations
 
@@ -177,36 +174,15 @@ _REGISTRY_CASES = {
     "list the databases",
     "a person's data use",
 }
-#: Cells today's code answers otherwise because of a finding another branch closes (strict xfails).
-AWAITING_FIX: dict[tuple[str, str, str], str] = {
-    # Finding 8: the gateway forwards X-HTTP-Method-Override and its kin to the provider.
-    **{
-        (case, "client_subsystem", "overrides"): "finding 8: method and URL override headers forwarded"
-        for case in ("call a service through the gateway", "post to a service through the gateway")
-    },
-}
 
 
 def _cells() -> list[Any]:
-    cells = []
-    for name, case in CASES.items():
-        for who in case.callers:
-            for variant in VARIANTS if name in OVERRIDE_CASES else ("forged", "naming"):
-                reason = AWAITING_FIX.get((name, who, variant))
-                marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-                cells.append(pytest.param(name, who, variant, id=f"{name} | {who} | {variant}", marks=marks))
-    return cells
-
-
-def test_every_awaited_cell_is_a_cell() -> None:
-    """An AWAITING_FIX entry that names no cell would hide nothing and prove nothing."""
-    cells = {
-        (name, who, variant)
+    return [
+        pytest.param(name, who, variant, id=f"{name} | {who} | {variant}")
         for name, case in CASES.items()
         for who in case.callers
         for variant in (VARIANTS if name in OVERRIDE_CASES else ("forged", "naming"))
-    }
-    assert sorted(set(AWAITING_FIX) - cells) == []
+    ]
 
 
 async def _answer(
