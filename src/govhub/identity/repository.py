@@ -6,8 +6,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -185,20 +186,28 @@ class IdentityRepository:
         for key in sorted({_advisory_key(action, subject) for action, subject in keys}):
             await self.session.execute(select(func.pg_advisory_xact_lock(key)))
 
-    async def count_events(self, action: str, subject: str, since: datetime) -> tuple[int, datetime | None]:
-        """How many events there were since `since`, and when the oldest of them was."""
-        row = (
-            await self.session.execute(
-                select(func.count(), func.min(ThrottleEvent.at)).where(
-                    ThrottleEvent.action == action, ThrottleEvent.subject == subject, ThrottleEvent.at > since
-                )
-            )
-        ).one()
-        return int(row[0]), row[1]
-
-    async def add_events(self, events: list[ThrottleEvent]) -> None:
-        self.session.add_all(events)
-        await self.session.flush()
+    async def add_and_count_events(
+        self, events: Sequence[tuple[str, str]], at: datetime, windows: Sequence[datetime]
+    ) -> tuple[list[int], list[tuple[int, datetime | None]]]:
+        """Write one event per (action, subject) at `at`, then count each key's events since its window's
+        start (`windows`, in the same order), these included: their ids, and per key how many and the
+        oldest. Two statements, not one per event and per key: they run on every sign-in and every code."""
+        inserted = await self.session.execute(
+            insert(ThrottleEvent).returning(ThrottleEvent.id),
+            [{"action": action, "subject": subject, "at": at} for action, subject in events],
+        )
+        ids = list(inserted.scalars())
+        keyed = [
+            and_(ThrottleEvent.action == action, ThrottleEvent.subject == subject, ThrottleEvent.at > since)
+            for (action, subject), since in zip(events, windows, strict=True)
+        ]
+        columns = [
+            column
+            for key in keyed
+            for column in (func.count().filter(key), func.min(ThrottleEvent.at).filter(key))
+        ]
+        row: Sequence[Any] = (await self.session.execute(select(*columns).where(or_(*keyed)))).one()
+        return ids, [(int(row[2 * i] or 0), row[2 * i + 1]) for i in range(len(keyed))]
 
     async def delete_events(self, event_ids: Sequence[int]) -> None:
         if event_ids:

@@ -24,7 +24,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from govhub.identity.models import ThrottleEvent
 from govhub.identity.repository import IdentityRepository
 from govhub.kit.clock import utcnow
 from govhub.kit.errors import GovhubError
@@ -111,15 +110,13 @@ class Throttle:
         message). Whatever the request wrote before is committed either way."""
         now = utcnow()
         session = self.repository.session
-        events = [ThrottleEvent(action=limit.action, subject=subject, at=now) for limit, subject in checks]
-        await self.repository.lock_throttle_keys([(limit.action, subject) for limit, subject in checks])
-        await self.repository.add_events(events)
-        counts = [
-            await self.repository.count_events(limit.action, subject, now - limit.window)
-            for limit, subject in checks
-        ]
+        keys = [(limit.action, subject) for limit, subject in checks]
+        await self.repository.lock_throttle_keys(keys)
+        ids, counts = await self.repository.add_and_count_events(
+            keys, now, [now - limit.window for limit, _subject in checks]
+        )
         refused = _too_many(checks, counts, now, what)
-        event_ids = tuple(event.id for event in events)
+        event_ids = tuple(ids)
         if refused is not None:
             # A refused attempt counts for nothing: a guesser who keeps trying does not push the wait on.
             await self.repository.delete_events(event_ids)
