@@ -104,25 +104,10 @@ async def _member(
 async def _service(
     session: AsyncSession, service_id: ServiceId, base_url: str, outbound: OutboundGuard
 ) -> str:
-    services = ServicesService(session)
-    document = openapi_document()
-    existing = await services.repository.service(PLATFORM, service_id)
     try:
-        if existing is None:
-            await services.register(
-                COMMAND_LINE_ACTOR,
-                subsystem=str(service_id.subsystem),
-                service_code=service_id.service_code,
-                base_url=base_url,
-                openapi=document,
-                outbound=outbound,
-            )
-            return "registered"
-        if existing[0].base_url != base_url or existing[0].openapi != document:
-            await services.update(
-                COMMAND_LINE_ACTOR, service_id, base_url=base_url, openapi=document, outbound=outbound
-            )
-            return "updated"
+        return await ServicesService(session).ensure(
+            COMMAND_LINE_ACTOR, service_id, base_url=base_url, openapi=openapi_document(), outbound=outbound
+        )
     except InvalidService as error:
         # The demo provider runs on loopback: the outbound-address guard refuses it unless allowed.
         raise InvalidService(
@@ -130,7 +115,6 @@ async def _service(
             """GOVHUB_GATEWAY_ALLOWED_NETWORKS='["127.0.0.0/8","::1/128"]' (make run sets it).""",
             field_errors=error.field_errors,
         ) from None
-    return "there"
 
 
 async def load(

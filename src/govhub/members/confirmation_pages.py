@@ -89,21 +89,27 @@ async def confirmation_page(
     return await _page(request, confirmations, director, pages, reference)
 
 
-@router.post(CONFIRMATIONS + "/{reference}/confirm")
-async def confirm_submitted(
+async def _answer(
     request: Request,
     reference: str,
-    _: CsrfChecked,
-    caller: Caller,
-    confirmations: ConfirmationsService,
+    caller: PageCaller,
+    confirmations: Confirmations,
     pages: PageRenderer,
+    *,
+    decision: str,
 ) -> Response:
+    """Confirm or decline (with the form's reason); a refusal other than "no such application" shows the
+    page again with what was wrong, nothing changed."""
     director = _director_or_redirect(caller, confirmation_href(reference))
     if isinstance(director, Response):
         return director
+    reason = field(await request.form(), "reason", MAX_REASON) if decision == "declined" else ""
     try:
         async with confirmations.session.begin_nested():
-            confirmed = await confirmations.confirm(director, reference)
+            if decision == "declined":
+                answered = await confirmations.decline(director, reference, reason)
+            else:
+                answered = await confirmations.confirm(director, reference)
     except GovhubError as error:
         if error.status == 404:
             raise
@@ -113,10 +119,23 @@ async def confirm_submitted(
             director,
             pages,
             reference,
-            errors={"confirm": error.detail},
+            errors={"reason" if decision == "declined" else "confirm": error.detail},
+            reason=reason,
             status_code=error.status,
         )
-    return redirect(f"{YOURS}?confirmed={confirmed.application.public_id}")
+    return redirect(f"{YOURS}?{decision}={answered.application.public_id}")
+
+
+@router.post(CONFIRMATIONS + "/{reference}/confirm")
+async def confirm_submitted(
+    request: Request,
+    reference: str,
+    _: CsrfChecked,
+    caller: Caller,
+    confirmations: ConfirmationsService,
+    pages: PageRenderer,
+) -> Response:
+    return await _answer(request, reference, caller, confirmations, pages, decision="confirmed")
 
 
 @router.post(CONFIRMATIONS + "/{reference}/decline")
@@ -128,24 +147,4 @@ async def decline_submitted(
     confirmations: ConfirmationsService,
     pages: PageRenderer,
 ) -> Response:
-    director = _director_or_redirect(caller, confirmation_href(reference))
-    if isinstance(director, Response):
-        return director
-    reason = field(await request.form(), "reason", MAX_REASON)
-    try:
-        async with confirmations.session.begin_nested():
-            declined = await confirmations.decline(director, reference, reason)
-    except GovhubError as error:
-        if error.status == 404:
-            raise
-        return await _page(
-            request,
-            confirmations,
-            director,
-            pages,
-            reference,
-            errors={"reason": error.detail},
-            reason=reason,
-            status_code=error.status,
-        )
-    return redirect(f"{YOURS}?declined={declined.application.public_id}")
+    return await _answer(request, reference, caller, confirmations, pages, decision="declined")

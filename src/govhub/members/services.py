@@ -205,6 +205,37 @@ class ServicesService:
         await self.repository.flush()
         return await self._details((service, owner[0], owner[1]))
 
+    async def ensure(
+        self,
+        by: Actor,
+        service_id: ServiceId,
+        *,
+        base_url: str,
+        openapi: dict[str, Any],
+        outbound: OutboundGuard,
+        title: str | None = None,
+        description: str | None = None,
+    ) -> str:
+        """The service registered at `base_url` with `openapi`, or brought up to date (the platform's own
+        services and the demo's, made again at every start): "registered", "updated" or "there"."""
+        existing = await self.repository.service(PLATFORM, service_id)
+        if existing is None:
+            await self.register(
+                by,
+                subsystem=str(service_id.subsystem),
+                service_code=service_id.service_code,
+                base_url=base_url,
+                openapi=openapi,
+                outbound=outbound,
+                title=title,
+                description=description,
+            )
+            return "registered"
+        if existing[0].base_url != base_url or existing[0].openapi != openapi:
+            await self.update(by, service_id, base_url=base_url, openapi=openapi, outbound=outbound)
+            return "updated"
+        return "there"
+
     async def update(
         self,
         by: Actor,

@@ -82,26 +82,15 @@ async def publish(session: AsyncSession, settings: Settings) -> str:
     # is not public (loopback on a laptop, an internal load balancer), the operator allows that address
     # alone in GOVHUB_GATEWAY_ALLOWED_NETWORKS (a /32 or /128), not the network around it.
     outbound = OutboundGuard.from_settings(settings)
-    existing = await services.repository.service(PLATFORM, service_id)
-    if existing is None:
-        await services.register(
-            COMMAND_LINE_ACTOR,
-            subsystem=str(service_id.subsystem),
-            service_code=service_id.service_code,
-            base_url=base_url,
-            openapi=document,
-            title="Digital registries",
-            description="The platform's authoritative registers (GovStack Digital Registries 1.3.0).",
-            outbound=outbound,
-        )
-        state = "registered"
-    elif existing[0].base_url != base_url or existing[0].openapi != document:
-        await services.update(
-            COMMAND_LINE_ACTOR, service_id, base_url=base_url, openapi=document, outbound=outbound
-        )
-        state = "updated"
-    else:
-        state = "there"
+    state = await services.ensure(
+        COMMAND_LINE_ACTOR,
+        service_id,
+        base_url=base_url,
+        openapi=document,
+        outbound=outbound,
+        title="Digital registries",
+        description="The platform's authoritative registers (GovStack Digital Registries 1.3.0).",
+    )
     return f"{member}; service {service_id} at {base_url} ({state})"
 
 
