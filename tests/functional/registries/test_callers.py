@@ -29,7 +29,6 @@ from govhub.exchange.gateway_assertion import (
     assertion_signer,
     sign_gateway_assertion,
 )
-from govhub.identity.models import Account
 from govhub.identity.oidc.provider import Provider
 from govhub.identity.proving import PROVING_CLIENT, IdentityClaim, Outcome, prove_identity
 from govhub.members.membership import MembershipService
@@ -276,12 +275,14 @@ async def test_a_token_of_another_subsystem_than_the_header_names_is_refused(
 
 
 async def test_a_persons_token_names_no_caller(client: httpx.AsyncClient, session: AsyncSession) -> None:
-    account, token = await person_token(client, session)
+    _, token = await person_token(client, session)
     headers = {"Authorization": f"Bearer {token}", "Information-Mediator-Client": BIRTH_OWNER}
+    before = await counts(session)
     response = await client.post(READ_PATH, json=READ_BODY, headers=headers)
     assert response.status_code == 403
     assert "person's access token" in response.json()["detail"]
-    assert isinstance(account, Account)
+    assert "B000001" not in response.text
+    assert await counts(session) == before  # nothing read, so no read of personal data logged
 
 
 async def test_a_suspended_members_token_names_no_caller(
