@@ -217,7 +217,7 @@ async def gateway(request: Request, checked: Annotated[Checked, Depends(gateway_
     query = f"?{request.url.query}" if request.url.query else ""
     settings: Settings = request.app.state.settings
     limit = min(settings.gateway_max_request_bytes, settings.max_request_body_bytes)
-    arrived: float = getattr(request.state, "gateway_arrived", asyncio.get_running_loop().time())
+    arrived: float = request.state.gateway_arrived  # set by `gateway_caller`, this route's dependency
     try:
         return await forwarder_of(request).forward(
             _without_private_headers(request),

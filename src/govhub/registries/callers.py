@@ -42,7 +42,7 @@ from govhub.identity.oidc.tokens import ACCOUNT_CLAIM
 from govhub.members.membership import active_subsystem_of_client
 from govhub.members.xroad_ids import MemberId, ServiceId
 from govhub.registries.errors import CallerRefused, CallerUnknown
-from govhub.registries.service import Caller
+from govhub.registries.service import HOW_TO_IDENTIFY, Caller
 
 #: The client header GovStack's Digital Registries API documents, then X-Road's and GovStack IM's names.
 CLIENT_HEADERS = ("Information-Mediator-Client", "X-Road-Client", "X-GovStack-Client")
@@ -56,12 +56,6 @@ PLATFORM_MEMBER_CODE = "platform"
 SUBSYSTEM_CODE = "registries"
 SERVICE_CODE = "digitalregistries"
 
-HOW_TO_IDENTIFY = (
-    "call through the exchange gateway (/r1/{service}/...), or send your subsystem's access token "
-    "(Authorization: Bearer <token> from the client_credentials grant) with Information-Mediator-Client "
-    "naming that subsystem"
-)
-
 
 def platform_member_id(settings: Settings) -> MemberId:
     return MemberId(settings.members_instance, PLATFORM_MEMBER_CLASS, PLATFORM_MEMBER_CODE)
@@ -70,10 +64,6 @@ def platform_member_id(settings: Settings) -> MemberId:
 def registries_service_id(settings: Settings) -> ServiceId:
     """The registries' service id in the exchange: the audience of the gateway's assertions to them."""
     return ServiceId(platform_member_id(settings).subsystem(SUBSYSTEM_CODE), SERVICE_CODE)
-
-
-def how_to_identify(settings: Settings) -> str:
-    return HOW_TO_IDENTIFY.format(service=registries_service_id(settings))
 
 
 def named_client(headers: Headers) -> str | None:
@@ -126,7 +116,7 @@ async def caller_of(request: Request) -> Caller:
     if ASSERTION_HEADER in headers:
         return await _through_gateway(request, settings, named, purpose)
     if "authorization" in headers:
-        return await _with_token(request, settings, named, purpose)
+        return await _with_token(request, named, purpose)
     if named is None:
         return Caller(None, Caller.stated(purpose))
     if from_trusted_mediator(request, settings):
@@ -153,7 +143,7 @@ async def _through_gateway(
     except AssertionRefused as refused:
         raise CallerUnknown(
             f"The gateway assertion ({ASSERTION_HEADER}) was refused: {refused}. "
-            f"To identify your system, {how_to_identify(settings)}."
+            f"To identify your system, {HOW_TO_IDENTIFY}."
         ) from None
     client = str(claims["client"]) if claims is not None else None
     if client is None or (named is not None and named != client):
@@ -161,7 +151,7 @@ async def _through_gateway(
     return Caller.from_header(client, purpose)
 
 
-async def _with_token(request: Request, settings: Settings, named: str | None, purpose: str | None) -> Caller:
+async def _with_token(request: Request, named: str | None, purpose: str | None) -> Caller:
     database: Database = request.app.state.database
     try:
         # A unit of work: a DPoP-bound token's proof is recorded (its jti) as it is checked.
@@ -175,7 +165,7 @@ async def _with_token(request: Request, settings: Settings, named: str | None, p
     except OAuthError as error:
         raise CallerUnknown(
             f"The access token was not accepted: {error.error_description}. To identify your system, "
-            f"{how_to_identify(settings)}."
+            f"{HOW_TO_IDENTIFY}."
         ) from None
     if ACCOUNT_CLAIM in claims.claims:
         raise CallerRefused(

@@ -4,8 +4,9 @@ register's owner; a version that records were written with is history and is nev
 
 What a caller is shown (`RegistriesService.may_see`): open registers to anyone; a personal or restricted
 register only to its owner and the callers it granted. For anyone else such a register is not in
-`/databases`, and its databases answer 404 as if there were none, so the catalogue names neither it nor
-its owner to an anonymous or unrelated caller."""
+`/databases`; its databases ask an anonymous caller to identify (401, as `/data/...` does: register names
+are public) and answer a verified caller that may not use it 404, as if there were none. Neither names
+the register's owner."""
 
 from __future__ import annotations
 

@@ -20,9 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
 from govhub.kit.outbound import OutboundGuard
-from govhub.members.errors import AccessRightExists
+from govhub.members.errors import AccessRightExists, MemberNotFound
+from govhub.members.membership import MembershipService
 from govhub.members.openapi_documents import load_document
-from govhub.members.repository import PLATFORM, MembersRepository
+from govhub.members.repository import PLATFORM
 from govhub.members.service import ApplicationsService, Decider, NewApplication
 from govhub.members.services import COMMAND_LINE_ACTOR, ServicesService
 from govhub.members.xroad_ids import SubsystemId
@@ -49,7 +50,11 @@ def openapi_document() -> dict[str, Any]:
 
 async def _platform_member(session: AsyncSession, settings: Settings) -> str:
     member_id = platform_member_id(settings)
-    if await MembersRepository(session).member(PLATFORM, member_id) is not None:
+    try:
+        await MembershipService(session).member(PLATFORM, member_id)
+    except MemberNotFound:
+        pass
+    else:
         return f"member {member_id} there"
     # The subsystem only answers, through the gateway: its key is never used, so none is kept.
     key = jwk.ECKey.generate_key("P-256", private=True, auto_kid=True)

@@ -89,13 +89,16 @@ class Caller:
         return cls(client, cls.stated(purpose))
 
 
+#: What a caller sends to be believed (`registries.callers`): every 401 of the registries says it.
+HOW_TO_IDENTIFY = (
+    "call through the exchange gateway (/r1/...), or send your subsystem's access token (Authorization: "
+    "Bearer <token> from the client_credentials grant) with Information-Mediator-Client naming that subsystem"
+)
+
+
 def identify_first(action: str, caller: Caller) -> CallerUnknown:
     """The 401 for an anonymous caller: what to send, and why a client header alone was not believed."""
-    detail = (
-        f"To {action}, identify your system: call through the exchange gateway (/r1/...), or send your "
-        "subsystem's access token (Authorization: Bearer <token> from the client_credentials grant) with "
-        "Information-Mediator-Client naming that subsystem."
-    )
+    detail = f"To {action}, identify your system: {HOW_TO_IDENTIFY}."
     if caller.unverified is not None:
         detail += (
             " Information-Mediator-Client alone is believed only from a trusted mediator's network "
