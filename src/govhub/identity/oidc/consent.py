@@ -142,8 +142,8 @@ class Consents:
         return grant
 
     async def withdraw(self, account_id: int, client_id: str, now: datetime) -> bool:
-        """Withdraw consent: the service is asked again next time, and its refresh tokens stop working.
-        False when there was no grant in force."""
+        """Withdraw consent: the service is asked again next time (`withdraw_service` also ends its tokens
+        and sessions). False when there was no grant in force."""
         grant = await self.repository.consent(account_id, client_id)
         if grant is None or grant.withdrawn_at is not None:
             return False
@@ -152,7 +152,6 @@ class Consents:
         await self.repository.add_consent_revision(
             ConsentRevision(account_id=account_id, client_id=client_id, action="withdrawn", scopes=[], at=now)
         )
-        await self.repository.revoke_refresh_tokens(account_id, client_id, now)
         return True
 
     async def granted_services(self, account_id: int) -> list[GrantedService]:
