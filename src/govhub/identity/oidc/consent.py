@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from govhub.config import Settings
 from govhub.identity.oidc import logout, revocation
 from govhub.identity.oidc.authorize_repository import AuthorizeRepository
-from govhub.identity.oidc.clients import DATA_USE_SCOPE, EXCHANGE_FOR_PERSON_SCOPE
+from govhub.identity.oidc.clients import DATA_USE_SCOPE, EXCHANGE_FOR_PERSON_SCOPE, OFFLINE_ACCESS
 from govhub.identity.oidc.models import ConsentGrant, ConsentRevision, RelyingParty
 
 #: Scopes a service gets only with the person's consent, and what each means in plain words. `openid`
@@ -29,11 +29,8 @@ SCOPE_DATA: dict[str, str] = {
     DATA_USE_SCOPE: "The record of which services used your data through govhub (your data tracker)",
     EXCHANGE_FOR_PERSON_SCOPE: "Asking other services about you through govhub's data exchange, on your "
     "behalf (each time shows in your data tracker)",
-    "offline_access": "Keeping this access while you are not using the service, until you withdraw it",
+    OFFLINE_ACCESS: "Keeping this access while you are not using the service, until you withdraw it",
 }
-#: A silent request (`prompt=none`) that lacks only this consent is answered without it (§11: the
-#: provider ignores `offline_access` it may not grant), rather than refused.
-OFFLINE_ACCESS = "offline_access"
 
 
 def needing_consent(scopes: Sequence[str]) -> list[str]:
