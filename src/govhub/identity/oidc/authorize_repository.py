@@ -96,6 +96,7 @@ class AuthorizeRepository:
         return client_session
 
     async def signed_in_services(self, account_id: int) -> Sequence[tuple[ClientSession, RelyingParty]]:
+        """The person's client sessions still open, with their services, newest first."""
         rows = await self.session.execute(
             select(ClientSession, RelyingParty)
             .join(RelyingParty, RelyingParty.client_id == ClientSession.client_id)

@@ -71,9 +71,8 @@ async def services_of(db: AsyncSession, account_id: int, now: datetime) -> list[
     granted = {service.client.client_id: service for service in consented}
     signed_in: dict[str, tuple[datetime, RelyingParty]] = {}
     for client_session, client in await repository.signed_in_services(account_id):
-        latest = signed_in.get(client.client_id)
-        if latest is None or latest[0] < client_session.signed_in_at:
-            signed_in[client.client_id] = (client_session.signed_in_at, client)
+        # Newest first: a service's first session is its latest sign-in.
+        signed_in.setdefault(client.client_id, (client_session.signed_in_at, client))
     standing = await repository.clients_with_live_refresh_tokens(account_id, now)
     clients = {client_id: service.client for client_id, service in granted.items()}
     clients.update({client_id: client for client_id, (_, client) in signed_in.items()})
