@@ -23,8 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.identity.oidc import errors
 from govhub.identity.oidc.authorize_repository import AuthorizeRepository
-from govhub.identity.oidc.clients import PERSON_SCOPES, find_client
-from govhub.identity.oidc.consent import OFFLINE_ACCESS, Consents, needing_consent
+from govhub.identity.oidc.clients import OFFLINE_ACCESS, PERSON_SCOPES, find_client
+from govhub.identity.oidc.consent import Consents, needing_consent
 from govhub.identity.oidc.errors import OAuthError
 from govhub.identity.oidc.levels import LevelError, LevelRequest, Step, next_step, requested_levels
 from govhub.identity.oidc.models import AuthorizationCode, ClientSession, PendingAuthorization, RelyingParty
@@ -41,8 +41,6 @@ CODE_SECONDS = 60
 PAR_URN_PREFIX = "urn:ietf:params:oauth:request_uri:"
 CONTINUE_PATH = "/authorize/continue"
 CONSENT_PATH = "/authorize/consent"
-#: Scopes a person signs in to a service with; machine scopes belong to `client_credentials`.
-INTERACTIVE_SCOPES = PERSON_SCOPES
 PROMPTS = ("none", "login", "consent", "select_account")
 #: Pages that take a decision (consent, sign out, withdraw) are never cached. Like every page, they are
 #: never shown inside another site's frame (clickjacking: a hidden consent page under a decoy button):
@@ -142,11 +140,12 @@ def _scopes(text: str | None, client: RelyingParty) -> list[str]:
     scopes = list(dict.fromkeys(text.split()))
     if "openid" not in scopes:
         raise OAuthError(errors.INVALID_SCOPE, "scope must include openid")
-    unknown = [s for s in scopes if s not in INTERACTIVE_SCOPES]
+    # Scopes a person signs in to a service with; machine scopes belong to `client_credentials`.
+    unknown = [s for s in scopes if s not in PERSON_SCOPES]
     if unknown:
         raise OAuthError(
             errors.INVALID_SCOPE,
-            f"unknown scope {' '.join(unknown)}; offered: {' '.join(INTERACTIVE_SCOPES)}",
+            f"unknown scope {' '.join(unknown)}; offered: {' '.join(PERSON_SCOPES)}",
         )
     refused = [s for s in scopes if s not in client.allowed_scopes and s != "openid"]
     if refused:
@@ -409,7 +408,7 @@ class Authorizations:
         if "consent" in parameters["prompt"] and not parameters["consented"]:
             # OpenID Connect Core §3.1.2.1: ask again even for what was granted before.
             missing = needing_consent(parameters["scope"])
-        if missing and silent and missing == [OFFLINE_ACCESS]:
+        if silent and missing == [OFFLINE_ACCESS]:
             # OpenID Connect Core §11: offline access needs consent the person gave on the consent page; a
             # request that may not show it is answered without offline access rather than refused.
             scopes = [scope for scope in parameters["scope"] if scope != OFFLINE_ACCESS]

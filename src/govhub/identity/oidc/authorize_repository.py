@@ -96,6 +96,7 @@ class AuthorizeRepository:
         return client_session
 
     async def signed_in_services(self, account_id: int) -> Sequence[tuple[ClientSession, RelyingParty]]:
+        """The person's client sessions still open, with their services, newest first."""
         rows = await self.session.execute(
             select(ClientSession, RelyingParty)
             .join(RelyingParty, RelyingParty.client_id == ClientSession.client_id)
@@ -154,20 +155,6 @@ class AuthorizeRepository:
             .distinct()
         )
         return set(rows.all())
-
-    async def revoke_refresh_tokens(self, account_id: int, client_id: str, now: datetime) -> int:
-        """Withdrawn consent ends the service's standing access: its refresh tokens stop working."""
-        result = await self.session.execute(
-            update(RefreshToken)
-            .where(
-                RefreshToken.account_id == account_id,
-                RefreshToken.client_id == client_id,
-                RefreshToken.revoked_at.is_(None),
-            )
-            .values(revoked_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        return _changed(result)
 
     # --- back-channel logout ------------------------------------------------------------------------
 

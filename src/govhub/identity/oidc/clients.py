@@ -31,6 +31,8 @@ PRIVATE_KEY_JWT = "private_key_jwt"
 CLIENT_SECRET_POST = "client_secret_post"  # noqa: S105 (a method's name, not a secret)
 AUTH_METHODS = (PRIVATE_KEY_JWT, CLIENT_SECRET_POST)
 GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
+#: A refresh token: the service keeps access while the person is away (consented to, OpenID Connect Core §11).
+OFFLINE_ACCESS = "offline_access"
 #: The person's data tracker (`GET /exchange/tracker`): a service reads who used the person's data only with
 #: this scope, consented to on its own (the platform's own pages use the session).
 DATA_USE_SCOPE = "govhub:data-use"
@@ -43,7 +45,7 @@ PERSON_SCOPES = (
     "email",
     "identity",
     "business",
-    "offline_access",
+    OFFLINE_ACCESS,
     DATA_USE_SCOPE,
     EXCHANGE_FOR_PERSON_SCOPE,
 )

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from govhub.config import Settings
 from govhub.identity.oidc import logout, revocation
 from govhub.identity.oidc.authorize_repository import AuthorizeRepository
-from govhub.identity.oidc.clients import DATA_USE_SCOPE, EXCHANGE_FOR_PERSON_SCOPE
+from govhub.identity.oidc.clients import DATA_USE_SCOPE, EXCHANGE_FOR_PERSON_SCOPE, OFFLINE_ACCESS
 from govhub.identity.oidc.models import ConsentGrant, ConsentRevision, RelyingParty
 
 #: Scopes a service gets only with the person's consent, and what each means in plain words. `openid`
@@ -29,11 +29,8 @@ SCOPE_DATA: dict[str, str] = {
     DATA_USE_SCOPE: "The record of which services used your data through govhub (your data tracker)",
     EXCHANGE_FOR_PERSON_SCOPE: "Asking other services about you through govhub's data exchange, on your "
     "behalf (each time shows in your data tracker)",
-    "offline_access": "Keeping this access while you are not using the service, until you withdraw it",
+    OFFLINE_ACCESS: "Keeping this access while you are not using the service, until you withdraw it",
 }
-#: A silent request (`prompt=none`) that lacks only this consent is answered without it (§11: the
-#: provider ignores `offline_access` it may not grant), rather than refused.
-OFFLINE_ACCESS = "offline_access"
 
 
 def needing_consent(scopes: Sequence[str]) -> list[str]:
@@ -74,9 +71,8 @@ async def services_of(db: AsyncSession, account_id: int, now: datetime) -> list[
     granted = {service.client.client_id: service for service in consented}
     signed_in: dict[str, tuple[datetime, RelyingParty]] = {}
     for client_session, client in await repository.signed_in_services(account_id):
-        latest = signed_in.get(client.client_id)
-        if latest is None or latest[0] < client_session.signed_in_at:
-            signed_in[client.client_id] = (client_session.signed_in_at, client)
+        # Newest first: a service's first session is its latest sign-in.
+        signed_in.setdefault(client.client_id, (client_session.signed_in_at, client))
     standing = await repository.clients_with_live_refresh_tokens(account_id, now)
     clients = {client_id: service.client for client_id, service in granted.items()}
     clients.update({client_id: client for client_id, (_, client) in signed_in.items()})
@@ -142,8 +138,8 @@ class Consents:
         return grant
 
     async def withdraw(self, account_id: int, client_id: str, now: datetime) -> bool:
-        """Withdraw consent: the service is asked again next time, and its refresh tokens stop working.
-        False when there was no grant in force."""
+        """Withdraw consent: the service is asked again next time (`withdraw_service` also ends its tokens
+        and sessions). False when there was no grant in force."""
         grant = await self.repository.consent(account_id, client_id)
         if grant is None or grant.withdrawn_at is not None:
             return False
@@ -152,7 +148,6 @@ class Consents:
         await self.repository.add_consent_revision(
             ConsentRevision(account_id=account_id, client_id=client_id, action="withdrawn", scopes=[], at=now)
         )
-        await self.repository.revoke_refresh_tokens(account_id, client_id, now)
         return True
 
     async def granted_services(self, account_id: int) -> list[GrantedService]:

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from govhub.identity.oidc.clients import PERSON_SCOPES
+from govhub.identity.oidc.clients import OFFLINE_ACCESS, PERSON_SCOPES
 from govhub.identity.oidc.errors import (
     INVALID_DPOP_PROOF,
     INVALID_GRANT,
@@ -198,7 +198,7 @@ class Grants:
         if "openid" in scopes:
             id_token = await self._id_token(client, code, sub, code.auth_time, access.token, code.nonce)
         refresh = None
-        if "offline_access" in scopes and "refresh_token" in client.grant_types:
+        if OFFLINE_ACCESS in scopes and "refresh_token" in client.grant_types:
             refresh = await self._new_refresh_token(
                 family_id=family_id,
                 client_id=client.client_id,

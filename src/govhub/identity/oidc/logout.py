@@ -54,7 +54,7 @@ async def sessions_ended(session: AsyncSession, sids: Sequence[str]) -> Sessions
 
 
 async def service_signed_out(session: AsyncSession, account_id: int, client_id: str) -> SessionsEnded:
-    """The person withdrew a service (`consent.Consents.withdraw_service`): every client session of theirs
+    """The person withdrew a service (`consent.withdraw_service`): every client session of theirs
     with that service ends, and the service is owed a back-channel logout for each, as when the browser
     sessions end; the person stays signed in to govhub and to every other service."""
     now = utcnow()

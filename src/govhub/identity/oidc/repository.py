@@ -160,10 +160,10 @@ class TokensRepository:
 
     async def revoke_refresh_tokens_of(
         self, account_id: int, client_id: str | None, now: datetime
-    ) -> list[tuple[str, str, datetime]]:
+    ) -> list[tuple[str, datetime]]:
         """Revoke every refresh token of the person (of one service, or all), in one statement: what is
         revoked here is revoked for every node at once, since each refresh reads the row. The
-        `(family_id, token_hash, created_at)` of the rows this statement revoked."""
+        `(token_hash, created_at)` of the rows this statement revoked."""
         conditions = [RefreshToken.account_id == account_id, RefreshToken.revoked_at.is_(None)]
         if client_id is not None:
             conditions.append(RefreshToken.client_id == client_id)
@@ -171,10 +171,10 @@ class TokensRepository:
             update(RefreshToken)
             .where(*conditions)
             .values(revoked_at=now)
-            .returning(RefreshToken.family_id, RefreshToken.token_hash, RefreshToken.created_at)
+            .returning(RefreshToken.token_hash, RefreshToken.created_at)
             .execution_options(synchronize_session=False)
         )
-        return [(row[0], row[1], row[2]) for row in result.all()]
+        return [(row[0], row[1]) for row in result.all()]
 
     async def codes_used_since(self, account_id: int, client_id: str | None, since: datetime) -> list[str]:
         """Hashes of the person's codes redeemed since `since` (their access tokens may still be live)."""

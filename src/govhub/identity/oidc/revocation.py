@@ -32,8 +32,9 @@ async def revoke_person_tokens(
     since = now - lifetime
     revoked = await tokens.revoke_refresh_tokens_of(account_id, client_id, now)
     codes = await tokens.codes_used_since(account_id, client_id, since)
-    jtis = [family_id for family_id, _hash, _created in revoked]
-    jtis += [access_jti_of_refresh(token_hash) for _family, token_hash, made in revoked if made >= since]
+    # A family's first access token is named by its code (`family_of_code`), so the codes cover it; the
+    # refresh tokens made before `since` gave access tokens that have expired.
+    jtis = [access_jti_of_refresh(token_hash) for token_hash, made in revoked if made >= since]
     jtis += [family_of_code(code_hash) for code_hash in codes]
     await tokens.revoke_access_tokens(jtis, now + lifetime)
     return len(revoked)

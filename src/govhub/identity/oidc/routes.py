@@ -9,12 +9,11 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
 from govhub.dependencies import DbSession
-from govhub.identity.oidc.access import AccessTokenHolder, AuthenticatedClient, oauth_form
+from govhub.identity.oidc.access import AccessTokenHolder, AuthenticatedClient, oauth_form, require_scope
 from govhub.identity.oidc.client_auth import ASSERTION_ALGORITHMS
 from govhub.identity.oidc.clients import PERSON_SCOPES
 from govhub.identity.oidc.dpop import DPOP_ALGORITHMS, verify_proof
 from govhub.identity.oidc.errors import (
-    INSUFFICIENT_SCOPE,
     INVALID_REQUEST,
     OAuthError,
     bearer_challenge,
@@ -168,15 +167,7 @@ async def token(request: Request, db: DbSession, client: AuthenticatedClient) ->
 @router.post("/userinfo", summary="UserInfo (OpenID Connect Core §5.3)", responses=_OAUTH_ERRORS)
 async def userinfo_endpoint(request: Request, db: DbSession, token: AccessTokenHolder) -> Response:
     provider = provider_of(request)
-    if "openid" not in token.scopes:
-        raise OAuthError(
-            INSUFFICIENT_SCOPE,
-            "userinfo needs a token issued with the openid scope",
-            status=403,
-            www_authenticate=bearer_challenge(
-                "DPoP" if token.jkt else "Bearer", INSUFFICIENT_SCOPE, "openid scope needed", scope="openid"
-            ),
-        )
+    require_scope(token, "openid")
     claims = await userinfo(db, provider, token)
     if claims is None:
         raise OAuthError(

@@ -169,3 +169,30 @@ async def test_an_unknown_client_is_404(client: httpx.AsyncClient, session: Asyn
     admin = _bearer(await _admin_token(client, session))
     assert (await client.get("/identity/clients/nobody", headers=admin)).status_code == 404
     assert (await client.post("/identity/clients/nobody/disable", headers=admin)).status_code == 404
+
+
+async def test_the_exchange_subsystem_link_is_checked(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """The link lets a subsystem present the service's people's tokens at the gateway: it must name one
+    subsystem, and a service allowed to act for people through the exchange must name it."""
+    admin = _bearer(await _admin_token(client, session))
+    keys = ClientKeys()
+    on_behalf = ["openid", "govhub:exchange-on-behalf"]
+    for fields in (
+        {"exchangeSubsystem": "GOV/COUNCIL/parking"},  # a member's id, not a subsystem's
+        {"exchangeSubsystem": "DEV/GOV/COUNCIL/parking/extra"},
+        {"exchangeSubsystem": "DEV/GOV/COUNCIL/../parking"},
+        {"allowedScopes": on_behalf},  # acting for people, from no subsystem
+    ):
+        refused = await client.post("/identity/clients", json=_service(keys, **fields), headers=admin)
+        assert refused.status_code == 422, (fields, refused.text)
+        assert [e["pointer"] for e in refused.json()["errors"]] == ["/exchangeSubsystem"], fields
+
+    linked = await client.post(
+        "/identity/clients",
+        json=_service(keys, allowedScopes=on_behalf, exchangeSubsystem="DEV/GOV/COUNCIL/parking"),
+        headers=admin,
+    )
+    assert linked.status_code == 201, linked.text
+    assert linked.json()["exchangeSubsystem"] == "DEV/GOV/COUNCIL/parking"

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from govhub.config import Settings
 from govhub.identity.models import Account
 from govhub.identity.oidc.authorize_repository import AuthorizeRepository
-from govhub.identity.oidc.consent import Consents
+from govhub.identity.oidc.consent import Consents, withdraw_service
 from govhub.identity.oidc.models import ConsentGrant, ConsentRevision, RefreshToken
 from govhub.kit.clock import utcnow
 from tests.functional.identity.account_support import create_citizen, csrf_of, sign_in
@@ -54,7 +54,8 @@ async def test_grants_add_up_and_withdrawal_starts_again(session: AsyncSession, 
         )
     )
     await session.flush()
-    assert await consents.withdraw(account.id, "parking-permits", now)
+    # Withdrawing the service withdraws the consent and ends its standing access.
+    assert await withdraw_service(session, settings, account.id, "parking-permits", now)
     assert not await consents.withdraw(account.id, "parking-permits", now)
     token = (await session.scalars(select(RefreshToken).execution_options(populate_existing=True))).one()
     assert token.revoked_at is not None

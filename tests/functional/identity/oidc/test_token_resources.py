@@ -169,6 +169,10 @@ async def test_a_machine_token_has_no_userinfo(client: httpx.AsyncClient, sessio
     response = await client.get("/userinfo", headers=_bearer(token["access_token"]))
     assert response.status_code == 403
     assert response.json()["error"] == "insufficient_scope"
+    # RFC 6750 §3: the challenge names the scope that is needed.
+    challenge = response.headers["www-authenticate"]
+    assert 'error="insufficient_scope"' in challenge
+    assert 'scope="openid"' in challenge
 
 
 async def test_introspection_tells_a_client_about_its_own_tokens_only(
