@@ -5,7 +5,6 @@ of a development deployment that others can reach."""
 
 from __future__ import annotations
 
-from ipaddress import ip_address
 from typing import Any
 
 from fastapi import Depends, Request
@@ -16,21 +15,9 @@ from govhub.kit.access import ACCESS_DEPENDENCIES
 from govhub.kit.clock import iso_utc
 from govhub.kit.dev_mailbox import DevMailbox
 from govhub.kit.errors import NotFound
+from govhub.kit.peers import is_loopback_peer
 from govhub.kit.problems import wants_html
 from govhub.kit.routing import api_router
-
-
-def is_loopback_peer(request: Request) -> bool:
-    """Whether the request's socket peer is this machine (never judged from a header such as
-    X-Forwarded-For, which whoever sends the request writes)."""
-    if request.client is None:
-        return False
-    try:
-        peer = ip_address(request.client.host.split("%", 1)[0])
-    except ValueError:
-        return False
-    mapped = getattr(peer, "ipv4_mapped", None)
-    return (mapped or peer).is_loopback
 
 
 async def this_machine_only(request: Request) -> None:

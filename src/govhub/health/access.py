@@ -9,7 +9,6 @@ production: a production node without a token does not serve it at all."""
 from __future__ import annotations
 
 import hmac
-from ipaddress import ip_address
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -18,6 +17,7 @@ from starlette.exceptions import HTTPException
 from govhub.dependencies import AppSettings
 from govhub.kit.access import ACCESS_DEPENDENCIES
 from govhub.kit.errors import Forbidden, NotFound
+from govhub.kit.peers import is_loopback_peer
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="metrics"'}
 
@@ -37,13 +37,6 @@ def _bearer(request: Request) -> str | None:
     return credentials.strip() if scheme.lower() == "bearer" and credentials.strip() else None
 
 
-def _from_loopback(request: Request) -> bool:
-    try:
-        return request.client is not None and ip_address(request.client.host).is_loopback
-    except ValueError:
-        return False
-
-
 async def metrics_scraper(request: Request, settings: AppSettings) -> None:
     """A scraper with the metrics token; without a token set, a peer on loopback outside production."""
     expected = settings.metrics_token.get_secret_value()
@@ -60,7 +53,7 @@ async def metrics_scraper(request: Request, settings: AppSettings) -> None:
         raise MetricsNotServed(
             "This node serves no metrics: set GOVHUB_METRICS_TOKEN and give it to Prometheus to scrape them."
         )
-    if not _from_loopback(request):
+    if not is_loopback_peer(request):
         raise MetricsForLoopbackOnly(
             "Without GOVHUB_METRICS_TOKEN, metrics are served to this machine only (a loopback address)."
         )

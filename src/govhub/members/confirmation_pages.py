@@ -14,7 +14,7 @@ from fastapi import Request
 from starlette.responses import Response
 
 from govhub.dependencies import PageRenderer
-from govhub.identity.signed_in import sign_in_url
+from govhub.identity.signed_in import SignedIn, sign_in_url
 from govhub.kit.csrf import CsrfChecked
 from govhub.kit.errors import GovhubError
 from govhub.kit.routing import api_router
@@ -38,10 +38,15 @@ def confirmation_href(reference: str) -> str:
     return f"{CONFIRMATIONS}/{quote(reference)}"
 
 
+def director_of(person: SignedIn, caller: PageCaller) -> Director:
+    """The person as a director: the organisations they direct are those the page's caller administers."""
+    return Director(person.account_id, person.email, caller.own.organisation_ids)
+
+
 def _director_or_redirect(caller: PageCaller, path: str) -> Director | Response:
     if caller.person is None or caller.person.auth_level != CONFIRM_LEVEL:
         return redirect(sign_in_url(path, auth_level=CONFIRM_LEVEL))
-    return Director(caller.person.account_id, caller.person.email)
+    return director_of(caller.person, caller)
 
 
 async def _page(

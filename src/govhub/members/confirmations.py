@@ -6,8 +6,9 @@ Anyone may type another organisation's registration number; only the organisatio
 the applicant is one of them. A director's confirmation makes the member, its subsystem and client, and
 the applicant a director, all in one unit of work; a decline (with the reason) ends the application.
 
-Every read starts from `awaiting(...)`, scoped to the organisations the person directs now: an application
-for someone else's organisation is answered as if it did not exist. Never commits."""
+Every read starts from `MembersRepository.awaiting_confirmation`, scoped to the organisations the person
+directs now (`Director.organisation_ids`): an application for someone else's organisation is answered as if
+it did not exist. Never commits."""
 
 from __future__ import annotations
 
@@ -15,13 +16,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from govhub.identity.organisations import organisations_of
 from govhub.kit.clock import utcnow
 from govhub.members.errors import ApplicationNotFound, MemberExists
 from govhub.members.models import DECLINED, Application
 from govhub.members.repository import PLATFORM, MembersRepository
 from govhub.members.service import (
-    MEMBER_ADMIN_ROLE,
     ApplicationsService,
     ExistingOrganisation,
     reason_or_refuse,
@@ -35,6 +34,9 @@ class Director:
 
     account_id: int
     email: str
+    #: The organisations they direct now, by key: what `membership.member_admin_viewer` finds for them (a
+    #: page's caller has it already, as `PageCaller.own`).
+    organisation_ids: frozenset[int]
 
 
 @dataclass(frozen=True)
@@ -51,18 +53,9 @@ class Confirmations:
         self.applications = ApplicationsService(session, instance)
         self.repository = MembersRepository(session)
 
-    async def _directed(self, director: Director) -> list[int]:
-        """The organisations the person directs now, by their keys."""
-        public_ids = [
-            r.organisation_id
-            for r in await organisations_of(self.session, director.account_id)
-            if r.role == MEMBER_ADMIN_ROLE
-        ]
-        return await self.repository.organisation_ids(public_ids)
-
     async def awaiting(self, director: Director) -> list[AwaitingConfirmation]:
         """The applications waiting for this person's confirmation, oldest first."""
-        found = await self.repository.awaiting_confirmation(await self._directed(director))
+        found = await self.repository.awaiting_confirmation(director.organisation_ids)
         return [await self._described(application) for application in found]
 
     async def _described(self, application: Application) -> AwaitingConfirmation:
@@ -86,7 +79,7 @@ class Confirmations:
         direct."""
         reference = valid_reference(public_id)
         found = await self.repository.awaiting_confirmation(
-            await self._directed(director), public_id=reference, for_update=for_update
+            director.organisation_ids, public_id=reference, for_update=for_update
         )
         if not found:
             raise ApplicationNotFound(f"There is no application {reference} waiting for your confirmation.")

@@ -17,8 +17,8 @@ from govhub.kit.csrf import CsrfChecked
 from govhub.kit.errors import GovhubError
 from govhub.kit.routing import api_router
 from govhub.members.access import Caller
-from govhub.members.confirmation_pages import confirmation_href
-from govhub.members.confirmations import Confirmations, Director
+from govhub.members.confirmation_pages import confirmation_href, director_of
+from govhub.members.confirmations import Confirmations
 from govhub.members.dependencies import Applications
 from govhub.members.keys import parse_jwks_text
 from govhub.members.membership import MembershipService
@@ -208,7 +208,7 @@ async def yours_page(
     service = ApplicationsService(db, settings.members_instance)
     applications = await service.applications_of(caller.person.account_id)
     members = await MembershipService(db).members(caller.own) if caller.own.organisation_ids else []
-    director = Director(caller.person.account_id, caller.person.email)
+    director = director_of(caller.person, caller)
     awaiting = await Confirmations(db, settings.members_instance).awaiting(director)
     return render(
         pages,

@@ -92,8 +92,9 @@ async def test_the_right_token_reads_the_metrics_from_anywhere(
             assert _is_metrics(response)
 
 
-async def test_without_a_token_a_remote_peer_is_refused(client_for: ClientFor) -> None:
-    async with client_for(REMOTE) as client:
+@pytest.mark.parametrize("peer", [REMOTE, ("::ffff:203.0.113.9", 50000)])
+async def test_without_a_token_a_remote_peer_is_refused(client_for: ClientFor, peer: tuple[str, int]) -> None:
+    async with client_for(peer) as client:
         response = await client.get("/metrics")
         # Headers that name another address change nothing: the peer is what the server saw.
         forged = await client.get("/metrics", headers={"X-Forwarded-For": "127.0.0.1", "X-Real-IP": "::1"})
@@ -106,7 +107,8 @@ async def test_without_a_token_a_remote_peer_is_refused(client_for: ClientFor) -
 async def test_without_a_token_this_machine_reads_the_metrics_outside_production(
     client_for: ClientFor,
 ) -> None:
-    for peer in (LOOPBACK, ("::1", 50000)):
+    # A server listening on `::` sees an IPv4 peer as IPv4-mapped (`::ffff:127.0.0.1`).
+    for peer in (LOOPBACK, ("::1", 50000), ("::ffff:127.0.0.1", 50000)):
         async with client_for(peer) as client:
             assert _is_metrics(await client.get("/metrics"))
 

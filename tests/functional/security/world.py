@@ -131,11 +131,9 @@ DATABASE_SCHEMA: dict[str, Any] = {
     },
     "required": ["key"],
 }
-#: The scope of a token that may read the person's data tracker: finding 5 (wip/identity) gives the tracker
-#: a consented scope of its own, `govhub:data-use` (`clients.DATA_USE_SCOPE`). Until that is merged any
-#: `openid` token reads the tracker, which is the finding, and the world asks for `email` in its place.
-TRACKER_EXTRA_SCOPE: str = getattr(oidc_clients, "DATA_USE_SCOPE", "email")
-TRACKER_SCOPE = f"openid {TRACKER_EXTRA_SCOPE}"
+#: The scope of a token that may read the person's data tracker: a consented scope of its own (finding 5),
+#: not any `openid` token.
+TRACKER_SCOPE = f"openid {oidc_clients.DATA_USE_SCOPE}"
 #: Who may scrape `/metrics` (finding 12: behind a token).
 METRICS_TOKEN = "matrix-metrics-token-0123456789abcdef"
 
@@ -346,7 +344,9 @@ async def _build(
                 session,
                 rp_keys,
                 client_id="matrix-parking-permits",
-                allowed_scopes=sorted({"openid", "email", "identity", "offline_access", TRACKER_EXTRA_SCOPE}),
+                allowed_scopes=sorted(
+                    {"openid", "email", "identity", "offline_access", oidc_clients.DATA_USE_SCOPE}
+                ),
             )
         ids = {
             "application": pending.public_id,

@@ -5,6 +5,7 @@ import re
 import pytest
 from pydantic import SecretStr, ValidationError
 
+from govhub.app import create_app
 from govhub.config import (
     DEVELOPMENT_SECRET_KEY,
     ConfigurationError,
@@ -140,3 +141,10 @@ def test_beyond_loopback_serves_outside_production_with_a_secret_of_its_own() ->
 
 def test_commands_that_do_not_serve_are_not_refused() -> None:
     settings(public_url="https://gov.example").check_can_start()
+
+
+def test_the_app_itself_refuses_the_development_key_beyond_loopback() -> None:
+    """`govhub serve --workers N` has each worker make its app from the environment: so `create_app`
+    checks too."""
+    with pytest.raises(ConfigurationError, match=re.escape(f"would listen on {WILDCARD}")):
+        create_app(settings(host=WILDCARD))
