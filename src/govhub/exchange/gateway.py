@@ -248,7 +248,7 @@ def _unauthenticated(request: Request, checked: Checked, error: xe.XRoadError, s
     """A refusal before the caller authenticated: counted in `/metrics` and logged as a structured line,
     never in the message log or its public ledger (anyone could fill them). Past the per-address limit, 429
     (logged once as the address goes over it, then only counted)."""
-    address = address_key(request.client.host if request.client else None)
+    address = address_key(request)
     limit = limits_of(request).unauthenticated
     seen = limit.hit(address)
     if seen > limit.limit:

@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from ipaddress import IPv6Address, IPv6Network, ip_address
+from ipaddress import IPv6Address, IPv6Network
+
+from starlette.requests import HTTPConnection
+
+from govhub.kit.peers import peer_address
 
 #: The key addresses share once `RecentCount` is full.
 OVERFLOW = "<many addresses>"
@@ -88,15 +92,13 @@ class RecentCount:
 _IPV6_SUBSCRIBER = 64
 
 
-def address_key(host: str | None) -> str:
-    """The key a client address is counted under: an IPv4 address itself, an IPv6 address's /64 (one
-    subscriber usually holds a whole /64, so counting single addresses would count nothing)."""
-    if not host:
+def address_key(connection: HTTPConnection) -> str:
+    """The key a client address is counted under (`kit.peers`: the socket peer): an IPv4 address itself, an
+    IPv6 address's /64 (one subscriber usually holds a whole /64, so counting single addresses would count
+    nothing)."""
+    address = peer_address(connection)
+    if address is None:
         return "unknown"
-    try:
-        address = ip_address(host)
-    except ValueError:
-        return host[:100]
-    if isinstance(address, IPv6Address) and address.ipv4_mapped is None:
+    if isinstance(address, IPv6Address):
         return str(IPv6Network(f"{address}/{_IPV6_SUBSCRIBER}", strict=False))
-    return str(address.ipv4_mapped if isinstance(address, IPv6Address) and address.ipv4_mapped else address)
+    return str(address)

@@ -166,6 +166,23 @@ class OrganisationsService:
             representatives[organisation_id].append((email, role))
         return [OrganisationWithRepresentatives(o, representatives[o.id]) for o in organisations]
 
+    async def by_id(self, organisation_id: int) -> Organisation | None:
+        return await self.repository.organisation_by_id(organisation_id)
+
+    async def by_number(self, kind: str, registration_number: str) -> Organisation | None:
+        """The organisation of that kind registered under that number (as `create_organisation` keeps it)."""
+        return await self.repository.organisation_by_number(kind, registration_number)
+
+    async def role_of(self, account_id: int, organisation: Organisation) -> str | None:
+        """The role in which the account acts for the organisation, if it does."""
+        link = await self.repository.representative(account_id, organisation.id)
+        return None if link is None else link.role
+
+    async def email_of(self, account_id: int) -> str | None:
+        """A representative's (or applicant's) email address, for the pages that show who acts for whom."""
+        account = await self.accounts.account_by_id(account_id)
+        return None if account is None else account.email
+
     async def find(self, reference: str) -> Organisation:
         """The organisation with this public id, or this registration number when only one kind of
         organisation holds it."""

@@ -62,14 +62,12 @@ class Confirmations:
         existing = await self.applications.existing_organisation(application)
         if existing is None:  # the organisation was removed meanwhile: nothing to confirm
             raise ApplicationNotFound(f"There is no application {application.public_id} to confirm.")
-        applicant = (
+        applicant_email = (
             None
             if application.applicant_account_id is None
-            else await self.applications.organisations.accounts.account_by_id(
-                application.applicant_account_id
-            )
+            else await self.applications.organisations.email_of(application.applicant_account_id)
         )
-        return AwaitingConfirmation(application, existing, applicant.email if applicant else None)
+        return AwaitingConfirmation(application, existing, applicant_email)
 
     async def one(
         self, director: Director, public_id: str, *, for_update: bool = False

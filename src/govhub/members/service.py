@@ -246,7 +246,7 @@ class ApplicationsService:
         return await self.repository.add(application)
 
     async def _existing_organisation(self, application: Application) -> Organisation | None:
-        return await self.organisations.repository.organisation_by_number(
+        return await self.organisations.by_number(
             application.organisation_kind, application.registration_number
         )
 
@@ -256,7 +256,7 @@ class ApplicationsService:
         organisation = (
             await self._existing_organisation(application)
             if application.organisation_id is None
-            else await self.organisations.repository.organisation_by_id(application.organisation_id)
+            else await self.organisations.by_id(application.organisation_id)
         )
         if organisation is None:
             return None
@@ -269,16 +269,14 @@ class ApplicationsService:
         """The public id of the organisation the application waits on, if any."""
         if application.organisation_id is None:
             return None
-        organisation = await self.organisations.repository.organisation_by_id(application.organisation_id)
+        organisation = await self.organisations.by_id(application.organisation_id)
         return None if organisation is None else organisation.public_id
 
     async def _applicant_directs(self, application: Application, organisation: Organisation) -> bool:
         if application.applicant_account_id is None:
             return False
-        link = await self.organisations.repository.representative(
-            application.applicant_account_id, organisation.id
-        )
-        return link is not None and link.role == MEMBER_ADMIN_ROLE
+        role = await self.organisations.role_of(application.applicant_account_id, organisation)
+        return role == MEMBER_ADMIN_ROLE
 
     async def _refuse_existing_member(self, application: Application) -> None:
         organisation = await self._existing_organisation(application)

@@ -25,8 +25,6 @@ sent but do not verify are refused outright (401 or 403), whatever the register.
 
 from __future__ import annotations
 
-from ipaddress import IPv6Address, ip_address
-
 from fastapi import Request
 from starlette.datastructures import Headers
 
@@ -39,6 +37,7 @@ from govhub.identity.oidc.access import access_token_holder
 from govhub.identity.oidc.errors import OAuthError
 from govhub.identity.oidc.provider import provider_of
 from govhub.identity.oidc.tokens import ACCOUNT_CLAIM
+from govhub.kit.peers import peer_address
 from govhub.members.membership import active_subsystem_of_client
 from govhub.members.xroad_ids import MemberId, ServiceId
 from govhub.registries.errors import CallerRefused, CallerUnknown
@@ -87,14 +86,9 @@ def _purpose(headers: Headers) -> str | None:
 def from_trusted_mediator(request: Request, settings: Settings) -> bool:
     """Whether the request's socket peer is in a trusted mediator's network. Only the transport's own
     address counts: a header such as X-Forwarded-For is written by whoever sends the request."""
-    if request.client is None or not settings.registries_trusted_mediators:
+    peer = peer_address(request)
+    if peer is None:
         return False
-    try:
-        peer = ip_address(request.client.host.split("%", 1)[0])
-    except ValueError:
-        return False
-    if isinstance(peer, IPv6Address) and peer.ipv4_mapped is not None:
-        peer = peer.ipv4_mapped  # a dual-stack socket's view of an IPv4 peer
     return any(peer in network for network in settings.registries_trusted_mediators)
 
 
