@@ -14,6 +14,7 @@ from govhub.identity import page_support as support
 from govhub.identity import sessions
 from govhub.identity.security_key_repository import SecurityKeyRepository
 from govhub.identity.signed_in import prove_identity_url
+from govhub.kit import forms
 from govhub.kit.access import PUBLIC
 from govhub.kit.clock import utcnow
 from govhub.kit.csrf import CsrfChecked
@@ -110,7 +111,7 @@ async def new_recovery_codes(
         return support.needs_sign_in("/account")
     this_session, account = found
     if account.totp_secret is None:
-        return support.redirect("/account/authenticator")
+        return forms.redirect("/account/authenticator")
     if this_session.auth_level != "Cl.Cm":
         return support.needs_sign_in("/account", "Cl.Cm")
     codes = await support.service(db, settings).new_recovery_codes(account)
@@ -126,15 +127,15 @@ async def sign_out_device(request: Request, _: CsrfChecked, db: DbSession, setti
         return support.needs_sign_in("/account")
     this_session, account = found
     form = await request.form()
-    sid = support.field(form, "sid")
+    sid = forms.field(form, "sid")
     # Only the account's own sessions: a sid of someone else's is not found, and nothing happens.
     if sid in await support.service(db, settings).repository.all_session_sids(account.id):
         await sessions.end_sessions(db, [sid])
     if sid == this_session.sid:
-        response = support.redirect("/signed-out")
+        response = forms.redirect("/signed-out")
         sessions.clear_cookie(response, settings)
         return response
-    return support.redirect("/account")
+    return forms.redirect("/account")
 
 
 @router.post("/account/sign-out-everywhere")
@@ -144,6 +145,6 @@ async def sign_out_everywhere(
     found = await sessions.current_session(request, db)
     if found is not None and found[0].auth_level is not None:
         await sessions.end_every_session(db, found[1].id, settings)
-    response = support.redirect("/signed-out")
+    response = forms.redirect("/signed-out")
     sessions.clear_cookie(response, settings)
     return response

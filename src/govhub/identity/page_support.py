@@ -10,7 +10,6 @@ from urllib.parse import urlencode, urlsplit
 from fastapi import Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from govhub.config import Settings
@@ -19,14 +18,14 @@ from govhub.identity.models import AUTH_LEVELS
 from govhub.identity.service import IdentityService
 from govhub.identity.signed_in import sign_in_url
 from govhub.identity.throttle import TooManyAttempts, client_subject
+from govhub.kit import forms
 from govhub.kit.errors import BadRequest
+from govhub.kit.forms import redirect
 from govhub.kit.mail import Mail, Mailer
 from govhub.kit.templating import Pages
 
 DEFAULT_RETURN_TO = "/account"
 _MAX_RETURN_TO = 2000
-#: Longest value read from any field; longer is refused as a field error, not a crash.
-MAX_FIELD = 1000
 
 
 def return_to_or_default(value: str | None) -> str:
@@ -59,15 +58,6 @@ def onward(path: str, return_to: str, level: str | None = None) -> str:
     return f"{path}?{urlencode(query)}"
 
 
-def field(form: FormData, name: str) -> str:
-    value = form.get(name)
-    return value[:MAX_FIELD] if isinstance(value, str) else ""
-
-
-def redirect(location: str) -> RedirectResponse:
-    return RedirectResponse(location, status_code=303)
-
-
 def signed_in_redirect(location: str, token: str, settings: Settings) -> RedirectResponse:
     response = redirect(location)
     sessions.set_cookie(response, token, settings)
@@ -76,15 +66,6 @@ def signed_in_redirect(location: str, token: str, settings: Settings) -> Redirec
 
 def client_address(request: Request) -> str:
     return client_subject(request.client.host if request.client else "")
-
-
-def error_list(errors: dict[str, str]) -> list[dict[str, str]]:
-    """The GOV.UK error summary's list: each message linking to its field."""
-    return [{"text": message, "href": f"#{name}"} for name, message in errors.items()]
-
-
-#: Account pages carry CSRF tokens, secrets and recovery codes: no cache, shared or private, keeps a copy.
-NO_STORE = {"Cache-Control": "no-store"}
 
 
 def render(
@@ -96,9 +77,7 @@ def render(
     status_code: int = 200,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    return pages.render(
-        request, template, context, status_code=status_code, headers={**NO_STORE, **(headers or {})}
-    )
+    return forms.render_page(pages, request, template, context, status_code=status_code, headers=headers)
 
 
 def form_page(
@@ -108,15 +87,7 @@ def form_page(
     context: dict[str, Any],
     errors: dict[str, str] | None = None,
 ) -> Response:
-    """A form page; with errors, again with an error summary and the fields marked, answered 422."""
-    status = 422 if errors else 200
-    return render(
-        pages,
-        request,
-        template,
-        {**context, "errors": errors or {}, "error_list": error_list(errors or {})},
-        status_code=status,
-    )
+    return forms.form_page(pages, request, template, context, errors)
 
 
 def too_many(request: Request, pages: Pages, error: TooManyAttempts, *, page_title: str) -> Response:

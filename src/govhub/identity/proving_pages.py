@@ -16,13 +16,7 @@ from starlette.responses import Response
 from govhub.dependencies import AppSettings, DbSession, PageRenderer
 from govhub.identity import sessions
 from govhub.identity.organisations import organisations_of
-from govhub.identity.page_support import (
-    DEFAULT_RETURN_TO,
-    field,
-    needs_sign_in,
-    redirect,
-    return_to_or_default,
-)
+from govhub.identity.page_support import DEFAULT_RETURN_TO, needs_sign_in, return_to_or_default
 from govhub.identity.proving import (
     MAX_FAILED_ATTEMPTS,
     IdentityClaim,
@@ -35,6 +29,7 @@ from govhub.identity.signed_in import SignedIn
 from govhub.kit.access import ACCESS_DEPENDENCIES
 from govhub.kit.clock import utcnow
 from govhub.kit.csrf import CsrfChecked
+from govhub.kit.forms import field, redirect
 from govhub.kit.routing import api_router
 
 router = api_router(include_in_schema=False)

@@ -19,6 +19,7 @@ from govhub.identity.models import Account, SignInSession
 from govhub.identity.security_keys import MAX_CREDENTIAL_JSON, SecurityKeyRefused, SecurityKeys, name_problem
 from govhub.identity.sign_in_pages import second_factor_checks, second_factor_passed
 from govhub.identity.throttle import Throttle, TooManyAttempts
+from govhub.kit import forms
 from govhub.kit.access import PUBLIC
 from govhub.kit.csrf import CsrfChecked
 from govhub.kit.routing import api_router
@@ -49,7 +50,7 @@ def _credential(form: FormData) -> str:
 
 
 def _browser_error(form: FormData) -> str:
-    return _BROWSER_ERRORS.get(support.field(form, "credential_error"), _NO_RESPONSE)
+    return _BROWSER_ERRORS.get(forms.field(form, "credential_error"), _NO_RESPONSE)
 
 
 async def _two_factor_session(
@@ -62,7 +63,7 @@ async def _two_factor_session(
     sign_in, account = found
     if account.totp_secret is None:
         # Keys come after the app, whose recovery codes are the way back in when a key is lost.
-        return support.redirect(support.onward("/account/authenticator", here))
+        return forms.redirect(support.onward("/account/authenticator", here))
     if sign_in.auth_level != "Cl.Cm":
         return support.needs_sign_in(here, "Cl.Cm")
     return sign_in, account
@@ -104,7 +105,7 @@ async def add_security_key(
         return found
     form = await request.form()
     keys = SecurityKeys(db, settings)
-    name = " ".join(support.field(form, "name").split())
+    name = " ".join(forms.field(form, "name").split())
     if (problem := name_problem(name)) is not None:
         return await _add_page(request, pages, keys, found, name=name, errors={"name": problem})
     credential = _credential(form)
@@ -116,7 +117,7 @@ async def add_security_key(
     except SecurityKeyRefused as refused:
         errors = {"security-key": refused.message}
         return await _add_page(request, pages, keys, found, name=name, errors=errors)
-    return support.redirect("/account")
+    return forms.redirect("/account")
 
 
 @router.post("/account/security-keys/remove")
@@ -127,11 +128,11 @@ async def remove_security_key(
     if isinstance(found, Response):
         return found
     form = await request.form()
-    key_id = support.field(form, "key_id")
+    key_id = forms.field(form, "key_id")
     # Only the account's own keys: another account's id, or no id at all, removes nothing.
     if key_id.isascii() and key_id.isdigit() and len(key_id) < 19:  # an id the database can hold
         await SecurityKeys(db, settings).remove(found[1], int(key_id))
-    return support.redirect("/account")
+    return forms.redirect("/account")
 
 
 # --- signing in with a key ------------------------------------------------------------------------------
@@ -166,9 +167,9 @@ async def _half_signed_in(
         return support.needs_sign_in(back, level)
     sign_in, account = found
     if sign_in.auth_level == "Cl.Cm":
-        return support.redirect(back)
+        return forms.redirect(back)
     if not await keys.repository.has_keys(account.id):
-        return support.redirect(support.onward("/sign-in/code", back, level))
+        return forms.redirect(support.onward("/sign-in/code", back, level))
     return sign_in, account
 
 
@@ -196,8 +197,8 @@ async def use_security_key(
     request: Request, _: CsrfChecked, db: DbSession, pages: PageRenderer, settings: AppSettings
 ) -> Response:
     form = await request.form()
-    back = support.return_to_or_default(support.field(form, "return_to"))
-    wanted = support.auth_level_or_refuse(support.field(form, "level"))
+    back = support.return_to_or_default(forms.field(form, "return_to"))
+    wanted = support.auth_level_or_refuse(forms.field(form, "level"))
     keys = SecurityKeys(db, settings)
     found = await _half_signed_in(request, db, keys, back=back, level=wanted)
     if isinstance(found, Response):

@@ -32,6 +32,7 @@ from govhub.identity.throttle import (
     account_subject,
     email_subject,
 )
+from govhub.kit import forms
 from govhub.kit.access import PUBLIC
 from govhub.kit.csrf import CsrfChecked
 from govhub.kit.routing import api_router
@@ -103,9 +104,9 @@ async def sign_in_page(
     # even when this browser is signed in.
     if current is not None and prompt != "login":
         if wanted == "Cl" or current.auth_level == "Cl.Cm":
-            return support.redirect(back)
+            return forms.redirect(back)
         # Signed in with a password; two factors asked for: straight to the second (step-up).
-        return support.redirect(support.onward("/sign-in/code", back, wanted))
+        return forms.redirect(support.onward("/sign-in/code", back, wanted))
     return support.form_page(request, pages, SIGN_IN, _sign_in_context(back, wanted))
 
 
@@ -114,9 +115,9 @@ async def sign_in(
     request: Request, _: CsrfChecked, db: DbSession, pages: PageRenderer, settings: AppSettings
 ) -> Response:
     form = await request.form()
-    email, password = support.field(form, "email"), support.field(form, "password")
-    return_to = support.return_to_or_default(support.field(form, "return_to"))
-    level = support.auth_level_or_refuse(support.field(form, "level"))
+    email, password = forms.field(form, "email"), forms.field(form, "password")
+    return_to = support.return_to_or_default(forms.field(form, "return_to"))
+    level = support.auth_level_or_refuse(forms.field(form, "level"))
     context = _sign_in_context(return_to, level, email)
     errors = {}
     if not email.strip():
@@ -172,9 +173,9 @@ async def code_page(
         return support.needs_sign_in(back, wanted)
     sign_in, account = found
     if sign_in.auth_level == "Cl.Cm":
-        return support.redirect(back)
+        return forms.redirect(back)
     if account.totp_secret is None:
-        return support.redirect(support.onward("/account/authenticator", back, "Cl.Cm"))
+        return forms.redirect(support.onward("/account/authenticator", back, "Cl.Cm"))
     return support.form_page(request, pages, CODE, await _code_context(db, account, back, wanted))
 
 
@@ -183,17 +184,17 @@ async def enter_code(
     request: Request, _: CsrfChecked, db: DbSession, pages: PageRenderer, settings: AppSettings
 ) -> Response:
     form = await request.form()
-    back = support.return_to_or_default(support.field(form, "return_to"))
-    wanted = support.auth_level_or_refuse(support.field(form, "level"))
+    back = support.return_to_or_default(forms.field(form, "return_to"))
+    wanted = support.auth_level_or_refuse(forms.field(form, "level"))
     found = await sessions.current_session(request, db)
     if found is None:
         return support.needs_sign_in(back, wanted)
     sign_in, account = found
     if account.totp_secret is None:
-        return support.redirect(support.onward("/account/authenticator", back, "Cl.Cm"))
+        return forms.redirect(support.onward("/account/authenticator", back, "Cl.Cm"))
     service = support.service(db, settings)
     throttle = Throttle(service.repository)
-    code = support.field(form, "code").strip()
+    code = forms.field(form, "code").strip()
     context = await _code_context(db, account, back, wanted)
     if not code:
         # No guess, so nothing to count.
@@ -214,7 +215,7 @@ async def sign_out(request: Request, _: CsrfChecked, db: DbSession, settings: Ap
     found = await sessions.current_session(request, db)
     if found is not None:
         await sessions.end_sessions(db, [found[0].sid])
-    response = support.redirect("/signed-out")
+    response = forms.redirect("/signed-out")
     sessions.clear_cookie(response, settings)
     return response
 
@@ -250,7 +251,7 @@ async def password_reset(
     request: Request, _: CsrfChecked, db: DbSession, pages: PageRenderer, settings: AppSettings
 ) -> Response:
     form = await request.form()
-    email = support.field(form, "email")
+    email = forms.field(form, "email")
     if (problem := email_problem(email)) is not None:
         errors = {"email": problem[0].upper() + problem[1:]}
         return support.form_page(request, pages, RESET, {"values": {"email": email}}, errors)
@@ -317,7 +318,7 @@ async def choose_new_password(
     request: Request, _: CsrfChecked, db: DbSession, pages: PageRenderer, settings: AppSettings
 ) -> Response:
     form = await request.form()
-    token, password = support.field(form, "token"), support.field(form, "password")
+    token, password = forms.field(form, "token"), forms.field(form, "password")
     service = support.service(db, settings)
     row = await email_tokens.usable(service.repository, token, email_tokens.PASSWORD_RESET)
     account = (

@@ -24,6 +24,7 @@ from govhub.identity.throttle import (
     account_subject,
     email_subject,
 )
+from govhub.kit import forms
 from govhub.kit.access import PUBLIC
 from govhub.kit.csrf import CsrfChecked
 from govhub.kit.routing import api_router
@@ -53,8 +54,8 @@ async def sign_up(
     request: Request, _: CsrfChecked, db: DbSession, pages: PageRenderer, settings: AppSettings
 ) -> Response:
     form = await request.form()
-    email, password = support.field(form, "email"), support.field(form, "password")
-    return_to = support.return_to_or_default(support.field(form, "return_to"))
+    email, password = forms.field(form, "email"), forms.field(form, "password")
+    return_to = support.return_to_or_default(forms.field(form, "return_to"))
     errors = {}
     if (problem := email_problem(email)) is not None:
         errors["email"] = problem[0].upper() + problem[1:]
@@ -152,9 +153,9 @@ async def verify(
     request: Request, _: CsrfChecked, db: DbSession, pages: PageRenderer, settings: AppSettings
 ) -> Response:
     form = await request.form()
-    return_to = support.return_to_or_default(support.field(form, "return_to"))
+    return_to = support.return_to_or_default(forms.field(form, "return_to"))
     service = support.service(db, settings)
-    row = await email_tokens.usable(service.repository, support.field(form, "token"), email_tokens.SIGN_UP)
+    row = await email_tokens.usable(service.repository, forms.field(form, "token"), email_tokens.SIGN_UP)
     if row is None or row.password_hash is None or not await email_tokens.use(service.repository, row):
         return _link_invalid(request, pages)
     try:
@@ -163,7 +164,7 @@ async def verify(
         )
     except AccountExists:
         # Confirmed twice from two sign-ups: the account is there, so sign in to it.
-        return support.redirect(sign_in_url(return_to))
+        return forms.redirect(sign_in_url(return_to))
     token = await sessions.begin(request, db, account, "Cl")
     return support.signed_in_redirect(support.onward("/account/authenticator", return_to), token, settings)
 
@@ -238,7 +239,7 @@ async def set_up_authenticator(
     request: Request, _: CsrfChecked, db: DbSession, pages: PageRenderer, settings: AppSettings
 ) -> Response:
     form = await request.form()
-    return_to = support.return_to_or_default(support.field(form, "return_to"))
+    return_to = support.return_to_or_default(forms.field(form, "return_to"))
     here = support.onward("/account/authenticator", return_to)
     found = await sessions.current_session(request, db)
     if found is None or found[0].auth_level is None:
@@ -247,11 +248,11 @@ async def set_up_authenticator(
     if account.totp_secret is not None and sign_in.auth_level != "Cl.Cm":
         return support.needs_sign_in(here, "Cl.Cm")
     service = support.service(db, settings)
-    secret = support.field(form, "secret").replace(" ", "").upper()
+    secret = forms.field(form, "secret").replace(" ", "").upper()
     if not secret or secret_problems(secret):
         # Only a tampered form gets here: start again with a fresh key.
-        return support.redirect(here)
-    code = support.field(form, "code")
+        return forms.redirect(here)
+    code = forms.field(form, "code")
     throttle = Throttle(service.repository)
     checks = [
         (CODE_PER_ACCOUNT, account_subject(account.id)),

@@ -20,18 +20,13 @@ from starlette.responses import Response
 from govhub.dependencies import DbSession, PageRenderer
 from govhub.kit.csrf import CsrfChecked
 from govhub.kit.errors import GovhubError
+from govhub.kit.forms import field, redirect
 from govhub.kit.routing import api_router
 from govhub.members.access import Caller, PageCaller
 from govhub.members.dependencies import MEMBER_PATH, Applications, MemberPathText
 from govhub.members.membership import MembershipService
 from govhub.members.models import CONFIRMING, PENDING
-from govhub.members.page_support import (
-    field,
-    forget_clients,
-    platform_admin_or_redirect,
-    redirect,
-    render,
-)
+from govhub.members.page_support import forget_clients, platform_admin_or_redirect, render
 from govhub.members.repository import PLATFORM
 from govhub.members.service import MAX_REASON, ApplicationsService
 from govhub.members.xroad_ids import MemberId, parse_member_id

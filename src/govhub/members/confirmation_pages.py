@@ -17,12 +17,13 @@ from govhub.dependencies import PageRenderer
 from govhub.identity.signed_in import SignedIn, sign_in_url
 from govhub.kit.csrf import CsrfChecked
 from govhub.kit.errors import GovhubError
+from govhub.kit.forms import field, redirect
 from govhub.kit.routing import api_router
 from govhub.members.access import Caller, PageCaller
 from govhub.members.confirmations import Confirmations, Director
 from govhub.members.dependencies import ConfirmationsService
 from govhub.members.membership import PLATFORM_ADMIN_LEVEL
-from govhub.members.page_support import field, redirect, render
+from govhub.members.page_support import render
 from govhub.members.service import MAX_REASON
 
 router = api_router(include_in_schema=False)

@@ -7,43 +7,25 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import RedirectResponse
-from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from govhub.identity.oidc.provider import provider_of
 from govhub.identity.signed_in import sign_in_url
+from govhub.kit import forms
+from govhub.kit.forms import redirect
 from govhub.kit.templating import Pages
 from govhub.members.access import PageCaller
 from govhub.members.errors import NotPlatformAdmin
 from govhub.members.membership import PLATFORM_ADMIN_LEVEL
 
-#: Longest value read from a one-line field; a longer one is refused as a field error.
-MAX_FIELD = 1000
 #: A pasted JWK Set (an RSA key is about 800 characters; five keys with certificates are more).
 MAX_KEY_FIELD = 20_000
 #: Platform administrators decide with two factors.
 ADMIN_LEVEL = PLATFORM_ADMIN_LEVEL
-#: Pages carry CSRF tokens and other organisations' details: no cache keeps a copy.
-NO_STORE = {"Cache-Control": "no-store"}
-
-
-def field(form: FormData, name: str, limit: int = MAX_FIELD) -> str:
-    """The field's value, cut one past `limit` so that the length check still sees it is too long."""
-    value = form.get(name)
-    return value[: limit + 1] if isinstance(value, str) else ""
-
-
-def redirect(location: str) -> RedirectResponse:
-    return RedirectResponse(location, status_code=303)
 
 
 def sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
-
-
-def error_list(errors: dict[str, str]) -> list[dict[str, str]]:
-    return [{"text": message, "href": f"#{name}"} for name, message in errors.items()]
 
 
 def render(
@@ -55,20 +37,7 @@ def render(
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    errors = errors or {}
-    title = context.get("page_title", "")
-    return pages.render(
-        request,
-        template,
-        {
-            **context,
-            "page_title": ("Error: " if errors else "") + title,
-            "errors": errors,
-            "error_list": error_list(errors),
-        },
-        status_code=status_code,
-        headers=NO_STORE,
-    )
+    return forms.render_page(pages, request, template, context, errors=errors, status_code=status_code)
 
 
 def forget_clients(request: Request, client_ids: list[str]) -> None:

@@ -15,6 +15,7 @@ from govhub.dependencies import AppSettings, DbSession, PageRenderer
 from govhub.identity.signed_in import sign_in_url
 from govhub.kit.csrf import CsrfChecked
 from govhub.kit.errors import GovhubError
+from govhub.kit.forms import MAX_FIELD, field, redirect
 from govhub.kit.routing import api_router
 from govhub.members.access import Caller
 from govhub.members.confirmation_pages import confirmation_href, director_of
@@ -22,7 +23,7 @@ from govhub.members.confirmations import Confirmations
 from govhub.members.dependencies import Applications
 from govhub.members.keys import parse_jwks_text
 from govhub.members.membership import MembershipService
-from govhub.members.page_support import MAX_FIELD, MAX_KEY_FIELD, field, redirect, render, sentence
+from govhub.members.page_support import MAX_KEY_FIELD, render, sentence
 from govhub.members.service import EXCHANGE_SCOPE, ApplicationsService, NewApplication
 
 router = api_router(include_in_schema=False)

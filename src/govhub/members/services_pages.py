@@ -12,10 +12,11 @@ from govhub.dependencies import DbSession, PageRenderer
 from govhub.identity.signed_in import sign_in_url
 from govhub.kit.csrf import CsrfChecked
 from govhub.kit.errors import GovhubError
+from govhub.kit.forms import field, redirect
 from govhub.kit.routing import api_router
 from govhub.members.access import Caller, PageCaller
 from govhub.members.errors import NotMemberAdmin
-from govhub.members.page_support import field, redirect, render, sentence
+from govhub.members.page_support import render, sentence
 from govhub.members.services import Actor, ServicesService
 from govhub.members.xroad_ids import parse_service_id
 

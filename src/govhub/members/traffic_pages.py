@@ -29,9 +29,10 @@ from govhub.exchange.traffic import (
 from govhub.exchange.traffic_repository import AS_CLIENT, AS_PROVIDER
 from govhub.identity.signed_in import sign_in_url
 from govhub.kit.clock import utcnow
+from govhub.kit.forms import redirect
 from govhub.kit.routing import api_router
 from govhub.members.access import Caller
-from govhub.members.page_support import platform_admin_or_redirect, redirect, render
+from govhub.members.page_support import platform_admin_or_redirect, render
 from govhub.members.repository import PLATFORM, Viewer
 
 router = api_router(include_in_schema=False)
