@@ -1,7 +1,8 @@
 """Prometheus metrics per route: request counts and latency histograms, served at `/metrics`.
 
 Each app has its own registry, so several apps in one process (tests, benchmarks) never share counters.
-Each app node exports its own figures; Prometheus scrapes every node and sums them.
+Each app node exports its own figures; Prometheus scrapes every node and sums them. Blocks register their
+own metrics in the same registry (the exchange's are in `govhub.exchange.metrics`): kit imports no block.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 #: Label for requests that matched no route, so unknown paths cannot blow up label cardinality.
 UNMATCHED_ROUTE = "<unmatched>"
 
-_LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
 class HttpMetrics:
+    """The per-route figures, and the registry `/metrics` serves (blocks add theirs to it)."""
+
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter(
@@ -31,37 +34,8 @@ class HttpMetrics:
             "govhub_http_request_duration_seconds",
             "Time from request to the end of the response body, by route template and method.",
             ["route", "method"],
-            buckets=_LATENCY_BUCKETS,
+            buckets=LATENCY_BUCKETS,
             registry=self.registry,
-        )
-        self.exchange = ExchangeMetrics(self.registry)
-
-
-class ExchangeMetrics:
-    """Operational monitoring of the exchange gateway (X-Road's op-monitoring, per service): exchanges by
-    service, client, outcome and status, and how long they took, client to client. Labels are identifiers
-    of registered services and subsystems only (a refused request for no known service counts as
-    `unknown`), so their number is bounded by the network's size."""
-
-    def __init__(self, registry: CollectorRegistry) -> None:
-        self.exchanges = Counter(
-            "govhub_exchange_requests",
-            "Exchanges through the gateway, by service, client subsystem, outcome and status.",
-            ["service", "client", "outcome", "status"],
-            registry=registry,
-        )
-        self.duration = Histogram(
-            "govhub_exchange_duration_seconds",
-            "Time from a gateway request to the end of its response, by service and outcome.",
-            ["service", "outcome"],
-            buckets=_LATENCY_BUCKETS,
-            registry=registry,
-        )
-        self.bytes = Counter(
-            "govhub_exchange_bytes",
-            "Request and response body bytes through the gateway, by service and direction.",
-            ["service", "direction"],
-            registry=registry,
         )
 
 
