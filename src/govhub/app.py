@@ -24,8 +24,8 @@ from govhub.identity.oidc.errors import install_oauth_error_handler
 from govhub.identity.oidc.logout_delivery import BackgroundDelivery
 from govhub.kit.body_limit import BodySizeLimitMiddleware
 from govhub.kit.dev_mailbox import DevMailbox
-from govhub.kit.logging import AccessLogMiddleware
-from govhub.kit.metrics import HttpMetrics, MetricsMiddleware
+from govhub.kit.metrics import HttpMetrics
+from govhub.kit.observation import ObservationMiddleware
 from govhub.kit.outbound import OutboundGuard
 from govhub.kit.problems import install_problem_handlers
 from govhub.kit.request_context import RequestIdMiddleware
@@ -180,7 +180,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         https=settings.public_url.startswith("https://"),
         image_origins=(logo_origin,) if logo_origin else (),
     )
-    app.add_middleware(MetricsMiddleware, metrics=app.state.http_metrics)
-    app.add_middleware(AccessLogMiddleware)
+    app.add_middleware(ObservationMiddleware, metrics=app.state.http_metrics)
     app.add_middleware(RequestIdMiddleware)
     return app

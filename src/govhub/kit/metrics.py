@@ -7,11 +7,9 @@ own metrics in the same registry (the exchange's are in `govhub.exchange.metrics
 
 from __future__ import annotations
 
-import time
-
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.routing import BaseRoute
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 #: Label for requests that matched no route, so unknown paths cannot blow up label cardinality.
 UNMATCHED_ROUTE = "<unmatched>"
@@ -38,6 +36,14 @@ class HttpMetrics:
             registry=self.registry,
         )
 
+    def observe(self, scope: Scope, status: int, duration_seconds: float) -> None:
+        """Count one HTTP request by its route template, method and status, and time it
+        (`kit.observation` measures it)."""
+        route = _route_label(scope)
+        method = scope["method"]
+        self.requests.labels(route, method, str(status)).inc()
+        self.latency.labels(route, method).observe(duration_seconds)
+
 
 def _route_label(scope: Scope) -> str:
     route = scope.get("route")
@@ -46,30 +52,3 @@ def _route_label(scope: Scope) -> str:
         if isinstance(path, str):
             return path
     return UNMATCHED_ROUTE
-
-
-class MetricsMiddleware:
-    def __init__(self, app: ASGIApp, metrics: HttpMetrics) -> None:
-        self.app = app
-        self.metrics = metrics
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def capture_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, capture_status)
-        finally:
-            route = _route_label(scope)
-            method = scope["method"]
-            self.metrics.requests.labels(route, method, str(status)).inc()
-            self.metrics.latency.labels(route, method).observe(time.perf_counter() - started)
