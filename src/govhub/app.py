@@ -17,14 +17,15 @@ from govhub.blocks import BUILDING_BLOCKS
 from govhub.config import ConfigurationError, Environment, Settings
 from govhub.db import Database, migration_heads, migration_status
 from govhub.devtools.routes import router as devtools_router
+from govhub.exchange.metrics import ExchangeMetrics
 from govhub.health.routes import router as health_router
 from govhub.home.routes import router as home_router
 from govhub.identity.oidc.errors import install_oauth_error_handler
 from govhub.identity.oidc.logout_delivery import BackgroundDelivery
 from govhub.kit.body_limit import BodySizeLimitMiddleware
 from govhub.kit.dev_mailbox import DevMailbox
-from govhub.kit.logging import AccessLogMiddleware
-from govhub.kit.metrics import HttpMetrics, MetricsMiddleware
+from govhub.kit.metrics import HttpMetrics
+from govhub.kit.observation import ObservationMiddleware
 from govhub.kit.outbound import OutboundGuard
 from govhub.kit.problems import install_problem_handlers
 from govhub.kit.request_context import RequestIdMiddleware
@@ -34,12 +35,36 @@ from govhub.kit.templating import Pages
 
 logger = logging.getLogger("govhub.app")
 
-PACKAGE_ASSETS = Path(__file__).resolve().parent / "static"
+PACKAGE_ROOT = Path(__file__).resolve().parent
+PACKAGE_ASSETS = PACKAGE_ROOT / "static"
 
 API_DESCRIPTION = """\
 Government as a platform. Our own APIs answer errors as RFC 9457 `application/problem+json`; APIs that are
 compatible with someone else's (GOV.UK Notify and Pay, GovStack) answer as those do.
 """
+
+
+class NodeMetrics(HttpMetrics):
+    """This node's `/metrics`: kit's per-route figures and the exchange gateway's, in one registry. The
+    gateway counts its exchanges in `app.state.http_metrics.exchange`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.exchange = ExchangeMetrics(self.registry)
+
+
+def _pages(settings: Settings) -> Pages:
+    """Pages over the shared layout (`govhub/templates`) and every block's `templates/`, named by the block's
+    package (`members/...`); the layout lists the building blocks in its navigation."""
+    block_templates = {
+        directory.parent.name: directory for directory in sorted(PACKAGE_ROOT.glob("*/templates"))
+    }
+    return Pages(
+        settings,
+        shared_templates=PACKAGE_ROOT / "templates",
+        block_templates=block_templates,
+        page_globals={"building_blocks": BUILDING_BLOCKS},
+    )
 
 
 def _start_dev_mailbox(settings: Settings) -> DevMailbox | None:
@@ -117,9 +142,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.router.route_class = ApiRoute
     app.state.settings = settings
     app.state.database = database
-    app.state.pages = Pages(settings)
+    app.state.pages = _pages(settings)
     app.state.migration_heads = migration_heads()
-    app.state.http_metrics = HttpMetrics()
+    app.state.http_metrics = NodeMetrics()
     # The one check of every address a member gives (a service's base URL), at registration and on connect.
     app.state.outbound_guard = OutboundGuard.from_settings(settings)
 
@@ -155,7 +180,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         https=settings.public_url.startswith("https://"),
         image_origins=(logo_origin,) if logo_origin else (),
     )
-    app.add_middleware(MetricsMiddleware, metrics=app.state.http_metrics)
-    app.add_middleware(AccessLogMiddleware)
+    app.add_middleware(ObservationMiddleware, metrics=app.state.http_metrics)
     app.add_middleware(RequestIdMiddleware)
     return app

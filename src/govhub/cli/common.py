@@ -1,9 +1,12 @@
-"""What every command needs: settings that load or a clear message, and logging."""
+"""What every command needs: settings that load or a clear message, logging, and one runner for a command's
+unit of work (`run_unit_of_work`), so each command states only its work."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import click
 from pydantic import ValidationError
@@ -11,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import ConfigurationError, Settings
 from govhub.db import Database
+from govhub.kit.errors import GovhubError
 from govhub.kit.logging import configure_logging
 
 T = TypeVar("T")
@@ -44,3 +48,37 @@ async def in_unit_of_work(settings: Settings, work: Callable[[AsyncSession], Awa
             return await work(session)
     finally:
         await database.dispose()
+
+
+def run_unit_of_work(
+    work: Callable[[AsyncSession, Settings], Awaitable[T]],
+    *,
+    settings: Settings | None = None,
+    list_field_errors: bool = True,
+    reported: tuple[type[Exception], ...] = (),
+) -> T:
+    """Run a command's `work` in one unit of work: committed when it returns, nothing kept when it raises.
+
+    The settings are loaded here unless the command loaded them already. A `GovhubError` becomes the
+    command's error message (exit code 1): its detail, then each field error when `list_field_errors`
+    (the members, services and clients commands list them; the identity, ledger and registry commands
+    print the detail alone). Exceptions in `reported` become their own message the same way."""
+    loaded = settings if settings is not None else load_settings()
+
+    async def in_session(session: AsyncSession) -> T:
+        return await work(session, loaded)
+
+    try:
+        return asyncio.run(in_unit_of_work(loaded, in_session))
+    except GovhubError as error:
+        if not (list_field_errors and error.field_errors):
+            raise click.ClickException(error.detail) from None
+        listed = "\n".join(f"  - {e.name.lstrip('/')}: {e.detail}" for e in error.field_errors)
+        raise click.ClickException(f"{error.title}:\n{listed}") from None
+    except reported as error:
+        raise click.ClickException(str(error)) from None
+
+
+def echo(described: Any, as_json: bool, text: str) -> None:
+    """A command's result: `described` as indented JSON with `--json`, else `text`."""
+    click.echo(json.dumps(described, indent=2) if as_json else text)

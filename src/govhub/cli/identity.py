@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -10,27 +9,22 @@ from typing import Any, TypeVar
 import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from govhub.cli.common import in_unit_of_work, load_settings
+from govhub.cli.common import run_unit_of_work
+from govhub.config import Settings
 from govhub.identity import totp
 from govhub.identity.models import IDENTITY_LEVELS, Account
 from govhub.identity.service import IdentityService, NewAccount
-from govhub.kit.errors import GovhubError
 
 T = TypeVar("T")
 ISSUER = "govhub"
 
 
 def _local(work: Callable[[IdentityService], Awaitable[T]]) -> T:
-    settings = load_settings()
-
-    async def with_service(session: AsyncSession) -> T:
+    async def with_service(session: AsyncSession, settings: Settings) -> T:
         # The settings' secret key seals authenticator secrets at rest.
         return await work(IdentityService.for_session(session, settings))
 
-    try:
-        return asyncio.run(in_unit_of_work(settings, with_service))
-    except GovhubError as error:
-        raise click.ClickException(error.detail) from None
+    return run_unit_of_work(with_service, list_field_errors=False)
 
 
 def _described(account: Account) -> dict[str, Any]:

@@ -3,7 +3,6 @@ and the provider's signing keys, for operators."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -12,7 +11,7 @@ from typing import Any, TypeVar
 import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from govhub.cli.common import in_unit_of_work, load_settings
+from govhub.cli.common import run_unit_of_work
 from govhub.config import Settings
 from govhub.identity.oidc.clients import (
     AUTH_METHODS,
@@ -26,26 +25,13 @@ from govhub.identity.oidc.keys import SIGNING_ALGORITHMS, KeyRing, LoadedKey, Un
 from govhub.identity.oidc.repository import ClientsRepository
 from govhub.identity.oidc.schemas import ClientView
 from govhub.kit.clock import utcnow
-from govhub.kit.errors import GovhubError
 
 T = TypeVar("T")
 
 
 def _run(work: Callable[[AsyncSession, Settings], Awaitable[T]]) -> T:
-    settings = load_settings()
-
-    async def in_session(session: AsyncSession) -> T:
-        return await work(session, settings)
-
-    try:
-        return asyncio.run(in_unit_of_work(settings, in_session))
-    except GovhubError as error:
-        if not error.field_errors:
-            raise click.ClickException(error.detail) from None
-        listed = "\n".join(f"  - {e.name.lstrip('/')}: {e.detail}" for e in error.field_errors)
-        raise click.ClickException(f"{error.title}:\n{listed}") from None
-    except UnknownAlgorithm as error:
-        raise click.ClickException(str(error)) from None
+    """The command's unit of work; a key of an algorithm the provider does not sign with is a message too."""
+    return run_unit_of_work(work, reported=(UnknownAlgorithm,))
 
 
 @click.group()

@@ -3,7 +3,6 @@ representatives, made by an operator."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -11,22 +10,19 @@ from typing import Any, TypeVar
 import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from govhub.cli.common import in_unit_of_work, load_settings
+from govhub.cli.common import run_unit_of_work
+from govhub.config import Settings
 from govhub.identity.organisation_models import ORGANISATION_KINDS, REPRESENTATIVE_ROLES, Organisation
 from govhub.identity.organisations import NewOrganisation, OrganisationsService
-from govhub.kit.errors import GovhubError
 
 T = TypeVar("T")
 
 
 def _local(work: Callable[[OrganisationsService], Awaitable[T]]) -> T:
-    async def with_service(session: AsyncSession) -> T:
+    async def with_service(session: AsyncSession, _settings: Settings) -> T:
         return await work(OrganisationsService.for_session(session))
 
-    try:
-        return asyncio.run(in_unit_of_work(load_settings(), with_service))
-    except GovhubError as error:
-        raise click.ClickException(error.detail) from None
+    return run_unit_of_work(with_service, list_field_errors=False)
 
 
 def _described(organisation: Organisation) -> dict[str, Any]:

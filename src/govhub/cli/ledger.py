@@ -12,9 +12,8 @@ import click
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from govhub.cli.common import in_unit_of_work, load_settings
+from govhub.cli.common import load_settings, run_unit_of_work
 from govhub.config import Settings
-from govhub.kit.errors import GovhubError
 from govhub.ledger.audit import AuditFailed, AuditReport, audit, open_ledger_checkpoint
 from govhub.ledger.integrity import check_storage
 from govhub.ledger.keys import key_name, rotate_development_key
@@ -27,13 +26,10 @@ T = TypeVar("T")
 def _local(settings: Settings, work: Callable[[LedgerService], Awaitable[T]]) -> T:
     """Run `work` against this deployment's database in one unit of work; ledger errors become messages."""
 
-    async def with_service(session: AsyncSession) -> T:
+    async def with_service(session: AsyncSession, settings: Settings) -> T:
         return await work(LedgerService.for_session(session, settings))
 
-    try:
-        return asyncio.run(in_unit_of_work(settings, with_service))
-    except GovhubError as error:
-        raise click.ClickException(error.detail) from None
+    return run_unit_of_work(with_service, settings=settings, list_field_errors=False)
 
 
 @click.group()

@@ -4,16 +4,13 @@ prints `--json` on request; decisions are recorded as made by `command line`."""
 
 from __future__ import annotations
 
-import asyncio
-import json
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from govhub.cli.common import in_unit_of_work, load_settings
+from govhub.cli.common import echo, run_unit_of_work
 from govhub.config import Settings
 from govhub.kit.errors import GovhubError
 from govhub.members import membership
@@ -26,26 +23,6 @@ from govhub.members.service import COMMAND_LINE, ApplicationsService, NewApplica
 from govhub.members.xroad_ids import MEMBER_CLASSES, MemberId, parse_identifier, parse_member_id
 
 T = TypeVar("T")
-
-
-def _run(work: Callable[[AsyncSession, Settings], Awaitable[T]]) -> T:
-    """One unit of work: committed when `work` returns, nothing kept when it raises."""
-    settings = load_settings()
-
-    async def in_session(session: AsyncSession) -> T:
-        return await work(session, settings)
-
-    try:
-        return asyncio.run(in_unit_of_work(settings, in_session))
-    except GovhubError as error:
-        if not error.field_errors:
-            raise click.ClickException(error.detail) from None
-        listed = "\n".join(f"  - {e.name.lstrip('/')}: {e.detail}" for e in error.field_errors)
-        raise click.ClickException(f"{error.title}:\n{listed}") from None
-
-
-def _echo(described: Any, as_json: bool, text: str) -> None:
-    click.echo(json.dumps(described, indent=2) if as_json else text)
 
 
 def _application(application: Any) -> dict[str, Any]:
@@ -120,10 +97,8 @@ def apply(  # noqa: PLR0917 (a click command: one parameter per option)
     async def work(session: AsyncSession, settings: Settings) -> dict[str, Any]:
         return _application(await ApplicationsService(session, settings.members_instance).submit(new))
 
-    made = _run(work)
-    _echo(
-        made, as_json, f"application {made['id']} for {made['memberId']} ({made['subsystemId']}) is pending"
-    )
+    made = run_unit_of_work(work)
+    echo(made, as_json, f"application {made['id']} for {made['memberId']} ({made['subsystemId']}) is pending")
 
 
 @member.command("applications")
@@ -136,9 +111,9 @@ def list_applications(status: str | None, as_json: bool) -> None:
         service = ApplicationsService(session, settings.members_instance)
         return [_application(a) for a in await service.applications(status)]
 
-    listed = _run(work)
+    listed = run_unit_of_work(work)
     lines = [f"{a['id']}\t{a['status']}\t{a['memberId']}\t{a['organisationName']}" for a in listed]
-    _echo(listed, as_json, "\n".join(lines) or "no applications")
+    echo(listed, as_json, "\n".join(lines) or "no applications")
 
 
 @member.command("approve")
@@ -156,9 +131,9 @@ def approve(application_id: str, note: str | None, as_json: bool) -> None:
             return _application(approved)
         return _member(await MembershipService(session).member(PLATFORM, approved.proposed_member_id))
 
-    made = _run(work)
+    made = run_unit_of_work(work)
     if made.get("status") == CONFIRMING:
-        _echo(
+        echo(
             made,
             as_json,
             f"application {made['id']} is approved, and waits for a director of the registered organisation "
@@ -166,7 +141,7 @@ def approve(application_id: str, note: str | None, as_json: bool) -> None:
         )
         return
     clients = ", ".join(s["clientId"] for s in made["subsystems"])
-    _echo(
+    echo(
         made, as_json, f"{made['id']} ({made['name']}) is a member; its subsystem authenticates as {clients}"
     )
 
@@ -182,8 +157,8 @@ def reject(application_id: str, reason: str, as_json: bool) -> None:
         service = ApplicationsService(session, settings.members_instance)
         return _application(await service.reject(application_id, COMMAND_LINE, reason))
 
-    rejected = _run(work)
-    _echo(rejected, as_json, f"application {rejected['id']} rejected")
+    rejected = run_unit_of_work(work)
+    echo(rejected, as_json, f"application {rejected['id']} rejected")
 
 
 @member.command("list")
@@ -194,12 +169,12 @@ def list_members(as_json: bool) -> None:
     async def work(session: AsyncSession, _settings: Settings) -> list[dict[str, Any]]:
         return [_member(details) for details in await MembershipService(session).members(PLATFORM)]
 
-    listed = _run(work)
+    listed = run_unit_of_work(work)
     lines = [
         f"{m['id']}\t{m['status']}\t{m['name']}\t{','.join(s['subsystemCode'] for s in m['subsystems'])}"
         for m in listed
     ]
-    _echo(listed, as_json, "\n".join(lines) or "no members yet")
+    echo(listed, as_json, "\n".join(lines) or "no members yet")
 
 
 @member.command("show")
@@ -217,9 +192,9 @@ def show(reference: str, as_json: bool) -> None:
         member_id = parsed if isinstance(parsed, MemberId) else parsed.member
         return _member(await MembershipService(session).member(PLATFORM, member_id))
 
-    described = _run(work)
+    described = run_unit_of_work(work)
     if as_json:
-        _echo(described, as_json, "")
+        echo(described, as_json, "")
         return
     for name, value in described.items():
         if name not in {"jwks", "subsystems", "history"}:
@@ -242,8 +217,8 @@ def _status_command(name: str, doc: str) -> click.Command:
             act = service.suspend if name == "suspend" else service.reinstate
             return _member((await act(parsed, COMMAND_LINE, reason)).details)
 
-        changed = _run(work)
-        _echo(changed, as_json, f"{changed['id']} is {changed['status']}")
+        changed = run_unit_of_work(work)
+        echo(changed, as_json, f"{changed['id']} is {changed['status']}")
 
     command.__doc__ = doc
     return click.command(name)(command)
@@ -273,9 +248,9 @@ def grant(email: str, as_json: bool) -> None:
     async def work(session: AsyncSession, _settings: Settings) -> tuple[str, bool]:
         return await membership.grant_platform_admin(session, email, COMMAND_LINE)
 
-    address, added = _run(work)
+    address, added = run_unit_of_work(work)
     text = f"{address} is {'now' if added else 'already'} a platform administrator"
-    _echo({"email": address, "platformAdmin": True, "added": added}, as_json, text)
+    echo({"email": address, "platformAdmin": True, "added": added}, as_json, text)
 
 
 @admin.command("revoke")
@@ -287,8 +262,8 @@ def revoke(email: str, as_json: bool) -> None:
     async def work(session: AsyncSession, _settings: Settings) -> str:
         return await membership.revoke_platform_admin(session, email)
 
-    address = _run(work)
-    _echo(
+    address = run_unit_of_work(work)
+    echo(
         {"email": address, "platformAdmin": False},
         as_json,
         f"{address} is no longer a platform administrator",
@@ -306,6 +281,6 @@ def list_admins(as_json: bool) -> None:
             for email, grant in await membership.platform_admins(session)
         ]
 
-    listed = _run(work)
+    listed = run_unit_of_work(work)
     lines = [f"{a['email']}\tgranted by {a['grantedBy']} at {a['grantedAt']}" for a in listed]
-    _echo(listed, as_json, "\n".join(lines) or "no platform administrators yet")
+    echo(listed, as_json, "\n".join(lines) or "no platform administrators yet")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from collections.abc import Awaitable, Callable
@@ -12,9 +11,8 @@ from typing import Any, TextIO, TypeVar
 import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from govhub.cli.common import in_unit_of_work, load_settings
+from govhub.cli.common import load_settings, run_unit_of_work
 from govhub.config import Settings
-from govhub.kit.errors import GovhubError
 from govhub.registries import exchange_service
 from govhub.registries.service import CLASSIFICATIONS, Caller, RegisterDefinition, RegistriesService
 
@@ -22,13 +20,10 @@ T = TypeVar("T")
 
 
 def _local(settings: Settings, work: Callable[[RegistriesService], Awaitable[T]]) -> T:
-    async def with_service(session: AsyncSession) -> T:
+    async def with_service(session: AsyncSession, settings: Settings) -> T:
         return await work(RegistriesService.for_session(session, settings))
 
-    try:
-        return asyncio.run(in_unit_of_work(settings, with_service))
-    except GovhubError as error:
-        raise click.ClickException(error.detail) from None
+    return run_unit_of_work(with_service, settings=settings, list_field_errors=False)
 
 
 @click.group()
@@ -124,15 +119,11 @@ def publish_service() -> None:
     personal and restricted registers through the gateway (/r1/...). Safe to repeat: brings the base URL
     and the OpenAPI document up to date. Then give a member's subsystem its access right
     (`govhub access grant`) and the register's grant (`govhub registry grant`)."""
-    settings = load_settings()
 
-    async def work(session: AsyncSession) -> str:
+    async def work(session: AsyncSession, settings: Settings) -> str:
         return await exchange_service.publish(session, settings)
 
-    try:
-        click.echo(asyncio.run(in_unit_of_work(settings, work)))
-    except GovhubError as error:
-        raise click.ClickException(error.detail) from None
+    click.echo(run_unit_of_work(work, list_field_errors=False))
 
 
 @registry.command()

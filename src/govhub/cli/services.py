@@ -11,7 +11,7 @@ from typing import Any
 import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from govhub.cli.members import _echo, _run
+from govhub.cli.common import echo, run_unit_of_work
 from govhub.config import Settings
 from govhub.kit.errors import GovhubError
 from govhub.kit.outbound import OutboundGuard
@@ -95,8 +95,8 @@ def register(
         )
         return _service(details)
 
-    view = _run(work)
-    _echo(view, as_json, "Registered " + _service_text(view))
+    view = run_unit_of_work(work)
+    echo(view, as_json, "Registered " + _service_text(view))
 
 
 @service.command("update")
@@ -119,9 +119,9 @@ def update(service_id: str, base_url: str | None, openapi_file: Path | None, as_
         )
         return {"service": _service(updated.details), "revokedRights": [_right(r) for r in updated.revoked]}
 
-    done = _run(work)
+    done = run_unit_of_work(work)
     revoked = "".join(f"\nRevoked {r['client']} -> {r['endpoint']}" for r in done["revokedRights"])
-    _echo(done, as_json, "Updated " + _service_text(done["service"]) + revoked)
+    echo(done, as_json, "Updated " + _service_text(done["service"]) + revoked)
 
 
 @service.command("list")
@@ -138,8 +138,8 @@ def list_services(subsystem: str | None, as_json: bool) -> None:
         found = await ServicesService(session).services(PLATFORM, subsystem_id)
         return [ServiceView.of(d).model_dump(mode="json", by_alias=True) for d in found]
 
-    views = _run(work)
-    _echo(views, as_json, "\n".join(_service_text(v) for v in views) or "No services.")
+    views = run_unit_of_work(work)
+    echo(views, as_json, "\n".join(_service_text(v) for v in views) or "No services.")
 
 
 @service.command("show")
@@ -152,8 +152,8 @@ def show(service_id: str, as_json: bool) -> None:
     async def work(session: AsyncSession, _settings: Settings) -> dict[str, Any]:
         return _service(await ServicesService(session).service(PLATFORM, name))
 
-    view = _run(work)
-    _echo(view, as_json, _service_text(view))
+    view = run_unit_of_work(work)
+    echo(view, as_json, _service_text(view))
 
 
 def _set_disabled(service_id: str, disabled: bool, as_json: bool) -> None:
@@ -162,8 +162,8 @@ def _set_disabled(service_id: str, disabled: bool, as_json: bool) -> None:
     async def work(session: AsyncSession, _settings: Settings) -> dict[str, Any]:
         return _service(await ServicesService(session).set_disabled(COMMAND_LINE, name, disabled))
 
-    view = _run(work)
-    _echo(view, as_json, ("Disabled " if disabled else "Enabled ") + view["id"])
+    view = run_unit_of_work(work)
+    echo(view, as_json, ("Disabled " if disabled else "Enabled ") + view["id"])
 
 
 @service.command("disable")
@@ -199,8 +199,8 @@ def grant(service_id: str, client: str, endpoint: str | None, as_json: bool) -> 
     async def work(session: AsyncSession, _settings: Settings) -> dict[str, Any]:
         return _right(await ServicesService(session).grant(COMMAND_LINE, name, client, endpoint))
 
-    right = _run(work)
-    _echo(right, as_json, f"Granted {right['client']} -> {right['endpoint'] or 'whole service'} of {name}")
+    right = run_unit_of_work(work)
+    echo(right, as_json, f"Granted {right['client']} -> {right['endpoint'] or 'whole service'} of {name}")
 
 
 @access.command("revoke")
@@ -215,8 +215,8 @@ def revoke(service_id: str, client: str, endpoint: str | None, as_json: bool) ->
     async def work(session: AsyncSession, _settings: Settings) -> dict[str, Any]:
         return _right(await ServicesService(session).revoke(COMMAND_LINE, name, client, endpoint))
 
-    right = _run(work)
-    _echo(right, as_json, f"Revoked {right['client']} -> {right['endpoint'] or 'whole service'} of {name}")
+    right = run_unit_of_work(work)
+    echo(right, as_json, f"Revoked {right['client']} -> {right['endpoint'] or 'whole service'} of {name}")
 
 
 @access.command("list")
@@ -231,10 +231,10 @@ def list_rights(service_id: str, history: bool, as_json: bool) -> None:
         details = await ServicesService(session).service(PLATFORM, name, history=history)
         return [_right(r) for r in details.rights]
 
-    rights = _run(work)
+    rights = run_unit_of_work(work)
     text = "\n".join(
         f"{r['client']} -> {r['endpoint'] or 'whole service'}"
         + (f"  (revoked {r['revokedAt']}: {r['revokedReason']})" if r["revokedAt"] else "")
         for r in rights
     )
-    _echo(rights, as_json, text or "No access rights.")
+    echo(rights, as_json, text or "No access rights.")

@@ -40,9 +40,9 @@ from govhub.exchange.gateway_service import (
 )
 from govhub.exchange.limits import InFlight, RecentCount, address_key
 from govhub.exchange.log_writer import LogWriter
+from govhub.exchange.metrics import ExchangeMetrics
 from govhub.kit.access import ACCESS_DEPENDENCIES
 from govhub.kit.clock import utcnow
-from govhub.kit.metrics import ExchangeMetrics
 from govhub.kit.routing import api_router
 from govhub.ledger.routes import keyring_of
 from govhub.members.network_view import NetworkView

@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import sys
-import time
 from datetime import UTC, datetime
 from typing import Any
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from govhub.kit.request_context import current_request_id
 
@@ -76,37 +75,18 @@ def configure_logging(level: str, log_format: str) -> None:
 access_logger = logging.getLogger("govhub.access")
 
 
-class AccessLogMiddleware:
-    """One log line per request, with method, path, status and duration."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def capture_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, capture_status)
-        finally:
-            access_logger.info(
-                "%s %s %s",
-                scope["method"],
-                scope["path"],
-                status,
-                extra={
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                },
-            )
+def log_access(scope: Scope, status: int, duration_seconds: float) -> None:
+    """One log line per HTTP request, with method, path, status and duration (`kit.observation` measures
+    it)."""
+    access_logger.info(
+        "%s %s %s",
+        scope["method"],
+        scope["path"],
+        status,
+        extra={
+            "method": scope["method"],
+            "path": scope["path"],
+            "status": status,
+            "duration_ms": round(duration_seconds * 1000, 2),
+        },
+    )

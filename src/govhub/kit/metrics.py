@@ -1,24 +1,25 @@
 """Prometheus metrics per route: request counts and latency histograms, served at `/metrics`.
 
 Each app has its own registry, so several apps in one process (tests, benchmarks) never share counters.
-Each app node exports its own figures; Prometheus scrapes every node and sums them.
+Each app node exports its own figures; Prometheus scrapes every node and sums them. Blocks register their
+own metrics in the same registry (the exchange's are in `govhub.exchange.metrics`): kit imports no block.
 """
 
 from __future__ import annotations
 
-import time
-
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.routing import BaseRoute
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 #: Label for requests that matched no route, so unknown paths cannot blow up label cardinality.
 UNMATCHED_ROUTE = "<unmatched>"
 
-_LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
 class HttpMetrics:
+    """The per-route figures, and the registry `/metrics` serves (blocks add theirs to it)."""
+
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter(
@@ -31,38 +32,17 @@ class HttpMetrics:
             "govhub_http_request_duration_seconds",
             "Time from request to the end of the response body, by route template and method.",
             ["route", "method"],
-            buckets=_LATENCY_BUCKETS,
+            buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
-        self.exchange = ExchangeMetrics(self.registry)
 
-
-class ExchangeMetrics:
-    """Operational monitoring of the exchange gateway (X-Road's op-monitoring, per service): exchanges by
-    service, client, outcome and status, and how long they took, client to client. Labels are identifiers
-    of registered services and subsystems only (a refused request for no known service counts as
-    `unknown`), so their number is bounded by the network's size."""
-
-    def __init__(self, registry: CollectorRegistry) -> None:
-        self.exchanges = Counter(
-            "govhub_exchange_requests",
-            "Exchanges through the gateway, by service, client subsystem, outcome and status.",
-            ["service", "client", "outcome", "status"],
-            registry=registry,
-        )
-        self.duration = Histogram(
-            "govhub_exchange_duration_seconds",
-            "Time from a gateway request to the end of its response, by service and outcome.",
-            ["service", "outcome"],
-            buckets=_LATENCY_BUCKETS,
-            registry=registry,
-        )
-        self.bytes = Counter(
-            "govhub_exchange_bytes",
-            "Request and response body bytes through the gateway, by service and direction.",
-            ["service", "direction"],
-            registry=registry,
-        )
+    def observe(self, scope: Scope, status: int, duration_seconds: float) -> None:
+        """Count one HTTP request by its route template, method and status, and time it
+        (`kit.observation` measures it)."""
+        route = _route_label(scope)
+        method = scope["method"]
+        self.requests.labels(route, method, str(status)).inc()
+        self.latency.labels(route, method).observe(duration_seconds)
 
 
 def _route_label(scope: Scope) -> str:
@@ -72,30 +52,3 @@ def _route_label(scope: Scope) -> str:
         if isinstance(path, str):
             return path
     return UNMATCHED_ROUTE
-
-
-class MetricsMiddleware:
-    def __init__(self, app: ASGIApp, metrics: HttpMetrics) -> None:
-        self.app = app
-        self.metrics = metrics
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def capture_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, capture_status)
-        finally:
-            route = _route_label(scope)
-            method = scope["method"]
-            self.metrics.requests.labels(route, method, str(status)).inc()
-            self.metrics.latency.labels(route, method).observe(time.perf_counter() - started)

@@ -1,5 +1,8 @@
 """Pages: one Jinja environment over the shared layout, each block's `templates/` and the GOV.UK Frontend
-macros from `govuk-frontend-jinja`, with the platform's brand from settings."""
+macros from `govuk-frontend-jinja`, with the platform's brand from settings.
+
+Which blocks have templates, and what the layout says about them, the app factory passes in: kit imports no
+block."""
 
 from __future__ import annotations
 
@@ -11,32 +14,40 @@ import jinja2
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from govhub.blocks import BUILDING_BLOCKS
 from govhub.config import Environment, Settings
 from govhub.kit import csrf
 
-_PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
-
-def _block_template_loaders() -> dict[str, jinja2.BaseLoader]:
+def _block_template_loaders(block_templates: Mapping[str, Path]) -> dict[str, jinja2.BaseLoader]:
     loaders: dict[str, jinja2.BaseLoader] = {
         "govuk_frontend_jinja": jinja2.PackageLoader("govuk_frontend_jinja", "templates"),
     }
-    for directory in sorted(_PACKAGE_ROOT.glob("*/templates")):
-        loaders[directory.parent.name] = jinja2.FileSystemLoader(directory)
+    for prefix, directory in sorted(block_templates.items()):
+        loaders[prefix] = jinja2.FileSystemLoader(directory)
     return loaders
 
 
 class Pages:
-    """Renders templates named `<block>/<file>.html`, or shared ones such as `layout.html`."""
+    """Renders templates named `<block>/<file>.html`, or shared ones such as `layout.html`.
 
-    def __init__(self, settings: Settings) -> None:
+    `shared_templates` holds the layout and error page; `block_templates` maps each block's prefix to its
+    `templates/` directory; `page_globals` are what every template may read besides the brand (the
+    layout's navigation reads `building_blocks`)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        shared_templates: Path,
+        block_templates: Mapping[str, Path],
+        page_globals: Mapping[str, Any] | None = None,
+    ) -> None:
         self.settings = settings
         self.environment = jinja2.Environment(
             loader=jinja2.ChoiceLoader(
                 [
-                    jinja2.FileSystemLoader(_PACKAGE_ROOT / "templates"),
-                    jinja2.PrefixLoader(_block_template_loaders()),
+                    jinja2.FileSystemLoader(shared_templates),
+                    jinja2.PrefixLoader(_block_template_loaders(block_templates)),
                 ]
             ),
             autoescape=True,
@@ -51,9 +62,9 @@ class Pages:
             brand_colour=settings.brand_colour,
             brand_logo_url=settings.brand_logo_url,
             public_url=settings.public_url,
-            building_blocks=BUILDING_BLOCKS,
             csrf_field=csrf.field_renderer(settings),
         )
+        self.environment.globals.update(page_globals or {})
 
     def render(
         self,

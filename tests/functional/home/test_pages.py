@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -20,6 +22,21 @@ async def test_home_page_introduces_the_platform_and_lists_every_block(client: h
     assert "government as a platform" in html
     for block in BUILDING_BLOCKS:
         assert block.name in html
+
+
+async def test_the_home_page_marks_planned_blocks_and_links_the_built_ones(client: httpx.AsyncClient) -> None:
+    html = (await client.get("/", headers=BROWSER)).text
+    assert "Coming" not in html
+    planned_tags = re.findall(r'class="govuk-tag govuk-tag--grey">\s*Planned\s*<', html)
+    assert len(planned_tags) == sum(block.planned for block in BUILDING_BLOCKS)
+    for block in BUILDING_BLOCKS:
+        if block.home_path is not None:
+            assert f'href="{block.home_path}"' in html
+        for link in block.pages:
+            assert f'href="{link.path}"' in html
+    exchange = next(block for block in BUILDING_BLOCKS if block.slug == "exchange")
+    assert not exchange.planned
+    assert {link.path for link in exchange.pages} >= {"/account/data-use"}
 
 
 async def test_pages_are_white_labelled(client: httpx.AsyncClient) -> None:
