@@ -16,13 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from govhub.cli.common import in_unit_of_work, load_settings
 from govhub.config import Settings
 from govhub.kit.errors import GovhubError
-from govhub.members import membership
-from govhub.members.keys import parse_jwks_text
-from govhub.members.membership import MembershipService
+from govhub.members.membership import service as membership
+from govhub.members.membership.keys import parse_jwks_text
+from govhub.members.membership.service import MembershipService
 from govhub.members.models import APPLICATION_STATUSES, CONFIRMING
+from govhub.members.onboarding.service import COMMAND_LINE, ApplicationsService, NewApplication
 from govhub.members.repository import PLATFORM
 from govhub.members.schemas import ApplicationView, MemberView
-from govhub.members.service import COMMAND_LINE, ApplicationsService, NewApplication
 from govhub.members.xroad_ids import MEMBER_CLASSES, MemberId, parse_identifier, parse_member_id
 
 T = TypeVar("T")

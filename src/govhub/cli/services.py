@@ -16,8 +16,8 @@ from govhub.config import Settings
 from govhub.kit.errors import GovhubError
 from govhub.kit.outbound import OutboundGuard
 from govhub.members.repository import PLATFORM
-from govhub.members.services import COMMAND_LINE_ACTOR, RightDetails, ServiceDetails, ServicesService
-from govhub.members.services_schemas import RightView, ServiceView
+from govhub.members.services.schemas import RightView, ServiceView
+from govhub.members.services.service import COMMAND_LINE_ACTOR, RightDetails, ServiceDetails, ServicesService
 from govhub.members.xroad_ids import ServiceId, parse_service_id, parse_subsystem_id
 
 COMMAND_LINE = COMMAND_LINE_ACTOR

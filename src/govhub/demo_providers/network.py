@@ -34,9 +34,9 @@ from govhub.identity.oidc.subjects import Subjects
 from govhub.identity.repository import IdentityRepository
 from govhub.kit.outbound import OutboundGuard
 from govhub.members.errors import AccessRightExists, InvalidService
+from govhub.members.onboarding.service import ApplicationsService, Decider, NewApplication
 from govhub.members.repository import PLATFORM, MembersRepository
-from govhub.members.service import ApplicationsService, Decider, NewApplication
-from govhub.members.services import COMMAND_LINE_ACTOR, ServicesService
+from govhub.members.services.service import COMMAND_LINE_ACTOR, ServicesService
 from govhub.members.xroad_ids import MemberId, ServiceId
 
 DEMO_DECIDER = Decider("demo data")

@@ -33,8 +33,8 @@ from govhub.identity.oidc.errors import OAuthError
 from govhub.identity.oidc.provider import provider_of
 from govhub.identity.oidc.repository import TokensRepository
 from govhub.identity.oidc.tokens import InvalidToken, check_access_token
-from govhub.members.network_view import CallerView, CurrentNetwork, NetworkView
-from govhub.members.openapi_documents import match_endpoint
+from govhub.members.services.network_view import CallerView, CurrentNetwork, NetworkView
+from govhub.members.services.openapi_documents import match_endpoint
 from govhub.members.xroad_ids import InvalidIdentifier, ServiceId, parse_service_id, parse_subsystem_id
 
 #: The caller's subsystem: X-Road's header, and the GovStack Information Mediator's two names for it.

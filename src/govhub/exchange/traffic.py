@@ -29,7 +29,7 @@ from govhub.exchange.traffic_repository import (
 )
 from govhub.kit.errors import BadRequest, FieldError
 from govhub.members.errors import MemberNotFound, NotMemberAdmin
-from govhub.members.membership import MembershipService
+from govhub.members.membership.service import MembershipService
 from govhub.members.repository import Viewer
 from govhub.members.xroad_ids import parse_member_id
 

@@ -14,9 +14,9 @@ from govhub.identity.signed_in import sign_in_url
 from govhub.kit import forms
 from govhub.kit.forms import redirect
 from govhub.kit.templating import Pages
-from govhub.members.access import PageCaller
 from govhub.members.errors import NotPlatformAdmin
-from govhub.members.membership import PLATFORM_ADMIN_LEVEL
+from govhub.members.membership.access import PageCaller
+from govhub.members.membership.service import PLATFORM_ADMIN_LEVEL
 
 #: A pasted JWK Set (an RSA key is about 800 characters; five keys with certificates are more).
 MAX_KEY_FIELD = 20_000

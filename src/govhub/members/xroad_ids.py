@@ -40,7 +40,7 @@ _PART_PATTERN = re.compile(_PART)
 _SEPARATOR = "/"
 _CLIENT_SEPARATOR = "."
 
-#: The metaservices' names (`govhub.members.directory`). They share the gateway's
+#: The metaservices' names (`govhub.members.directory.service`). They share the gateway's
 #: `/r1/{subsystem}/{serviceCode}` namespace, so no service may be registered with one of these codes (the
 #: metaservice would hide it).
 METASERVICES = frozenset({"listClients", "listMethods", "allowedMethods", "getOpenAPI"})

@@ -21,11 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from govhub.config import Settings
 from govhub.kit.outbound import OutboundGuard
 from govhub.members.errors import AccessRightExists, MemberNotFound
-from govhub.members.membership import MembershipService
-from govhub.members.openapi_documents import load_document
+from govhub.members.membership.service import MembershipService
+from govhub.members.onboarding.service import ApplicationsService, Decider, NewApplication
 from govhub.members.repository import PLATFORM
-from govhub.members.service import ApplicationsService, Decider, NewApplication
-from govhub.members.services import COMMAND_LINE_ACTOR, ServicesService
+from govhub.members.services.openapi_documents import load_document
+from govhub.members.services.service import COMMAND_LINE_ACTOR, ServicesService
 from govhub.members.xroad_ids import SubsystemId
 from govhub.registries.callers import (
     PLATFORM_MEMBER_CLASS,

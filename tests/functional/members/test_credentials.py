@@ -9,7 +9,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from govhub.members.membership import (
+from govhub.members.membership.service import (
     ActiveSubsystem,
     active_subsystem_of_client,
     is_member_active,

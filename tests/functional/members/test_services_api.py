@@ -15,8 +15,8 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.members.membership import MembershipService, grant_platform_admin
-from govhub.members.services import is_allowed
+from govhub.members.membership.service import MembershipService, grant_platform_admin
+from govhub.members.services.service import is_allowed
 from govhub.members.xroad_ids import parse_member_id
 from tests.functional.members.services_support import (
     CLIENT,

@@ -14,10 +14,10 @@ from govhub.kit.csrf import CsrfChecked
 from govhub.kit.errors import GovhubError
 from govhub.kit.forms import field, redirect
 from govhub.kit.routing import api_router
-from govhub.members.access import Caller, PageCaller
 from govhub.members.errors import NotMemberAdmin
+from govhub.members.membership.access import Caller, PageCaller
 from govhub.members.page_support import render, sentence
-from govhub.members.services import Actor, ServicesService
+from govhub.members.services.service import Actor, ServicesService
 from govhub.members.xroad_ids import parse_service_id
 
 router = api_router(include_in_schema=False)

@@ -19,12 +19,12 @@ from govhub.kit.csrf import CsrfChecked
 from govhub.kit.errors import GovhubError
 from govhub.kit.forms import field, redirect
 from govhub.kit.routing import api_router
-from govhub.members.access import Caller, PageCaller
-from govhub.members.confirmations import Confirmations, Director
 from govhub.members.dependencies import ConfirmationsService
-from govhub.members.membership import PLATFORM_ADMIN_LEVEL
+from govhub.members.membership.access import Caller, PageCaller
+from govhub.members.membership.service import PLATFORM_ADMIN_LEVEL
+from govhub.members.onboarding.confirmations import Confirmations, Director
+from govhub.members.onboarding.service import MAX_REASON
 from govhub.members.page_support import render
-from govhub.members.service import MAX_REASON
 
 router = api_router(include_in_schema=False)
 

@@ -18,7 +18,7 @@ import yaml
 from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
 
 from govhub.kit.errors import FieldError, GovhubError
-from govhub.members.services_models import METHODS
+from govhub.members.services.models import METHODS
 
 MAX_DOCUMENT_BYTES = 1024 * 1024
 MAX_OPERATIONS = 500

@@ -32,8 +32,8 @@ from govhub.members.models import (
     PlatformAdmin,
     Subsystem,
 )
+from govhub.members.onboarding.service import MEMBER_ADMIN_ROLE, Decider, reason_or_refuse
 from govhub.members.repository import PLATFORM, MembersRepository, Viewer
-from govhub.members.service import MEMBER_ADMIN_ROLE, Decider, reason_or_refuse
 from govhub.members.xroad_ids import MemberId, SubsystemId
 
 #: Platform administrators act (pages and API alike) once signed in with two factors.

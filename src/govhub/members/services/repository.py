@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.members.models import Member, Subsystem
 from govhub.members.repository import Viewer, readable_members
-from govhub.members.services_models import AccessRight, Service, ServiceEndpoint
+from govhub.members.services.models import AccessRight, Service, ServiceEndpoint
 from govhub.members.xroad_ids import ServiceId, SubsystemId
 
 

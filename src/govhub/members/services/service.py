@@ -29,16 +29,16 @@ from govhub.members.errors import (
     ServiceNotFound,
     SubsystemNotFound,
 )
-from govhub.members.membership import is_subsystem_active
+from govhub.members.membership.service import is_subsystem_active
 from govhub.members.models import ACTIVE, Member, Subsystem
-from govhub.members.openapi_documents import (
+from govhub.members.repository import PLATFORM, Viewer
+from govhub.members.services.input import document_of, invalid, reachable_base_url, subsystem_id_of, text_of
+from govhub.members.services.models import METHODS, AccessRight, Service, ServiceEndpoint
+from govhub.members.services.openapi_documents import (
     OpenApiDocument,
     match_endpoint,
 )
-from govhub.members.repository import PLATFORM, Viewer
-from govhub.members.services_input import document_of, invalid, reachable_base_url, subsystem_id_of, text_of
-from govhub.members.services_models import METHODS, AccessRight, Service, ServiceEndpoint
-from govhub.members.services_repository import ServicesRepository
+from govhub.members.services.repository import ServicesRepository
 from govhub.members.xroad_ids import (
     MAX_SERVICE_CODE,
     METASERVICES,

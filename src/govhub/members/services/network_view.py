@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from govhub.db import Database
 from govhub.members.models import ACTIVE
 from govhub.members.repository import PLATFORM, MembersRepository, directory_stamp_by_point_read
-from govhub.members.services_repository import ServicesRepository
+from govhub.members.services.repository import ServicesRepository
 from govhub.members.xroad_ids import ServiceId, SubsystemId
 
 #: A generation forgets everything past this many answers of a kind (unknown service ids cost memory).

@@ -17,14 +17,14 @@ from govhub.kit.csrf import CsrfChecked
 from govhub.kit.errors import GovhubError
 from govhub.kit.forms import MAX_FIELD, field, redirect
 from govhub.kit.routing import api_router
-from govhub.members.access import Caller
-from govhub.members.confirmation_pages import confirmation_href, director_of
-from govhub.members.confirmations import Confirmations
 from govhub.members.dependencies import Applications
-from govhub.members.keys import parse_jwks_text
-from govhub.members.membership import MembershipService
+from govhub.members.membership.access import Caller
+from govhub.members.membership.keys import parse_jwks_text
+from govhub.members.membership.service import MembershipService
+from govhub.members.onboarding.confirmation_pages import confirmation_href, director_of
+from govhub.members.onboarding.confirmations import Confirmations
+from govhub.members.onboarding.service import EXCHANGE_SCOPE, ApplicationsService, NewApplication
 from govhub.members.page_support import MAX_KEY_FIELD, render, sentence
-from govhub.members.service import EXCHANGE_SCOPE, ApplicationsService, NewApplication
 
 router = api_router(include_in_schema=False)
 

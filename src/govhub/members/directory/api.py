@@ -1,6 +1,6 @@
-"""The directory's routes: the X-Road metaservices (`govhub.members.directory`), each at its GovStack path
-and again without the `/r1` prefix (GovStack's conformance scenarios call them so), and the public service
-catalogue (`/catalogue`, `/catalogue.json`, `/catalogue.csv`).
+"""The directory's routes: the X-Road metaservices (`govhub.members.directory.service`), each at its
+GovStack path and again without the `/r1` prefix (GovStack's conformance scenarios call them so), and the
+public service catalogue (`/catalogue`, `/catalogue.json`, `/catalogue.csv`).
 
 Who may ask what. The directory is public information in govhub (the catalogue publishes it anyway), so
 `listClients`, `listMethods` and `getOpenAPI` are open to anyone; a client header, when sent, must be
@@ -26,8 +26,7 @@ from govhub.identity.oidc.access import access_token_holder
 from govhub.identity.oidc.tokens import ACCOUNT_CLAIM
 from govhub.kit.access import ACCESS_DEPENDENCIES, PUBLIC
 from govhub.kit.routing import api_router
-from govhub.members.catalogue import as_csv, as_json, catalogue
-from govhub.members.directory import (
+from govhub.members.directory.service import (
     BAD_REQUEST,
     INVALID_CLIENT,
     UNAUTHORIZED,
@@ -36,8 +35,9 @@ from govhub.members.directory import (
     client_of,
     provider_of,
 )
-from govhub.members.membership import active_subsystem_of_client
+from govhub.members.membership.service import active_subsystem_of_client
 from govhub.members.page_support import render
+from govhub.members.services.catalogue import as_csv, as_json, catalogue
 from govhub.members.xroad_ids import MAX_INSTANCE, MAX_SERVICE_CODE, SubsystemId
 
 _JSON = "application/json"

@@ -22,13 +22,13 @@ from govhub.kit.csrf import CsrfChecked
 from govhub.kit.errors import GovhubError
 from govhub.kit.forms import field, redirect
 from govhub.kit.routing import api_router
-from govhub.members.access import Caller, PageCaller
 from govhub.members.dependencies import MEMBER_PATH, Applications, MemberPathText
-from govhub.members.membership import MembershipService
+from govhub.members.membership.access import Caller, PageCaller
+from govhub.members.membership.service import MembershipService
 from govhub.members.models import CONFIRMING, PENDING
+from govhub.members.onboarding.service import MAX_REASON, ApplicationsService
 from govhub.members.page_support import forget_clients, platform_admin_or_redirect, render
 from govhub.members.repository import PLATFORM
-from govhub.members.service import MAX_REASON, ApplicationsService
 from govhub.members.xroad_ids import MemberId, parse_member_id
 
 router = api_router(include_in_schema=False)

@@ -31,8 +31,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
-from govhub.members.directory_repository import DirectoryRepository
-from govhub.members.services_models import AccessRight, Service, ServiceEndpoint
+from govhub.members.directory.repository import DirectoryRepository
+from govhub.members.services.models import AccessRight, Service, ServiceEndpoint
 from govhub.members.xroad_ids import (
     InvalidIdentifier,
     MemberId,

@@ -31,7 +31,7 @@ from govhub.identity.signed_in import sign_in_url
 from govhub.kit.clock import utcnow
 from govhub.kit.forms import redirect
 from govhub.kit.routing import api_router
-from govhub.members.access import Caller
+from govhub.members.membership.access import Caller
 from govhub.members.page_support import platform_admin_or_redirect, render
 from govhub.members.repository import PLATFORM, Viewer
 
