@@ -1,30 +1,53 @@
 """The members pages for everyone: what membership is (`/members`), applying to join (`/members/apply`, a
 signed-in person), and `/members/yours`: the person's applications, the applications a director of a
 registered organisation is asked to confirm, and, for a member administrator (a director of a member's
-organisation), their members and subsystems."""
+organisation), their members and subsystems.
+
+`/members/yours/confirmations/{reference}`: a director of an organisation that is already registered
+confirms, or declines (with the reason), that the person who applied for it to join acts for it. Nothing
+is made, and the applicant is no representative, until a director confirms (`confirmations`). Only the
+organisation's directors see the page (anyone else gets the same 404 as for no application), and they
+answer signed in with two factors: a confirmation makes someone a director of their organisation.
+
+`/members/admin/applications`: the platform administrators decide applications (approve, or reject with a
+reason), signed in with two factors; anyone else is sent to sign in (or step up), and a signed-in person
+who is no administrator gets a 403. Every decision runs in a savepoint: when the service refuses it
+part-way (the member exists after all, the client id is taken), what it wrote is undone and the page says
+why, rather than the unit of work committing half a decision.
+
+Forms carry CSRF tokens and work without JavaScript; a refused form shows the page again, nothing changed."""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import Request
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from govhub.dependencies import AppSettings, DbSession, PageRenderer
-from govhub.identity.signed_in import sign_in_url
+from govhub.identity.signed_in import SignedIn, sign_in_url
 from govhub.kit.csrf import CsrfChecked
 from govhub.kit.errors import GovhubError
-from govhub.kit.forms import MAX_FIELD, field, redirect
+from govhub.kit.forms import MAX_FIELD, field, redirect, render_page
 from govhub.kit.routing import api_router
-from govhub.members.dependencies import Applications
-from govhub.members.membership.access import Caller
+from govhub.members.dependencies import Applications, ConfirmationsService
+from govhub.members.membership.access import Caller, PageCaller
 from govhub.members.membership.keys import parse_jwks_text
-from govhub.members.membership.service import MembershipService
-from govhub.members.onboarding.confirmation_pages import confirmation_href, director_of
-from govhub.members.onboarding.confirmations import Confirmations
-from govhub.members.onboarding.service import EXCHANGE_SCOPE, ApplicationsService, NewApplication
-from govhub.members.page_support import MAX_KEY_FIELD, render, sentence
+from govhub.members.membership.pages import member_href
+from govhub.members.membership.service import PLATFORM_ADMIN_LEVEL, MembershipService
+from govhub.members.models import CONFIRMING, PENDING
+from govhub.members.onboarding.confirmations import Confirmations, Director
+from govhub.members.onboarding.service import EXCHANGE_SCOPE, MAX_REASON, ApplicationsService, NewApplication
+from govhub.members.page_support import (
+    MAX_KEY_FIELD,
+    forget_clients,
+    in_savepoint,
+    platform_admin_or_redirect,
+    sentence,
+)
+from govhub.members.repository import PLATFORM
 
 router = api_router(include_in_schema=False)
 
@@ -67,7 +90,7 @@ async def members_home(
     request: Request, caller: Caller, applications: Applications, pages: PageRenderer
 ) -> Response:
     pending = await applications.pending_count() if caller.platform_admin else None
-    return render(
+    return render_page(
         pages,
         request,
         "members/index.html",
@@ -101,7 +124,7 @@ def _apply_form(
     status_code: int = 200,
 ) -> Response:
     ordered = {name: errors[name] for name in _FIELD_ORDER if errors and name in errors}
-    return render(
+    return render_page(
         pages,
         request,
         "members/apply.html",
@@ -211,7 +234,7 @@ async def yours_page(
     members = await MembershipService(db).members(caller.own) if caller.own.organisation_ids else []
     director = director_of(caller.person, caller)
     awaiting = await Confirmations(db, settings.members_instance).awaiting(director)
-    return render(
+    return render_page(
         pages,
         request,
         "members/yours.html",
@@ -229,3 +252,258 @@ async def yours_page(
             "token_endpoint": settings.public_url.rstrip("/") + "/token",
         },
     )
+
+
+# --- confirmations -------------------------------------------------------------------------------------
+
+CONFIRMATIONS = "/members/yours/confirmations"
+#: A confirmation makes someone a director of the organisation: asked with two factors, as the platform's
+#: administrators decide.
+CONFIRM_LEVEL = PLATFORM_ADMIN_LEVEL
+
+
+def confirmation_href(reference: str) -> str:
+    return f"{CONFIRMATIONS}/{quote(reference)}"
+
+
+def director_of(person: SignedIn, caller: PageCaller) -> Director:
+    """The person as a director: the organisations they direct are those the page's caller administers."""
+    return Director(person.account_id, person.email, caller.own.organisation_ids)
+
+
+def _director_or_redirect(caller: PageCaller, path: str) -> Director | Response:
+    if caller.person is None or caller.person.auth_level != CONFIRM_LEVEL:
+        return redirect(sign_in_url(path, auth_level=CONFIRM_LEVEL))
+    return director_of(caller.person, caller)
+
+
+async def _page(
+    request: Request,
+    confirmations: Confirmations,
+    director: Director,
+    pages: PageRenderer,
+    reference: str,
+    *,
+    errors: dict[str, str] | None = None,
+    reason: str = "",
+    status_code: int = 200,
+) -> Response:
+    awaiting = await confirmations.one(director, reference)
+    application = awaiting.application
+    return render_page(
+        pages,
+        request,
+        "members/confirmation.html",
+        {
+            "page_title": f"Does {awaiting.applicant_email or 'this person'} act for "
+            f"{awaiting.organisation.organisation.name}?",
+            "awaiting": awaiting,
+            "application": application,
+            "member_id": application.proposed_member_id,
+            "action": confirmation_href(application.public_id),
+            "reason": reason,
+        },
+        errors=errors,
+        status_code=status_code,
+    )
+
+
+@router.get(CONFIRMATIONS + "/{reference}")
+async def confirmation_page(
+    request: Request,
+    reference: str,
+    caller: Caller,
+    confirmations: ConfirmationsService,
+    pages: PageRenderer,
+) -> Response:
+    director = _director_or_redirect(caller, confirmation_href(reference))
+    if isinstance(director, Response):
+        return director
+    return await _page(request, confirmations, director, pages, reference)
+
+
+async def _answer(
+    request: Request,
+    reference: str,
+    caller: PageCaller,
+    confirmations: Confirmations,
+    pages: PageRenderer,
+    *,
+    decision: str,
+) -> Response:
+    """Confirm or decline (with the form's reason); a refusal other than "no such application" shows the
+    page again with what was wrong, nothing changed."""
+    director = _director_or_redirect(caller, confirmation_href(reference))
+    if isinstance(director, Response):
+        return director
+    reason = field(await request.form(), "reason", MAX_REASON) if decision == "declined" else ""
+    try:
+        async with confirmations.session.begin_nested():
+            if decision == "declined":
+                answered = await confirmations.decline(director, reference, reason)
+            else:
+                answered = await confirmations.confirm(director, reference)
+    except GovhubError as error:
+        if error.status == 404:
+            raise
+        return await _page(
+            request,
+            confirmations,
+            director,
+            pages,
+            reference,
+            errors={"reason" if decision == "declined" else "confirm": error.detail},
+            reason=reason,
+            status_code=error.status,
+        )
+    return redirect(f"{YOURS}?{decision}={answered.application.public_id}")
+
+
+@router.post(CONFIRMATIONS + "/{reference}/confirm")
+async def confirm_submitted(
+    request: Request,
+    reference: str,
+    _: CsrfChecked,
+    caller: Caller,
+    confirmations: ConfirmationsService,
+    pages: PageRenderer,
+) -> Response:
+    return await _answer(request, reference, caller, confirmations, pages, decision="confirmed")
+
+
+@router.post(CONFIRMATIONS + "/{reference}/decline")
+async def decline_submitted(
+    request: Request,
+    reference: str,
+    _: CsrfChecked,
+    caller: Caller,
+    confirmations: ConfirmationsService,
+    pages: PageRenderer,
+) -> Response:
+    return await _answer(request, reference, caller, confirmations, pages, decision="declined")
+
+
+APPLICATIONS = "/members/admin/applications"
+
+
+# --- applications -----------------------------------------------------------------------------------------
+
+
+@router.get(APPLICATIONS)
+async def applications_page(
+    request: Request, caller: Caller, applications: Applications, pages: PageRenderer
+) -> Response:
+    if (refused := platform_admin_or_redirect(caller, APPLICATIONS)) is not None:
+        return refused
+    every = await applications.applications(limit=200)
+    return render_page(
+        pages,
+        request,
+        "members/admin_applications.html",
+        {
+            "page_title": "Applications",
+            "pending": [a for a in every if a.status == PENDING],
+            "decided": [a for a in every if a.status != PENDING][:50],
+            "rejected": request.query_params.get("rejected"),
+        },
+    )
+
+
+async def _application_page(
+    request: Request,
+    service: ApplicationsService,
+    pages: PageRenderer,
+    reference: str,
+    *,
+    errors: dict[str, str] | None = None,
+    reason: str = "",
+    status_code: int = 200,
+) -> Response:
+    application = await service.application(reference)
+    return render_page(
+        pages,
+        request,
+        "members/admin_application.html",
+        {
+            "page_title": f"Application from {application.organisation_name}",
+            "application": application,
+            "member_id": application.proposed_member_id,
+            # Registered already? Then who acts for it, and whether approving asks them to confirm.
+            "existing": await service.existing_organisation(application),
+            "reason": reason,
+            "action": f"{APPLICATIONS}/{application.public_id}",
+            "confirming": request.query_params.get("confirming") == "1",
+        },
+        errors=errors,
+        status_code=status_code,
+    )
+
+
+@router.get(APPLICATIONS + "/{reference}")
+async def application_page(
+    request: Request,
+    reference: str,
+    caller: Caller,
+    applications: Applications,
+    pages: PageRenderer,
+) -> Response:
+    if (refused := platform_admin_or_redirect(caller, f"{APPLICATIONS}/{quote(reference)}")) is not None:
+        return refused
+    return await _application_page(request, applications, pages, reference)
+
+
+@router.post(APPLICATIONS + "/{reference}/approve")
+async def approve_submitted(
+    request: Request,
+    reference: str,
+    _: CsrfChecked,
+    caller: Caller,
+    service: Applications,
+    pages: PageRenderer,
+) -> Response:
+    if (refused := platform_admin_or_redirect(caller, f"{APPLICATIONS}/{quote(reference)}")) is not None:
+        return refused
+    try:
+        approved = await in_savepoint(service.session, lambda: service.approve(reference, caller.decider))
+    except GovhubError as error:
+        problem = {"approve": error.detail}
+        return await _application_page(
+            request, service, pages, reference, errors=problem, status_code=error.status
+        )
+    if approved.status == CONFIRMING:
+        # Nothing made yet: the organisation's directors are asked first.
+        return redirect(f"{APPLICATIONS}/{approved.public_id}?confirming=1")
+    member_id = approved.proposed_member_id
+    details = await MembershipService(service.session).member(PLATFORM, member_id)
+    forget_clients(request, [s.client_id for s in details.subsystems])
+    return redirect(member_href(member_id) + "?approved=1")
+
+
+@router.post(APPLICATIONS + "/{reference}/reject")
+async def reject_submitted(
+    request: Request,
+    reference: str,
+    _: CsrfChecked,
+    caller: Caller,
+    service: Applications,
+    pages: PageRenderer,
+) -> Response:
+    if (refused := platform_admin_or_redirect(caller, f"{APPLICATIONS}/{quote(reference)}")) is not None:
+        return refused
+    reason = field(await request.form(), "reason", MAX_REASON)
+    try:
+        rejected = await in_savepoint(
+            service.session, lambda: service.reject(reference, caller.decider, reason)
+        )
+    except GovhubError as error:
+        key = "reason" if error.field_errors else "approve"
+        return await _application_page(
+            request,
+            service,
+            pages,
+            reference,
+            errors={key: error.detail},
+            reason=reason,
+            status_code=error.status,
+        )
+    return redirect(f"{APPLICATIONS}?rejected={rejected.public_id}")
