@@ -4,9 +4,9 @@ A subsystem registers a service (a service code, a base URL and an OpenAPI 3.0/3
 operations become the service's endpoints); the member that owns it updates it (a new document replaces
 the endpoints: rights to endpoints that went are revoked and reported), disables it, and grants other
 subsystems rights to call all of it or single endpoints, and revokes them. Everything is read through the
-caller's `Viewer` (`services_repository.readable_services`): another member's service is "not found".
+caller's `Viewer` (`repository.readable_services`): another member's service is "not found".
 
-`is_allowed` is the question the gateway asks on every call."""
+Whether a subsystem may call an operation is `rights.may_call`, which the gateway asks on every call."""
 
 from __future__ import annotations
 
