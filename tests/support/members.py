@@ -11,7 +11,7 @@ from govhub.db import Database
 from govhub.members import AccessDecision, NetworkView, ServiceId, may_call
 from govhub.members.models import ACTIVE
 from govhub.members.repository import PLATFORM, MembersRepository
-from govhub.members.xroad_ids import MemberId, SubsystemId
+from govhub.members.xroad_ids import InvalidIdentifier, MemberId, SubsystemId
 from tests.support.point_reads import ConnectionPointReads
 
 
@@ -55,3 +55,15 @@ async def may_call_now(
     """Whether `client` may call `method path` of the service, from a fresh view (everything read again)."""
     view = await network_view(session)
     return (await decide(view, session, client.client_id, service_id, method, path)).allowed
+
+
+def subsystem_of_client_id(client_id: str) -> SubsystemId | None:
+    """The subsystem a client id names (`SubsystemId.client_id` read back), or None when it is not a
+    subsystem's client id."""
+    parts = client_id.split(".")
+    if len(parts) != 4:
+        return None
+    try:
+        return SubsystemId(MemberId(parts[0], parts[1], parts[2]), parts[3])
+    except InvalidIdentifier:
+        return None

@@ -173,14 +173,3 @@ def parse_identifier(text: str) -> MemberId | SubsystemId:
     if isinstance(text, str) and text.count(_SEPARATOR) == 3:
         return parse_subsystem_id(text)
     return parse_member_id(text)
-
-
-def subsystem_of_client_id(client_id: str) -> SubsystemId | None:
-    """The subsystem a client id names, or None when it is not a subsystem's client id."""
-    parts = client_id.split(_CLIENT_SEPARATOR)
-    if len(parts) != 4:
-        return None
-    try:
-        return SubsystemId(MemberId(parts[0], parts[1], parts[2]), parts[3])
-    except InvalidIdentifier:
-        return None

@@ -15,13 +15,18 @@ import pytest
 from govhub.members.services.openapi_documents import (
     MAX_DOCUMENT_BYTES,
     InvalidOpenApi,
+    OpenApiDocument,
     checked_document,
     load_document,
     match_endpoint,
-    read_document,
 )
 
 FIXTURE = Path(__file__).parents[2] / "support" / "openapi" / "blue_badge_eligibility.json"
+
+
+def read_document(content: bytes | str) -> OpenApiDocument:
+    """A document as registration reads one: parsed, then checked."""
+    return checked_document(load_document(content))
 
 
 def _fixture() -> dict[str, Any]:

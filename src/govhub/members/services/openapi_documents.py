@@ -180,10 +180,6 @@ def _operations(document: dict[str, Any]) -> Iterator[Operation]:
             )
 
 
-def read_document(content: bytes | str) -> OpenApiDocument:
-    return checked_document(load_document(content))
-
-
 # --- matching a request to an endpoint --------------------------------------------------------------------
 
 
