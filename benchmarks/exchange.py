@@ -45,9 +45,14 @@ from govhub.config import Settings
 from govhub.db import Database, alembic_config
 from govhub.exchange.models import ExchangeRecord
 from govhub.kit.outbound import OutboundGuard
-from govhub.members.service import ApplicationsService, Decider, NewApplication
-from govhub.members.services import COMMAND_LINE_ACTOR, ServicesService
-from govhub.members.xroad_ids import parse_service_id
+from govhub.members import (
+    COMMAND_LINE_ACTOR,
+    ApplicationsService,
+    Decider,
+    NewApplication,
+    ServicesService,
+    parse_service_id,
+)
 
 OPENAPI = Path(__file__).parents[1] / "tests" / "support" / "openapi" / "blue_badge_eligibility.json"
 PROVIDER_CODE = "parking"

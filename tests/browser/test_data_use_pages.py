@@ -23,7 +23,7 @@ from govhub.identity.proving import BIRTHS_REGISTER, PROVING_CLIENT, IdentityCla
 from govhub.identity.service import IdentityService, NewAccount
 from govhub.kit.clock import utcnow
 from govhub.ledger.service import LedgerService
-from govhub.members.service import ApplicationsService, Decider, NewApplication
+from govhub.members.onboarding.service import ApplicationsService, Decider, NewApplication
 from govhub.registries import demo
 from govhub.registries.demo import BIRTHS
 from govhub.registries.service import Caller, RegistriesService

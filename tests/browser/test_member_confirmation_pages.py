@@ -22,8 +22,8 @@ from govhub.db import session_factory
 from govhub.identity import totp
 from govhub.identity.organisations import NewOrganisation, OrganisationsService
 from govhub.identity.service import IdentityService, NewAccount
-from govhub.members.membership import grant_platform_admin
-from govhub.members.service import ApplicationsService, Decider, NewApplication
+from govhub.members.membership.service import grant_platform_admin
+from govhub.members.onboarding.service import ApplicationsService, Decider, NewApplication
 from tests.browser.accessibility import PageRun
 
 PASSWORD = "correct horse battery staple"

@@ -21,8 +21,8 @@ from govhub.config import Settings
 from govhub.db import session_factory
 from govhub.identity import totp
 from govhub.identity.service import IdentityService, NewAccount
-from govhub.members.membership import grant_platform_admin
-from govhub.members.service import Decider
+from govhub.members.membership.service import grant_platform_admin
+from govhub.members.onboarding.service import Decider
 from tests.browser.accessibility import checked_page
 
 PASSWORD = "correct horse battery staple"

@@ -20,8 +20,8 @@ from govhub.exchange.service import record_exchange
 from govhub.identity import totp
 from govhub.identity.service import IdentityService, NewAccount
 from govhub.ledger.service import LedgerService
-from govhub.members.membership import grant_platform_admin
-from govhub.members.service import ApplicationsService, Decider, NewApplication
+from govhub.members.membership.service import grant_platform_admin
+from govhub.members.onboarding.service import ApplicationsService, Decider, NewApplication
 from tests.browser.accessibility import PageRun
 from tests.functional.exchange.support import exchange
 from tests.support.oidc import ClientKeys

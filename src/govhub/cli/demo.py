@@ -16,7 +16,7 @@ from govhub.demo_providers import network
 from govhub.demo_service.registration import register_demo_service
 from govhub.demo_service.settings import COUNCIL_CODE
 from govhub.demo_service.settings import SUBSYSTEM_CODE as COUNCIL_SUBSYSTEM
-from govhub.members.xroad_ids import MemberId
+from govhub.members import MemberId
 from govhub.registries import exchange_service
 from govhub.registries.demo import BIRTHS
 

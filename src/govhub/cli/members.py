@@ -13,14 +13,25 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from govhub.cli.common import echo, run_unit_of_work
 from govhub.config import Settings
 from govhub.kit.errors import GovhubError
-from govhub.members import membership
-from govhub.members.keys import parse_jwks_text
-from govhub.members.membership import MembershipService
-from govhub.members.models import APPLICATION_STATUSES, CONFIRMING
-from govhub.members.repository import PLATFORM
-from govhub.members.schemas import ApplicationView, MemberView
-from govhub.members.service import COMMAND_LINE, ApplicationsService, NewApplication
-from govhub.members.xroad_ids import MEMBER_CLASSES, MemberId, parse_identifier, parse_member_id
+from govhub.members import (
+    APPLICATION_STATUSES,
+    COMMAND_LINE,
+    CONFIRMING,
+    MEMBER_CLASSES,
+    PLATFORM,
+    ApplicationsService,
+    ApplicationView,
+    MemberId,
+    MembershipService,
+    MemberView,
+    NewApplication,
+    grant_platform_admin,
+    parse_identifier,
+    parse_jwks_text,
+    parse_member_id,
+    platform_admins,
+    revoke_platform_admin,
+)
 
 T = TypeVar("T")
 
@@ -246,7 +257,7 @@ def grant(email: str, as_json: bool) -> None:
     """Make an account a platform administrator (safe to repeat)."""
 
     async def work(session: AsyncSession, _settings: Settings) -> tuple[str, bool]:
-        return await membership.grant_platform_admin(session, email, COMMAND_LINE)
+        return await grant_platform_admin(session, email, COMMAND_LINE)
 
     address, added = run_unit_of_work(work)
     text = f"{address} is {'now' if added else 'already'} a platform administrator"
@@ -260,7 +271,7 @@ def revoke(email: str, as_json: bool) -> None:
     """Stop an account being a platform administrator."""
 
     async def work(session: AsyncSession, _settings: Settings) -> str:
-        return await membership.revoke_platform_admin(session, email)
+        return await revoke_platform_admin(session, email)
 
     address = run_unit_of_work(work)
     echo(
@@ -278,7 +289,7 @@ def list_admins(as_json: bool) -> None:
     async def work(session: AsyncSession, _settings: Settings) -> list[dict[str, str]]:
         return [
             {"email": email, "grantedBy": grant.granted_by, "grantedAt": grant.granted_at.isoformat()}
-            for email, grant in await membership.platform_admins(session)
+            for email, grant in await platform_admins(session)
         ]
 
     listed = run_unit_of_work(work)

@@ -15,10 +15,18 @@ from govhub.cli.common import echo, run_unit_of_work
 from govhub.config import Settings
 from govhub.kit.errors import GovhubError
 from govhub.kit.outbound import OutboundGuard
-from govhub.members.repository import PLATFORM
-from govhub.members.services import COMMAND_LINE_ACTOR, RightDetails, ServiceDetails, ServicesService
-from govhub.members.services_schemas import RightView, ServiceView
-from govhub.members.xroad_ids import ServiceId, parse_service_id, parse_subsystem_id
+from govhub.members import (
+    COMMAND_LINE_ACTOR,
+    PLATFORM,
+    RightDetails,
+    RightView,
+    ServiceDetails,
+    ServiceId,
+    ServicesService,
+    ServiceView,
+    parse_service_id,
+    parse_subsystem_id,
+)
 
 COMMAND_LINE = COMMAND_LINE_ACTOR
 _JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")

@@ -33,11 +33,18 @@ from govhub.identity.oidc.repository import ClientsRepository
 from govhub.identity.oidc.subjects import Subjects
 from govhub.identity.repository import IdentityRepository
 from govhub.kit.outbound import OutboundGuard
-from govhub.members.errors import AccessRightExists, InvalidService
-from govhub.members.repository import PLATFORM, MembersRepository
-from govhub.members.service import ApplicationsService, Decider, NewApplication
-from govhub.members.services import COMMAND_LINE_ACTOR, ServicesService
-from govhub.members.xroad_ids import MemberId, ServiceId
+from govhub.members import (
+    COMMAND_LINE_ACTOR,
+    AccessRightExists,
+    ApplicationsService,
+    Decider,
+    InvalidService,
+    MemberId,
+    NewApplication,
+    ServiceId,
+    ServicesService,
+    member_exists,
+)
 
 DEMO_DECIDER = Decider("demo data")
 #: The demo people's records at the trust (by email here; by their id for the trust in the file).
@@ -74,7 +81,7 @@ async def _member(
     brought up to date with `jwks` (a subsystem that only answers has a throwaway key: left as it is)."""
     member_id = MemberId(instance, who.member_class, who.code)
     subsystem_id = member_id.subsystem(who.subsystem)
-    if await MembersRepository(session).member(PLATFORM, member_id) is None:
+    if not await member_exists(session, member_id):
         applications = ApplicationsService(session, instance)
         application = await applications.submit(
             NewApplication(

@@ -45,7 +45,7 @@ from govhub.kit.access import ACCESS_DEPENDENCIES
 from govhub.kit.clock import utcnow
 from govhub.kit.routing import api_router
 from govhub.ledger.routes import keyring_of
-from govhub.members.network_view import NetworkView
+from govhub.members import NetworkView
 
 #: The default of `gateway_max_request_bytes`: request bodies the gateway takes, and never more than the
 #: app-wide `max_request_body_bytes` (the app's middleware leaves `/r1/` to the gateway, which refuses

@@ -33,9 +33,17 @@ from govhub.identity.oidc.errors import OAuthError
 from govhub.identity.oidc.provider import provider_of
 from govhub.identity.oidc.repository import TokensRepository
 from govhub.identity.oidc.tokens import InvalidToken, check_access_token
-from govhub.members.network_view import CallerView, CurrentNetwork, NetworkView
-from govhub.members.openapi_documents import match_endpoint
-from govhub.members.xroad_ids import InvalidIdentifier, ServiceId, parse_service_id, parse_subsystem_id
+from govhub.members import (
+    CallerView,
+    CurrentNetwork,
+    InvalidIdentifier,
+    NetworkView,
+    ServiceId,
+    Verdict,
+    may_call,
+    parse_service_id,
+    parse_subsystem_id,
+)
 
 #: The caller's subsystem: X-Road's header, and the GovStack Information Mediator's two names for it.
 CLIENT_HEADERS = ("x-road-client", "x-govstack-client", "information-mediator-client")
@@ -192,17 +200,21 @@ def _service_and_path(request: Request, checked: Checked, rest: str) -> ServiceI
 async def _access(
     network: CurrentNetwork, checked: Checked, caller: CallerView, service_id: ServiceId
 ) -> None:
-    """The rules of `members.services.is_allowed`, answered from the node's view of the network."""
-    service = await network.service(service_id)
-    if service is None or service.disabled:
+    """Members' one rule (`may_call`), answered from the node's view of the network; each refusal with its
+    X-Road error. The caller is a subsystem, active (`_caller` refused it otherwise)."""
+    decision = await may_call(network, caller, service_id, checked.method, checked.path)
+    service = decision.service
+    if service is None:
+        if decision.verdict is not Verdict.UNKNOWN_SERVICE:
+            raise _refuse(checked, xe.ACCESS_DENIED, "Your subsystem or its member is not active.")
         raise _refuse(checked, xe.UNKNOWN_SERVICE, f"There is no service {service_id}.")
     checked.service_known = True
-    if not service.provider_active:
+    if decision.verdict is Verdict.PROVIDER_INACTIVE:
         raise _refuse(checked, xe.ACCESS_DENIED, f"The provider of {service_id} is suspended.")
-    endpoint = match_endpoint(service.endpoints, checked.method, checked.path)
+    endpoint = decision.endpoint
     if endpoint is not None:
         checked.operation = endpoint.operation_id or endpoint.label
-    if endpoint is None or not (await network.rights(service, caller)).cover(endpoint):
+    if not decision.allowed:
         what = f"{checked.method} {checked.path}"
         raise _refuse(
             checked, xe.ACCESS_DENIED, f"{caller.subsystem_id} may not call {what} of {service_id}."

@@ -10,7 +10,7 @@ from sqlalchemy import Table, and_, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.exchange.models import ExchangeRecord
-from govhub.members.models import Member
+from govhub.members import member_names
 
 
 class ExchangeRepository:
@@ -87,18 +87,6 @@ class ExchangeRepository:
 
     async def member_names(self, member_ids: Iterable[str]) -> dict[str, str]:
         """Names of members by `INSTANCE/CLASS/MEMBER`, whatever their status: a person is told who asked
-        even when that member has since been suspended. Ids not of that shape, or unknown, are left out."""
-        wanted = {tuple(text.split("/")) for text in member_ids if text.count("/") == 2}
-        if not wanted:
-            return {}
-        rows = await self.session.execute(
-            select(Member.instance, Member.member_class, Member.member_code, Member.name).where(
-                or_(
-                    *(
-                        and_(Member.instance == i, Member.member_class == c, Member.member_code == m)
-                        for i, c, m in wanted
-                    )
-                )
-            )
-        )
-        return {f"{i}/{c}/{m}": name for i, c, m, name in rows}
+        even when that member has since been suspended. Ids not of that shape, or unknown, are left out.
+        Members' own answer (`govhub.members.member_names`): the exchange reads none of their tables."""
+        return await member_names(self.session, member_ids)

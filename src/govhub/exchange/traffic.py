@@ -28,10 +28,7 @@ from govhub.exchange.traffic_repository import (
     TrafficScope,
 )
 from govhub.kit.errors import BadRequest, FieldError
-from govhub.members.errors import MemberNotFound, NotMemberAdmin
-from govhub.members.membership import MembershipService
-from govhub.members.repository import Viewer
-from govhub.members.xroad_ids import parse_member_id
+from govhub.members import MemberNotFound, MembershipService, NotMemberAdmin, Viewer, parse_member_id
 
 DEFAULT_TRAFFIC_PAGE = 50
 #: The summary's windows and their lengths.

@@ -12,8 +12,8 @@ from govhub.config import Settings
 from govhub.identity import totp
 from govhub.identity.demo import DEMO_PASSWORD
 from govhub.identity.service import IdentityService, NewAccount
-from govhub.members.membership import grant_platform_admin
-from govhub.members.service import ApplicationsService, Decider, NewApplication
+from govhub.members.membership.service import grant_platform_admin
+from govhub.members.onboarding.service import ApplicationsService, Decider, NewApplication
 
 PLATFORM_ADMIN_EMAIL = "platform-admin@example.org"
 #: A fixed secret, so the administrator's authenticator app keeps working across `make run`s.

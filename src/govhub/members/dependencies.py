@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import Depends, Path
 
 from govhub.dependencies import AppSettings, DbSession
-from govhub.members.confirmations import Confirmations
-from govhub.members.service import ApplicationsService
+from govhub.members.onboarding.confirmations import Confirmations
+from govhub.members.onboarding.service import ApplicationsService
 from govhub.members.xroad_ids import MemberId
 
 Instance = Annotated[str, Path(description="The X-Road instance, e.g. GOVHUB-DEV.")]

@@ -17,7 +17,7 @@ from govhub.db import Base
 from govhub.kit.types import UtcDateTime
 
 # The services' tables live in a module of their own; imported here so that migrations see them.
-from govhub.members import services_models  # noqa: F401
+from govhub.members.services import models as services_models  # noqa: F401
 from govhub.members.xroad_ids import MemberId, SubsystemId
 
 ACTIVE = "active"
@@ -94,7 +94,7 @@ class Application(Base):
     contact_name: Mapped[str] = mapped_column(String(200))
     contact_email: Mapped[str] = mapped_column(String(254))
     subsystem_code: Mapped[str] = mapped_column(String(30))
-    #: The subsystem's public keys, a JWK Set (`govhub.members.keys`).
+    #: The subsystem's public keys, a JWK Set (`govhub.members.membership.keys`).
     jwks: Mapped[dict[str, Any]] = mapped_column(JSON)
     #: The signed-in person who applied; None when an operator applied for the organisation.
     applicant_account_id: Mapped[int | None] = mapped_column(
@@ -156,7 +156,7 @@ class DirectoryStamp(Base):
     """One row (id 1) whose `stamp` takes a new random value, by database triggers (migration 0016), in the
     transaction of any change to members, subsystems, services, endpoints or access rights. What a node
     keeps of the network in memory is good while the stamp it was read under is current
-    (`govhub.members.network_view`)."""
+    (`govhub.members.services.network_view`)."""
 
     __tablename__ = "members_directory_stamp"
 

@@ -1,22 +1,24 @@
-"""What the members pages share: reading a posted form, redirects, rendering without caching, the GOV.UK
-error summary, dropping changed clients from this node's provider cache, and the platform administrators'
-guard."""
+"""What the members pages share that is the members' own: dropping changed clients from this node's
+provider cache, the platform administrators' guard, and deciding in a savepoint. Reading forms, redirects
+and rendering without caching are the kit's (`govhub.kit.forms`)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from fastapi import Request
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
 from govhub.identity.oidc.provider import provider_of
 from govhub.identity.signed_in import sign_in_url
-from govhub.kit import forms
 from govhub.kit.forms import redirect
-from govhub.kit.templating import Pages
-from govhub.members.access import PageCaller
 from govhub.members.errors import NotPlatformAdmin
-from govhub.members.membership import PLATFORM_ADMIN_LEVEL
+from govhub.members.membership.access import PageCaller
+from govhub.members.membership.service import PLATFORM_ADMIN_LEVEL
+
+T = TypeVar("T")
 
 #: A pasted JWK Set (an RSA key is about 800 characters; five keys with certificates are more).
 MAX_KEY_FIELD = 20_000
@@ -26,18 +28,6 @@ ADMIN_LEVEL = PLATFORM_ADMIN_LEVEL
 
 def sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
-
-
-def render(
-    pages: Pages,
-    request: Request,
-    template: str,
-    context: dict[str, Any],
-    *,
-    errors: dict[str, str] | None = None,
-    status_code: int = 200,
-) -> Response:
-    return forms.render_page(pages, request, template, context, errors=errors, status_code=status_code)
 
 
 def forget_clients(request: Request, client_ids: list[str]) -> None:
@@ -60,3 +50,9 @@ def platform_admin_or_redirect(caller: PageCaller, path: str) -> Response | None
     if caller.person.auth_level != ADMIN_LEVEL:
         return redirect(sign_in_url(path, auth_level=ADMIN_LEVEL))
     return None
+
+
+async def in_savepoint(db: AsyncSession, work: Callable[[], Awaitable[T]]) -> T:
+    """An administrator's decision, undone as a whole when the service refuses it part-way."""
+    async with db.begin_nested():
+        return await work()

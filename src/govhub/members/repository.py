@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import Select, and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.identity.models import Account
@@ -127,6 +127,24 @@ class MembersRepository:
         if for_update:
             statement = statement.with_for_update()
         return await self.session.scalar(statement)
+
+    async def member_names(self, member_ids: Iterable[str]) -> dict[str, str]:
+        """Names of members by `INSTANCE/CLASS/MEMBER`, whatever their status. Ids not of that shape, or
+        unknown, are left out."""
+        wanted = {tuple(text.split("/")) for text in member_ids if text.count("/") == 2}
+        if not wanted:
+            return {}
+        rows = await self.session.execute(
+            select(Member.instance, Member.member_class, Member.member_code, Member.name).where(
+                or_(
+                    *(
+                        and_(Member.instance == i, Member.member_class == c, Member.member_code == m)
+                        for i, c, m in wanted
+                    )
+                )
+            )
+        )
+        return {f"{i}/{c}/{m}": name for i, c, m, name in rows}
 
     async def members(self, viewer: Viewer) -> list[Member]:
         statement = readable_members(viewer).order_by(

@@ -8,9 +8,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from govhub.members.membership import MemberDetails
+from govhub.members.membership.service import MemberDetails
 from govhub.members.models import Application, MemberStatusChange, Subsystem
-from govhub.members.service import NewApplication
+from govhub.members.onboarding.service import NewApplication
 from govhub.members.xroad_ids import MemberId
 
 

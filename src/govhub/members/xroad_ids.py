@@ -40,7 +40,7 @@ _PART_PATTERN = re.compile(_PART)
 _SEPARATOR = "/"
 _CLIENT_SEPARATOR = "."
 
-#: The metaservices' names (`govhub.members.directory`). They share the gateway's
+#: The metaservices' names (`govhub.members.directory.service`). They share the gateway's
 #: `/r1/{subsystem}/{serviceCode}` namespace, so no service may be registered with one of these codes (the
 #: metaservice would hide it).
 METASERVICES = frozenset({"listClients", "listMethods", "allowedMethods", "getOpenAPI"})
@@ -173,14 +173,3 @@ def parse_identifier(text: str) -> MemberId | SubsystemId:
     if isinstance(text, str) and text.count(_SEPARATOR) == 3:
         return parse_subsystem_id(text)
     return parse_member_id(text)
-
-
-def subsystem_of_client_id(client_id: str) -> SubsystemId | None:
-    """The subsystem a client id names, or None when it is not a subsystem's client id."""
-    parts = client_id.split(_CLIENT_SEPARATOR)
-    if len(parts) != 4:
-        return None
-    try:
-        return SubsystemId(MemberId(parts[0], parts[1], parts[2]), parts[3])
-    except InvalidIdentifier:
-        return None

@@ -38,8 +38,7 @@ from govhub.identity.oidc.errors import OAuthError
 from govhub.identity.oidc.provider import provider_of
 from govhub.identity.oidc.tokens import ACCOUNT_CLAIM
 from govhub.kit.peers import peer_address
-from govhub.members.membership import active_subsystem_of_client
-from govhub.members.xroad_ids import MemberId, ServiceId
+from govhub.members import MemberId, ServiceId, active_subsystem_of_client
 from govhub.registries.errors import CallerRefused, CallerUnknown
 from govhub.registries.service import HOW_TO_IDENTIFY, Caller
 

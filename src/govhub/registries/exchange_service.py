@@ -20,13 +20,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
 from govhub.kit.outbound import OutboundGuard
-from govhub.members.errors import AccessRightExists, MemberNotFound
-from govhub.members.membership import MembershipService
-from govhub.members.openapi_documents import load_document
-from govhub.members.repository import PLATFORM
-from govhub.members.service import ApplicationsService, Decider, NewApplication
-from govhub.members.services import COMMAND_LINE_ACTOR, ServicesService
-from govhub.members.xroad_ids import SubsystemId
+from govhub.members import (
+    COMMAND_LINE_ACTOR,
+    PLATFORM,
+    AccessRightExists,
+    ApplicationsService,
+    Decider,
+    MemberNotFound,
+    MembershipService,
+    NewApplication,
+    ServicesService,
+    SubsystemId,
+    load_document,
+)
 from govhub.registries.callers import (
     PLATFORM_MEMBER_CLASS,
     PLATFORM_MEMBER_CODE,

@@ -30,7 +30,7 @@ from govhub.exchange.gateway_assertion import (
 from govhub.exchange.provider_guard import KeysUnavailable, PlatformKeys, SeenMessages
 from govhub.identity.oidc.jose import b64url_decode
 from govhub.identity.oidc.provider import Provider
-from govhub.members.services_input import document_of
+from govhub.members.services.input import document_of
 
 PROVIDER_URL = "http://badges.test"
 SERVICE_ID = "GOVHUB-DEV/NHS/RDEMO1/blue-badge/eligibility"

@@ -21,8 +21,8 @@ from govhub.identity.oidc.repository import ClientsRepository
 from govhub.identity.oidc.subjects import Subjects
 from govhub.identity.repository import IdentityRepository
 from govhub.members.repository import PLATFORM, MembersRepository
-from govhub.members.services import ServicesService
-from govhub.members.services_repository import ServicesRepository
+from govhub.members.services.repository import ServicesRepository
+from govhub.members.services.service import ServicesService
 from govhub.members.xroad_ids import parse_member_id, parse_service_id
 
 SERVICE = "GOVHUB-DEV/NHS/RDEMO1/blue-badge/eligibility"

@@ -34,7 +34,7 @@ from govhub.exchange.repository import ExchangeRepository
 from govhub.identity.oidc.clients import register_client
 from govhub.identity.oidc.subjects import Subjects
 from govhub.identity.repository import IdentityRepository
-from govhub.members.services import COMMAND_LINE_ACTOR, ServicesService
+from govhub.members.services.service import COMMAND_LINE_ACTOR, ServicesService
 from govhub.members.xroad_ids import parse_service_id
 from tests.functional.demo_service.test_demo_service import DEMO_URL, ByHost
 from tests.support.live_server import free_port, serve_in_thread

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from govhub.kit.outbound import OutboundGuard
-from govhub.members.services import COMMAND_LINE_ACTOR, ServicesService
+from govhub.members.services.service import COMMAND_LINE_ACTOR, ServicesService
 from govhub.members.xroad_ids import parse_service_id
 from tests.functional.members.services_support import CLIENT, PROVIDER, SERVICE, SERVICE_ID, blue_badge
 from tests.functional.members.support import approved_member, subsystem_token

@@ -27,8 +27,8 @@ from govhub.identity.oidc import tokens
 from govhub.identity.oidc.subjects import Subjects
 from govhub.kit.clock import utcnow
 from govhub.ledger.service import LedgerService
-from govhub.members.membership import MembershipService
-from govhub.members.services import COMMAND_LINE_ACTOR, ServicesService
+from govhub.members.membership.service import MembershipService
+from govhub.members.services.service import COMMAND_LINE_ACTOR, ServicesService
 from govhub.members.xroad_ids import parse_member_id
 from tests.functional.exchange.gateway_support import (
     ASSESSMENTS,

@@ -23,7 +23,7 @@ from govhub.exchange import xroad_errors as xe
 from govhub.exchange.forwarding import Forwarder, ForwarderConfig
 from govhub.exchange.repository import ExchangeRepository
 from govhub.kit.outbound import OutboundGuard, StaticResolver
-from govhub.members.services import COMMAND_LINE_ACTOR, ServicesService
+from govhub.members.services.service import COMMAND_LINE_ACTOR, ServicesService
 from tests.functional.exchange.gateway_support import (
     ELIGIBILITY,
     caller_headers,

@@ -19,7 +19,7 @@ from govhub.exchange.forwarding import Forwarder, ForwarderConfig
 from govhub.exchange.gateway_service import FOREIGN_USER_TOKEN, INVALID_USER_TOKEN
 from govhub.exchange.repository import ExchangeRepository
 from govhub.identity.oidc.subjects import Subjects
-from govhub.members.services import COMMAND_LINE_ACTOR, ServicesService
+from govhub.members.services.service import COMMAND_LINE_ACTOR, ServicesService
 from govhub.members.xroad_ids import parse_service_id
 from tests.functional.exchange.gateway_support import (
     ELIGIBILITY,

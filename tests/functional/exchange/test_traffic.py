@@ -32,7 +32,7 @@ from govhub.exchange.traffic_repository import (
 from govhub.kit.clock import utcnow
 from govhub.ledger.service import LedgerService
 from govhub.members.errors import MemberNotFound, NotMemberAdmin
-from govhub.members.membership import member_admin_viewer
+from govhub.members.membership.service import member_admin_viewer
 from govhub.members.repository import PLATFORM
 from govhub.members.xroad_ids import InvalidIdentifier
 from tests.functional.exchange.support import exchange

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.members.services_models import AccessRight, Service, ServiceEndpoint
+from govhub.members.services.models import AccessRight, Service, ServiceEndpoint
 from govhub.members.xroad_ids import parse_service_id, parse_subsystem_id
 from tests.functional.members.support import Person, approved_member, person
 from tests.support.oidc import ClientKeys

@@ -16,10 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from govhub.config import Settings
 from govhub.identity.models import Account
 from govhub.identity.repository import IdentityRepository
-from govhub.members.membership import grant_platform_admin
+from govhub.members.membership.service import grant_platform_admin
 from govhub.members.models import Application, Member
+from govhub.members.onboarding.service import ApplicationsService, Decider, NewApplication
 from govhub.members.repository import PLATFORM, MembersRepository
-from govhub.members.service import ApplicationsService, Decider, NewApplication
 from tests.functional.identity.account_support import Citizen, create_citizen, sign_in
 from tests.support.oidc import ClientKeys, machine_client
 

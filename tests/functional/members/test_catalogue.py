@@ -11,7 +11,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.members.catalogue import COLUMNS
+from govhub.members.directory.catalogue import COLUMNS
 from tests.functional.members.services_support import (
     PROVIDER,
     SERVICE,

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
 from govhub.members.errors import MemberNotFound
-from govhub.members.membership import MembershipService, member_admin_viewer
+from govhub.members.membership.service import MembershipService, member_admin_viewer
 from govhub.members.repository import PLATFORM, Viewer
 from tests.functional.members.support import approved_member, person
 from tests.support.oidc import ClientKeys

@@ -9,14 +9,10 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from govhub.members.membership import (
-    ActiveSubsystem,
-    active_subsystem_of_client,
-    is_member_active,
-    is_subsystem_active,
-)
+from govhub.members.membership.service import ActiveSubsystem, active_subsystem_of_client
 from govhub.members.xroad_ids import parse_member_id, parse_subsystem_id
 from tests.functional.members.support import admin_headers, approved_member, subsystem_token
+from tests.support.members import is_member_active, is_subsystem_active
 from tests.support.oidc import ClientKeys
 
 CLIENT_ID = "GOVHUB-DEV.GOV.E10000099.parking"
@@ -84,7 +80,7 @@ async def test_a_suspended_member_is_shut_out_and_let_back_in_on_reinstatement(
     assert await active_subsystem_of_client(session, CLIENT_ID) is not None
 
 
-async def test_the_gateway_questions_about_strangers_answer_no(session: AsyncSession) -> None:
+async def test_the_activity_questions_about_strangers_answer_no(session: AsyncSession) -> None:
     assert not await is_member_active(session, parse_member_id("GOVHUB-DEV/GOV/nobody"))
     assert not await is_subsystem_active(session, parse_subsystem_id("GOVHUB-DEV/GOV/nobody/x"))
     assert await active_subsystem_of_client(session, "some-relying-party") is None

@@ -9,8 +9,8 @@ from govhub.config import Settings
 from govhub.identity import demo as identity_demo
 from govhub.identity.service import IdentityService
 from govhub.members import demo
-from govhub.members.membership import MembershipService, is_platform_admin, member_admin_viewer
-from govhub.members.service import ApplicationsService
+from govhub.members.membership.service import MembershipService, is_platform_admin, member_admin_viewer
+from govhub.members.onboarding.service import ApplicationsService
 from tests.functional.members.support import TEST_ADMIN
 
 

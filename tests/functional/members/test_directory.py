@@ -15,7 +15,7 @@ import pytest
 import yaml
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from govhub.members.membership import MembershipService
+from govhub.members.membership.service import MembershipService
 from govhub.members.repository import PLATFORM
 from govhub.members.xroad_ids import parse_member_id
 from tests.functional.members.services_support import CLIENT, PROVIDER, SERVICE_PATH, registration

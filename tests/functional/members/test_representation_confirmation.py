@@ -22,9 +22,9 @@ from govhub.identity.oidc.models import RelyingParty
 from govhub.identity.organisation_models import Organisation
 from govhub.identity.organisations import NewOrganisation, OrganisationsService, organisations_of
 from govhub.members.errors import NoDirectorToConfirm
-from govhub.members.membership import MembershipService, member_admin_viewer
+from govhub.members.membership.service import MembershipService, member_admin_viewer
 from govhub.members.models import Application, Member
-from govhub.members.service import ApplicationsService
+from govhub.members.onboarding.service import ApplicationsService
 from govhub.members.xroad_ids import MemberId
 from tests.functional.identity.account_support import hidden_fields
 from tests.functional.members.support import (

@@ -1,7 +1,8 @@
 """The services and access rights API through HTTP: registering from an OpenAPI document, updating (rights
 to endpoints that went are revoked and reported), disabling; granting and revoking rights, with the
-gateway's `is_allowed` answering accordingly; bad input answered with the right 4xx and nothing written;
-and the wrong callers refused: nobody, a citizen, a token without the scope, another member's admin."""
+access rule (`may_call`, which the gateway asks) answering accordingly; bad input answered with the right
+4xx and nothing written; and the wrong callers refused: nobody, a citizen, a token without the scope,
+another member's admin."""
 
 from __future__ import annotations
 
@@ -15,8 +16,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.members.membership import MembershipService, grant_platform_admin
-from govhub.members.services import is_allowed
+from govhub.members.membership.service import MembershipService, grant_platform_admin
 from govhub.members.xroad_ids import parse_member_id
 from tests.functional.members.services_support import (
     CLIENT,
@@ -37,6 +37,7 @@ from tests.functional.members.support import (
     person,
     signed_in,
 )
+from tests.support.members import may_call_now
 
 PROBLEM = "application/problem+json"
 JSON = {"Content-Type": "application/json"}
@@ -44,7 +45,7 @@ ELIGIBILITY = "GET /eligibility/{nhsNumber}"
 
 
 async def _allowed(session: AsyncSession, method: str = "GET", path: str = "/eligibility/9434765919") -> bool:
-    return await is_allowed(session, CLIENT_ID, SERVICE_ID, method, path)
+    return await may_call_now(session, CLIENT_ID, SERVICE_ID, method, path)
 
 
 async def test_the_platform_registers_reads_updates_and_disables_a_service(
@@ -102,7 +103,7 @@ async def test_the_platform_registers_reads_updates_and_disables_a_service(
     assert changed.json()["revokedRights"] == []
 
 
-async def test_a_member_administrator_grants_and_revokes_rights_that_the_gateway_checks(
+async def test_a_member_administrator_grants_and_revokes_rights_that_the_access_rule_follows(
     app: FastAPI, session: AsyncSession, settings: Settings
 ) -> None:
     people = await network(session, settings)
@@ -154,7 +155,7 @@ async def test_a_member_administrator_grants_and_revokes_rights_that_the_gateway
         assert regranted.json()["id"] != revoked.json()["id"]
 
 
-async def test_the_gateway_refuses_when_a_member_is_suspended(
+async def test_the_access_rule_refuses_when_a_member_is_suspended(
     client: httpx.AsyncClient, session: AsyncSession, settings: Settings
 ) -> None:
     await network(session, settings)

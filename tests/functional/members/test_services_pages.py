@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.members.services import COMMAND_LINE_ACTOR, ServicesService
+from govhub.members.services.service import COMMAND_LINE_ACTOR, ServicesService
 from tests.functional.identity.account_support import hidden_fields
 from tests.functional.members.services_support import (
     CLIENT,

@@ -31,7 +31,7 @@ from govhub.exchange.gateway_assertion import (
 )
 from govhub.identity.oidc.provider import Provider
 from govhub.identity.proving import PROVING_CLIENT, IdentityClaim, Outcome, prove_identity
-from govhub.members.membership import MembershipService
+from govhub.members.membership.service import MembershipService
 from govhub.members.xroad_ids import parse_member_id
 from govhub.registries import demo
 from govhub.registries.callers import registries_service_id

@@ -56,9 +56,9 @@ from govhub.kit import csrf
 from govhub.kit.clock import utcnow
 from govhub.kit.dev_mailbox import DevMailbox
 from govhub.ledger.service import LedgerService
-from govhub.members.membership import MembershipService
+from govhub.members.membership.service import MembershipService
 from govhub.members.models import Application
-from govhub.members.service import ApplicationsService
+from govhub.members.onboarding.service import ApplicationsService
 from govhub.registries.databases import DatabaseCatalogue
 from govhub.registries.service import Caller, RegisterDefinition, RegistriesService
 from tests.conftest import DATABASE_PREFIX, make_settings

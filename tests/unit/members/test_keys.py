@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from joserfc import jwk
 
-from govhub.members.keys import MAX_KEYS, parse_jwks_text, public_jwks_problems
+from govhub.members.membership.keys import MAX_KEYS, parse_jwks_text, public_jwks_problems
 
 
 def _ec(**extra: str) -> dict[str, Any]:

@@ -12,16 +12,21 @@ from typing import Any
 
 import pytest
 
-from govhub.members.openapi_documents import (
+from govhub.members.services.openapi_documents import (
     MAX_DOCUMENT_BYTES,
     InvalidOpenApi,
+    OpenApiDocument,
     checked_document,
     load_document,
     match_endpoint,
-    read_document,
 )
 
 FIXTURE = Path(__file__).parents[2] / "support" / "openapi" / "blue_badge_eligibility.json"
+
+
+def read_document(content: bytes | str) -> OpenApiDocument:
+    """A document as registration reads one: parsed, then checked."""
+    return checked_document(load_document(content))
 
 
 def _fixture() -> dict[str, Any]:
@@ -215,7 +220,7 @@ def test_a_request_that_fits_no_endpoint_matches_nothing(method: str, path: str)
 
 
 def test_a_document_given_as_an_object_meets_the_same_limits_as_text() -> None:
-    from govhub.members.services_input import document_of  # noqa: PLC0415 (the one test of it here)
+    from govhub.members.services.input import document_of  # noqa: PLC0415 (the one test of it here)
 
     document = _fixture()
     assert [o.path for o in document_of(document).operations] == ["/eligibility/{nhsNumber}", "/assessments"]

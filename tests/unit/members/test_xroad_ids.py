@@ -14,8 +14,8 @@ from govhub.members.xroad_ids import (
     parse_member_id,
     parse_service_id,
     parse_subsystem_id,
-    subsystem_of_client_id,
 )
+from tests.support.members import subsystem_of_client_id
 
 
 def test_a_member_id_is_parsed_and_formatted_back() -> None:

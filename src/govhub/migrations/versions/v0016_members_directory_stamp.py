@@ -1,6 +1,6 @@
 """The members directory stamp: one row whose value changes, by triggers, in the same transaction as any
 change to members, subsystems, services, endpoints or access rights. App nodes keep what the gateway
-needs of the network in memory and read only the stamp per request (`govhub.members.network_view`).
+needs of the network in memory and read only the stamp per request (`govhub.members.services.network_view`).
 
 The new value is random, not a counter: a rolled-back change must never leave a value that a later,
 different change could take again while a node still holds what it read under it.

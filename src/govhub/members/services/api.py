@@ -22,12 +22,11 @@ from govhub.kit.access import ACCESS_DEPENDENCIES
 from govhub.kit.errors import Unauthorized
 from govhub.kit.problems import PROBLEM_JSON
 from govhub.kit.routing import UnsupportedMediaType, api_router, is_json_media_type
-from govhub.members.access import members_admin
 from govhub.members.errors import NotMemberAdmin
-from govhub.members.membership import PLATFORM_ADMIN_LEVEL, is_platform_admin, member_admin_viewer
+from govhub.members.membership.access import members_admin
+from govhub.members.membership.service import PLATFORM_ADMIN_LEVEL, is_platform_admin, member_admin_viewer
 from govhub.members.repository import PLATFORM, Viewer
-from govhub.members.services import Actor, ServicesService
-from govhub.members.services_schemas import (
+from govhub.members.services.schemas import (
     RightBody,
     RightView,
     ServiceCreate,
@@ -35,6 +34,7 @@ from govhub.members.services_schemas import (
     ServiceUpdated,
     ServiceView,
 )
+from govhub.members.services.service import Actor, ServicesService
 from govhub.members.xroad_ids import MemberId, ServiceId, SubsystemId, parse_subsystem_id
 
 _SAFE = {"GET", "HEAD", "OPTIONS"}

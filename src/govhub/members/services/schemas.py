@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import Field
 
 from govhub.members.schemas import _Camel
-from govhub.members.services import RightDetails, ServiceDetails, Updated
+from govhub.members.services.service import RightDetails, ServiceDetails, Updated
 
 _OPENAPI = (
     "The service's OpenAPI 3.0 or 3.1 document: the document itself (a JSON object), or its JSON or YAML "

@@ -1,6 +1,6 @@
-"""The directory's routes: the X-Road metaservices (`govhub.members.directory`), each at its GovStack path
-and again without the `/r1` prefix (GovStack's conformance scenarios call them so), and the public service
-catalogue (`/catalogue`, `/catalogue.json`, `/catalogue.csv`).
+"""The directory's routes: the X-Road metaservices (`govhub.members.directory.service`), each at its
+GovStack path and again without the `/r1` prefix (GovStack's conformance scenarios call them so), and the
+public service catalogue's feeds (`/catalogue.json`, `/catalogue.csv`; the page is `pages.py`).
 
 Who may ask what. The directory is public information in govhub (the catalogue publishes it anyway), so
 `listClients`, `listMethods` and `getOpenAPI` are open to anyone; a client header, when sent, must be
@@ -21,13 +21,13 @@ from typing import Annotated, Any
 from fastapi import Depends, Path, Query, Request
 from starlette.responses import Response
 
-from govhub.dependencies import AppSettings, DbSession, PageRenderer
+from govhub.dependencies import AppSettings, DbSession
 from govhub.identity.oidc.access import access_token_holder
 from govhub.identity.oidc.tokens import ACCOUNT_CLAIM
 from govhub.kit.access import ACCESS_DEPENDENCIES, PUBLIC
 from govhub.kit.routing import api_router
-from govhub.members.catalogue import as_csv, as_json, catalogue
-from govhub.members.directory import (
+from govhub.members.directory.catalogue import as_csv, as_json, catalogue
+from govhub.members.directory.service import (
     BAD_REQUEST,
     INVALID_CLIENT,
     UNAUTHORIZED,
@@ -36,8 +36,7 @@ from govhub.members.directory import (
     client_of,
     provider_of,
 )
-from govhub.members.membership import active_subsystem_of_client
-from govhub.members.page_support import render
+from govhub.members.membership.service import active_subsystem_of_client
 from govhub.members.xroad_ids import MAX_INSTANCE, MAX_SERVICE_CODE, SubsystemId
 
 _JSON = "application/json"
@@ -220,17 +219,4 @@ async def catalogue_csv(db: DbSession, settings: AppSettings) -> Response:
         as_csv(await catalogue(db, settings.public_url)),
         media_type="text/csv; charset=utf-8",
         headers={**FEED_CACHE, "Content-Disposition": 'inline; filename="catalogue.csv"'},
-    )
-
-
-@router.get("/catalogue", include_in_schema=False, dependencies=[PUBLIC])
-async def catalogue_page(
-    request: Request, db: DbSession, settings: AppSettings, pages: PageRenderer
-) -> Response:
-    entries = await catalogue(db, settings.public_url)
-    return render(
-        pages,
-        request,
-        "members/catalogue.html",
-        {"page_title": "Service catalogue", "entries": entries, "wide": True},
     )

@@ -12,12 +12,12 @@ from govhub.dependencies import DbSession, PageRenderer
 from govhub.identity.signed_in import sign_in_url
 from govhub.kit.csrf import CsrfChecked
 from govhub.kit.errors import GovhubError
-from govhub.kit.forms import field, redirect
+from govhub.kit.forms import field, redirect, render_page
 from govhub.kit.routing import api_router
-from govhub.members.access import Caller, PageCaller
 from govhub.members.errors import NotMemberAdmin
-from govhub.members.page_support import render, sentence
-from govhub.members.services import Actor, ServicesService
+from govhub.members.membership.access import Caller, PageCaller
+from govhub.members.page_support import sentence
+from govhub.members.services.service import Actor, ServicesService
 from govhub.members.xroad_ids import parse_service_id
 
 router = api_router(include_in_schema=False)
@@ -55,7 +55,7 @@ async def _page(
         await services.service(actor.viewer, details.service_id)
         for details in await services.services(actor.viewer)
     ]
-    return render(
+    return render_page(
         pages,
         request,
         "members/yours_services.html",

@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from govhub.members.directory_repository import DirectoryRepository
+from govhub.members.directory.repository import DirectoryRepository
 from govhub.members.xroad_ids import ServiceId
 
 DEFAULT_AREA = "United Kingdom"

@@ -20,9 +20,9 @@ from govhub.identity.oidc.tokens import AccessTokenClaims
 from govhub.identity.sessions import current_sign_in
 from govhub.identity.signed_in import SignedIn
 from govhub.kit.access import ACCESS_DEPENDENCIES
-from govhub.members.membership import is_platform_admin, member_admin_viewer
+from govhub.members.membership.service import is_platform_admin, member_admin_viewer
+from govhub.members.onboarding.service import Decider
 from govhub.members.repository import Viewer
-from govhub.members.service import Decider
 
 #: The scope that lets a machine client use the members admin API.
 MEMBERS_ADMIN_SCOPE = "govhub:members-admin"

@@ -31,8 +31,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
-from govhub.members.directory_repository import DirectoryRepository
-from govhub.members.services_models import AccessRight, Service, ServiceEndpoint
+from govhub.members.directory.repository import DirectoryRepository
+from govhub.members.services.models import AccessRight, Service, ServiceEndpoint
+from govhub.members.services.rights import rights_view
 from govhub.members.xroad_ids import (
     InvalidIdentifier,
     MemberId,
@@ -131,10 +132,9 @@ def _service_details(
 
 
 def _granted(endpoints: list[ServiceEndpoint], rights: list[AccessRight]) -> list[ServiceEndpoint]:
-    if any(r.endpoint_id is None and r.endpoint_label is None for r in rights):
-        return endpoints
-    granted = {r.endpoint_id for r in rights if r.endpoint_id is not None}
-    return [e for e in endpoints if e.id in granted]
+    """The endpoints the rights cover, by the gateway's own rule (`services.rights`)."""
+    covered = rights_view((r.endpoint_id, r.endpoint_label) for r in rights)
+    return [e for e in endpoints if covered.cover(e)]
 
 
 @dataclass

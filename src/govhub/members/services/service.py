@@ -4,9 +4,9 @@ A subsystem registers a service (a service code, a base URL and an OpenAPI 3.0/3
 operations become the service's endpoints); the member that owns it updates it (a new document replaces
 the endpoints: rights to endpoints that went are revoked and reported), disables it, and grants other
 subsystems rights to call all of it or single endpoints, and revokes them. Everything is read through the
-caller's `Viewer` (`services_repository.readable_services`): another member's service is "not found".
+caller's `Viewer` (`repository.readable_services`): another member's service is "not found".
 
-`is_allowed` is the question the gateway asks on every call."""
+Whether a subsystem may call an operation is `rights.may_call`, which the gateway asks on every call."""
 
 from __future__ import annotations
 
@@ -29,16 +29,14 @@ from govhub.members.errors import (
     ServiceNotFound,
     SubsystemNotFound,
 )
-from govhub.members.membership import is_subsystem_active
-from govhub.members.models import ACTIVE, Member, Subsystem
-from govhub.members.openapi_documents import (
-    OpenApiDocument,
-    match_endpoint,
-)
+from govhub.members.models import Member, Subsystem
 from govhub.members.repository import PLATFORM, Viewer
-from govhub.members.services_input import document_of, invalid, reachable_base_url, subsystem_id_of, text_of
-from govhub.members.services_models import METHODS, AccessRight, Service, ServiceEndpoint
-from govhub.members.services_repository import ServicesRepository
+from govhub.members.services.input import document_of, invalid, reachable_base_url, subsystem_id_of, text_of
+from govhub.members.services.models import METHODS, AccessRight, Service, ServiceEndpoint
+from govhub.members.services.openapi_documents import (
+    OpenApiDocument,
+)
+from govhub.members.services.repository import ServicesRepository
 from govhub.members.xroad_ids import (
     MAX_SERVICE_CODE,
     METASERVICES,
@@ -397,25 +395,3 @@ class ServicesService:
                 return RightDetails(right, client_id)
         what = found.label if found else "the whole service"
         raise AccessRightNotFound(f"{client_id} has no live right to {what} of {service_id}.")
-
-
-# --- what the gateway asks on every call -----------------------------------------------------------------
-
-
-async def is_allowed(
-    session: AsyncSession, client: SubsystemId, service_id: ServiceId, method: str, concrete_path: str
-) -> bool:
-    """Whether `client` may call `method concrete_path` (a path only, no query) on the service: the service
-    exists and is enabled, the path is one of its documented endpoints, a live right covers it (to the
-    whole service or that endpoint), and both subsystems and their members are active."""
-    repository = ServicesRepository(session)
-    row = await repository.service(PLATFORM, service_id)
-    if row is None or row[0].disabled or row[1].status != ACTIVE or row[2].status != ACTIVE:
-        return False
-    found = await repository.subsystem(PLATFORM, client)
-    if found is None or not await is_subsystem_active(session, client):
-        return False
-    endpoint = match_endpoint((await repository.endpoints_of([row[0].id]))[row[0].id], method, concrete_path)
-    if endpoint is None:
-        return False
-    return await repository.live_right_covering(row[0].id, found[0].id, endpoint.id)

@@ -1,14 +1,16 @@
-"""Members once they are in: reading them (scoped to the caller), suspending and reinstating them, the
-questions the gateway asks on every call, and who the platform administrators are. Never commits.
+"""Members once they are in: reading them (scoped to the caller), suspending and reinstating them, which
+subsystem a client is, and who the platform administrators are. Never commits.
 
-Suspension takes effect at once: the member's row says so, which the gateway reads on every call
-(`active_subsystem_of_client`, `is_member_active`), and its subsystems' OAuth clients are disabled in the
-same unit of work, so they get `invalid_client` at `/token` (at once on the node that suspended, within
-`oidc_cache_seconds` on the others, which keep enabled clients in memory that long). Reinstatement enables
-them again. Both are appended to `members_status_changes`, with the reason and who did it."""
+Suspension takes effect at once: the member's row says so, which the gateway reads on every call (through
+`services.network_view`; `active_subsystem_of_client` elsewhere), and its subsystems' OAuth clients are
+disabled in the same unit of work, so they get `invalid_client` at `/token` (at once on the node that
+suspended, within `oidc_cache_seconds` on the others, which keep enabled clients in memory that long).
+Reinstatement enables them again. Both are appended to `members_status_changes`, with the reason and who did
+it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,8 +34,8 @@ from govhub.members.models import (
     PlatformAdmin,
     Subsystem,
 )
+from govhub.members.onboarding.service import MEMBER_ADMIN_ROLE, Decider, reason_or_refuse
 from govhub.members.repository import PLATFORM, MembersRepository, Viewer
-from govhub.members.service import MEMBER_ADMIN_ROLE, Decider, reason_or_refuse
 from govhub.members.xroad_ids import MemberId, SubsystemId
 
 #: Platform administrators act (pages and API alike) once signed in with two factors.
@@ -143,19 +145,18 @@ class MembershipService:
         raise SubsystemNotFound(f"There is no subsystem {subsystem_id}.")
 
 
-# --- what the gateway asks on every call -----------------------------------------------------------------
+# --- who a client is --------------------------------------------------------------------------------------
 
 
-async def is_member_active(session: AsyncSession, member_id: MemberId) -> bool:
-    """Whether the member exists and is not suspended."""
-    member = await MembersRepository(session).member(PLATFORM, member_id)
-    return member is not None and member.status == ACTIVE
+async def member_names(session: AsyncSession, member_ids: Iterable[str]) -> dict[str, str]:
+    """Names of members by `INSTANCE/CLASS/MEMBER`, whatever their status (a person is told who asked even
+    when that member has since been suspended). Ids not of that shape, or unknown, are left out."""
+    return await MembersRepository(session).member_names(member_ids)
 
 
-async def is_subsystem_active(session: AsyncSession, subsystem_id: SubsystemId) -> bool:
-    """Whether the subsystem exists, is active, and its member is active: whether it may send or receive."""
-    found = await MembersRepository(session).subsystem_by_client_id(subsystem_id.client_id)
-    return found is not None and found[0].status == ACTIVE and found[1].status == ACTIVE
+async def member_exists(session: AsyncSession, member_id: MemberId) -> bool:
+    """Whether the member was admitted, whatever its status."""
+    return await MembersRepository(session).member(PLATFORM, member_id) is not None
 
 
 async def active_subsystem_of_client(session: AsyncSession, client_id: str) -> ActiveSubsystem | None:

@@ -13,9 +13,9 @@ from fastapi.responses import JSONResponse
 from govhub.dependencies import DbSession
 from govhub.kit.problems import PROBLEM_JSON
 from govhub.kit.routing import api_router
-from govhub.members.access import MembersAdmin, api_decider
 from govhub.members.dependencies import MEMBER_PATH, Applications, MemberPath
-from govhub.members.membership import MembershipService
+from govhub.members.membership.access import MembersAdmin, api_decider
+from govhub.members.membership.service import MembershipService
 from govhub.members.models import CONFIRMING
 from govhub.members.page_support import forget_clients
 from govhub.members.repository import PLATFORM

@@ -43,7 +43,7 @@ from govhub.members.errors import (
     NoDirectorToConfirm,
     TooManyApplications,
 )
-from govhub.members.keys import public_jwks_problems
+from govhub.members.membership.keys import public_jwks_problems
 from govhub.members.models import (
     ACTIVE,
     APPROVED,

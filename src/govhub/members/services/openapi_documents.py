@@ -18,7 +18,7 @@ import yaml
 from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
 
 from govhub.kit.errors import FieldError, GovhubError
-from govhub.members.services_models import METHODS
+from govhub.members.services.models import METHODS
 
 MAX_DOCUMENT_BYTES = 1024 * 1024
 MAX_OPERATIONS = 500
@@ -178,10 +178,6 @@ def _operations(document: dict[str, Any]) -> Iterator[Operation]:
                 str(operation_id)[:200] if operation_id is not None else None,
                 str(summary)[:500] if summary is not None else None,
             )
-
-
-def read_document(content: bytes | str) -> OpenApiDocument:
-    return checked_document(load_document(content))
 
 
 # --- matching a request to an endpoint --------------------------------------------------------------------

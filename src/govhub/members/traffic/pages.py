@@ -29,10 +29,10 @@ from govhub.exchange.traffic import (
 from govhub.exchange.traffic_repository import AS_CLIENT, AS_PROVIDER
 from govhub.identity.signed_in import sign_in_url
 from govhub.kit.clock import utcnow
-from govhub.kit.forms import redirect
+from govhub.kit.forms import redirect, render_page
 from govhub.kit.routing import api_router
-from govhub.members.access import Caller
-from govhub.members.page_support import platform_admin_or_redirect, render
+from govhub.members.membership.access import Caller
+from govhub.members.page_support import platform_admin_or_redirect
 from govhub.members.repository import PLATFORM, Viewer
 
 router = api_router(include_in_schema=False)
@@ -119,7 +119,7 @@ async def _page(
         "back_text": back[1],
         "proof_href": proof_href,
     }
-    return render(pages, request, "members/traffic.html", context)
+    return render_page(pages, request, "members/traffic.html", context)
 
 
 @router.get(YOURS_TRAFFIC)

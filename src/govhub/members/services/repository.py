@@ -7,12 +7,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.members.models import Member, Subsystem
 from govhub.members.repository import Viewer, readable_members
-from govhub.members.services_models import AccessRight, Service, ServiceEndpoint
+from govhub.members.services.models import AccessRight, Service, ServiceEndpoint
 from govhub.members.xroad_ids import ServiceId, SubsystemId
 
 
@@ -136,21 +136,3 @@ class ServicesRepository:
             )
         )
         return [(row[0], row[1]) for row in rows]
-
-    async def live_right_covering(self, service_id: int, client_subsystem_id: int, endpoint_id: int) -> bool:
-        """Whether a live right lets the client call this endpoint: to the whole service, or to it."""
-        found = await self.session.scalar(
-            select(AccessRight.id)
-            .where(
-                AccessRight.service_id == service_id,
-                AccessRight.client_subsystem_id == client_subsystem_id,
-                AccessRight.revoked_at.is_(None),
-                or_(
-                    AccessRight.endpoint_id == endpoint_id,
-                    # Whole-service rights only: a right whose endpoint went keeps its label.
-                    AccessRight.endpoint_id.is_(None) & AccessRight.endpoint_label.is_(None),
-                ),
-            )
-            .limit(1)
-        )
-        return found is not None

@@ -13,7 +13,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.members.models import ACTIVE, APPROVED, Application, Member, Subsystem
-from govhub.members.services_models import AccessRight, Service, ServiceEndpoint
+from govhub.members.services.models import AccessRight, Service, ServiceEndpoint
 from govhub.members.xroad_ids import SubsystemId
 
 

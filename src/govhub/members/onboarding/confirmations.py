@@ -19,13 +19,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from govhub.kit.clock import utcnow
 from govhub.members.errors import ApplicationNotFound, MemberExists
 from govhub.members.models import DECLINED, Application
-from govhub.members.repository import PLATFORM, MembersRepository
-from govhub.members.service import (
+from govhub.members.onboarding.service import (
     ApplicationsService,
     ExistingOrganisation,
     reason_or_refuse,
     valid_reference,
 )
+from govhub.members.repository import PLATFORM, MembersRepository
 
 
 @dataclass(frozen=True)

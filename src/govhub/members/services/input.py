@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from govhub.kit.errors import FieldError
 from govhub.kit.outbound import AddressRefused, OutboundGuard, Unresolvable
 from govhub.members.errors import InvalidService
-from govhub.members.openapi_documents import (
+from govhub.members.services.openapi_documents import (
     OpenApiDocument,
     checked_document,
     load_document,

@@ -10,8 +10,8 @@ makes.
 
 Answers are loaded in the request's own unit of work, after its stamp was read, so what a generation
 holds is never older than its stamp. A request that began under an older stamp keeps writing to that
-generation, which nothing reads any more. The rules are the ones `members.services.is_allowed` applies;
-the functional tests check both agree.
+generation, which nothing reads any more. The rule these answers feed is `rights.may_call`; the functional
+tests check that answers from a generation and fresh answers agree (`test_access_rule.py`).
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from govhub.db import Database
 from govhub.members.models import ACTIVE
 from govhub.members.repository import PLATFORM, MembersRepository, directory_stamp_by_point_read
-from govhub.members.services_repository import ServicesRepository
+from govhub.members.services.repository import ServicesRepository
+from govhub.members.services.rights import RightsView, rights_view
 from govhub.members.xroad_ids import ServiceId, SubsystemId
 
 #: A generation forgets everything past this many answers of a kind (unknown service ids cost memory).
@@ -62,17 +63,6 @@ class ServiceView:
     #: The provider's subsystem and member are both active.
     provider_active: bool
     endpoints: tuple[EndpointView, ...]
-
-
-@dataclass(frozen=True)
-class RightsView:
-    """A client's live rights to one service."""
-
-    whole_service: bool
-    endpoint_ids: frozenset[int]
-
-    def cover(self, endpoint: EndpointView) -> bool:
-        return self.whole_service or endpoint.id in self.endpoint_ids
 
 
 @dataclass
@@ -163,9 +153,5 @@ class CurrentNetwork:
         if known is not None:
             return known
         live = await ServicesRepository(self._session).live_rights_of(service.key, caller.key)
-        view = RightsView(
-            # A right whose endpoint went keeps its label and covers nothing (as `live_right_covering`).
-            whole_service=any(endpoint_id is None and label is None for endpoint_id, label in live),
-            endpoint_ids=frozenset(endpoint_id for endpoint_id, _ in live if endpoint_id is not None),
-        )
+        view = rights_view(live)
         return _remember(self._generation.rights, key, view)

@@ -1,0 +1,1 @@
+"""Onboarding: applications to join, the platform's review and the representative's confirmation."""

@@ -1,0 +1,2 @@
+"""Services: members' APIs, their OpenAPI documents and endpoints, access rights, and the gateway's
+view of them."""

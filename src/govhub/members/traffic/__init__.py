@@ -1,0 +1,1 @@
+"""Members' view of their exchange traffic."""
