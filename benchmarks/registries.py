@@ -23,8 +23,7 @@ from alembic import command
 from govhub.app import create_app
 from govhub.config import Environment, Settings
 from govhub.db import Database, alembic_config
-from govhub.ledger.keys import Keyring
-from govhub.ledger.service import LedgerService
+from govhub.ledger import Keyring, LedgerService
 from govhub.registries.repository import RegistriesRepository
 from govhub.registries.service import Caller, RegisterDefinition, RegistriesService
 

@@ -9,7 +9,7 @@ from typing import Any
 from govhub.kit.clock import iso_utc
 from govhub.kit.encoding import b64
 from govhub.kit.errors import FieldError
-from govhub.ledger.service import LedgerService
+from govhub.ledger import LedgerService
 from govhub.registries.errors import InvalidRecord, RecordNotFound
 from govhub.registries.leaves import document, leaf_fields
 from govhub.registries.models import RegistryEntry

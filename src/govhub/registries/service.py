@@ -16,8 +16,7 @@ from govhub.config import Settings
 from govhub.kit.clock import iso_utc, utcnow
 from govhub.kit.constraints import violated_constraint
 from govhub.kit.errors import FieldError
-from govhub.ledger.keys import Keyring
-from govhub.ledger.service import LedgerService
+from govhub.ledger import Keyring, LedgerService
 from govhub.registries.errors import (
     CallerUnknown,
     DuplicateRecord,
