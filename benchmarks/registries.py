@@ -24,8 +24,8 @@ from govhub.app import create_app
 from govhub.config import Environment, Settings
 from govhub.db import Database, alembic_config
 from govhub.ledger import Keyring, LedgerService
+from govhub.registries import Caller, RegisterDefinition, RegistriesService
 from govhub.registries.repository import RegistriesRepository
-from govhub.registries.service import Caller, RegisterDefinition, RegistriesService
 
 OWNER = "bench/GOV/owner"
 HEADERS = {"Information-Mediator-Client": f"{OWNER}/bench"}

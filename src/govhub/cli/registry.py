@@ -15,8 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from govhub.cli.common import in_unit_of_work, load_settings
 from govhub.config import Settings
 from govhub.kit.errors import GovhubError
-from govhub.registries import exchange_service
-from govhub.registries.service import CLASSIFICATIONS, Caller, RegisterDefinition, RegistriesService
+from govhub.registries import (
+    CLASSIFICATIONS,
+    Caller,
+    RegisterDefinition,
+    RegistriesService,
+    publish_on_exchange,
+)
 
 T = TypeVar("T")
 
@@ -127,7 +132,7 @@ def publish_service() -> None:
     settings = load_settings()
 
     async def work(session: AsyncSession) -> str:
-        return await exchange_service.publish(session, settings)
+        return await publish_on_exchange(session, settings)
 
     try:
         click.echo(asyncio.run(in_unit_of_work(settings, work)))

@@ -40,8 +40,8 @@ from govhub.identity.oidc.tokens import ACCOUNT_CLAIM
 from govhub.kit.peers import peer_address
 from govhub.members.membership import active_subsystem_of_client
 from govhub.members.xroad_ids import MemberId, ServiceId
+from govhub.registries.caller import HOW_TO_IDENTIFY, Caller
 from govhub.registries.errors import CallerRefused, CallerUnknown
-from govhub.registries.service import HOW_TO_IDENTIFY, Caller
 
 #: The client header GovStack's Digital Registries API documents, then X-Road's and GovStack IM's names.
 CLIENT_HEADERS = ("Information-Mediator-Client", "X-Road-Client", "X-GovStack-Client")
