@@ -50,7 +50,7 @@ from govhub.identity.oidc.clients import ClientRegistration, register_client
 from govhub.identity.oidc.consent import Consents
 from govhub.identity.service import IdentityService, NewAccount
 from govhub.kit.clock import utcnow
-from govhub.ledger.note import NoteSigner
+from govhub.ledger import NoteSigner
 
 PASSWORD = "benchmark password for govhub"  # noqa: S105 (a throwaway benchmark account)
 REDIRECT_URI = "http://127.0.0.1:9/callback"  # never fetched: the login stops at the redirect

@@ -28,8 +28,7 @@ from sqlalchemy.engine import make_url
 from govhub.app import create_app
 from govhub.config import Environment, Settings
 from govhub.db import Database, alembic_config, create_sync_engine
-from govhub.ledger.keys import Keyring
-from govhub.ledger.service import LedgerService
+from govhub.ledger import Keyring, LedgerService
 
 LEAF_BYTES = 100
 _scratch = Table("bench_plain_leaves", MetaData(), Column("data", LargeBinary))

@@ -23,10 +23,9 @@ from alembic import command
 from govhub.app import create_app
 from govhub.config import Environment, Settings
 from govhub.db import Database, alembic_config
-from govhub.ledger.keys import Keyring
-from govhub.ledger.service import LedgerService
+from govhub.ledger import Keyring, LedgerService
+from govhub.registries import Caller, RegisterDefinition, RegistriesService
 from govhub.registries.repository import RegistriesRepository
-from govhub.registries.service import Caller, RegisterDefinition, RegistriesService
 
 OWNER = "bench/GOV/owner"
 HEADERS = {"Information-Mediator-Client": f"{OWNER}/bench"}

@@ -25,8 +25,9 @@ from govhub.kit.clock import utcnow
 from govhub.ledger.service import LedgerService
 from govhub.members.onboarding.service import ApplicationsService, Decider, NewApplication
 from govhub.registries import demo
+from govhub.registries.caller import Caller
 from govhub.registries.demo import BIRTHS
-from govhub.registries.service import Caller, RegistriesService
+from govhub.registries.service import RegistriesService
 from tests.browser.accessibility import PageRun
 from tests.functional.exchange.support import exchange
 from tests.support.oidc import ClientKeys

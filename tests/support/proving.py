@@ -9,8 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
 from govhub.identity.proving import PROVING_CLIENT
+from govhub.registries.caller import Caller
 from govhub.registries.demo import BIRTHS
-from govhub.registries.service import Caller, RegistriesService
+from govhub.registries.service import RegistriesService
 
 PEOPLE = [
     {

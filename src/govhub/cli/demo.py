@@ -17,8 +17,7 @@ from govhub.demo_service.registration import register_demo_service
 from govhub.demo_service.settings import COUNCIL_CODE
 from govhub.demo_service.settings import SUBSYSTEM_CODE as COUNCIL_SUBSYSTEM
 from govhub.members import MemberId
-from govhub.registries import exchange_service
-from govhub.registries.demo import BIRTHS
+from govhub.registries import BIRTHS, allow_exchange_reader, publish_on_exchange
 
 
 @click.group()
@@ -47,8 +46,8 @@ async def _load_each_block(session: AsyncSession, settings: Settings) -> list[st
     report.append(f"demo exchange: {await network.load(session, settings)}")
     # The registries in the exchange, and the council's parking-permits subsystem may read a birth
     # record through the gateway (checking a resident's date of birth), as its owner would allow.
-    report.append(f"registries in the exchange: {await exchange_service.publish(session, settings)}")
+    report.append(f"registries in the exchange: {await publish_on_exchange(session, settings)}")
     council = MemberId(settings.members_instance, "GOV", COUNCIL_CODE).subsystem(COUNCIL_SUBSYSTEM)
-    allowed = await exchange_service.allow_reader(session, settings, council, BIRTHS.name)
+    allowed = await allow_exchange_reader(session, settings, council, BIRTHS.name)
     report.append(f"registries in the exchange: {allowed}")
     return report

@@ -14,11 +14,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.cli.common import load_settings, run_unit_of_work
 from govhub.config import Settings
-from govhub.ledger.audit import AuditFailed, AuditReport, audit, open_ledger_checkpoint
-from govhub.ledger.integrity import check_storage
-from govhub.ledger.keys import key_name, rotate_development_key
-from govhub.ledger.note import NoteError, NoteSigner, NoteVerifier
-from govhub.ledger.service import LedgerService
+from govhub.ledger import (
+    AuditFailed,
+    AuditReport,
+    LedgerService,
+    NoteError,
+    NoteSigner,
+    NoteVerifier,
+    audit,
+    check_storage,
+    key_name,
+    open_ledger_checkpoint,
+    rotate_development_key,
+)
 
 T = TypeVar("T")
 

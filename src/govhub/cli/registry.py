@@ -13,8 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.cli.common import load_settings, run_unit_of_work
 from govhub.config import Settings
-from govhub.registries import exchange_service
-from govhub.registries.service import CLASSIFICATIONS, Caller, RegisterDefinition, RegistriesService
+from govhub.registries import (
+    CLASSIFICATIONS,
+    Caller,
+    RegisterDefinition,
+    RegistriesService,
+    publish_on_exchange,
+)
 
 T = TypeVar("T")
 
@@ -121,7 +126,7 @@ def publish_service() -> None:
     (`govhub access grant`) and the register's grant (`govhub registry grant`)."""
 
     async def work(session: AsyncSession, settings: Settings) -> str:
-        return await exchange_service.publish(session, settings)
+        return await publish_on_exchange(session, settings)
 
     click.echo(run_unit_of_work(work, list_field_errors=False))
 

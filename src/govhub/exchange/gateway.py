@@ -44,7 +44,7 @@ from govhub.exchange.metrics import ExchangeMetrics
 from govhub.kit.access import ACCESS_DEPENDENCIES
 from govhub.kit.clock import utcnow
 from govhub.kit.routing import api_router
-from govhub.ledger.routes import keyring_of
+from govhub.ledger import keyring_of
 from govhub.members import NetworkView
 
 #: The default of `gateway_max_request_bytes`: request bodies the gateway takes, and never more than the

@@ -21,8 +21,7 @@ from govhub.config import Settings
 from govhub.db import Database, allow_inline
 from govhub.exchange.models import ExchangeRecord
 from govhub.exchange.service import Exchange, prepare, record_prepared
-from govhub.ledger.keys import Keyring
-from govhub.ledger.service import AppendMemo, LedgerService
+from govhub.ledger import AppendMemo, Keyring, LedgerService
 
 logger = logging.getLogger("govhub.exchange.log")
 

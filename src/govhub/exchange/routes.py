@@ -32,7 +32,7 @@ from govhub.exchange.tracker_pages import router as tracker_pages_router
 from govhub.kit.access import PUBLIC
 from govhub.kit.problems import PROBLEM_JSON
 from govhub.kit.routing import api_router
-from govhub.ledger.routes import Ledgers
+from govhub.ledger import Ledgers
 
 tracker_router = api_router(prefix="/exchange", tags=["exchange"])
 

@@ -37,7 +37,7 @@ from govhub.exchange.models import (
 )
 from govhub.exchange.repository import ExchangeRepository
 from govhub.kit.encoding import b64
-from govhub.ledger.service import AppendMemo, LedgerService
+from govhub.ledger import AppendMemo, LedgerService
 
 logger = logging.getLogger("govhub.exchange.log")
 

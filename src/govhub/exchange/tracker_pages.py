@@ -29,7 +29,7 @@ from govhub.identity.models import Account
 from govhub.identity.signed_in import prove_identity_url
 from govhub.kit.access import PUBLIC
 from govhub.kit.routing import api_router
-from govhub.ledger.routes import Ledgers
+from govhub.ledger import Ledgers
 
 router = api_router(dependencies=[PUBLIC], include_in_schema=False)
 

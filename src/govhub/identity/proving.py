@@ -25,8 +25,14 @@ from govhub.identity.proving_repository import ProvingRepository
 from govhub.identity.repository import IdentityRepository
 from govhub.kit.clock import utcnow
 from govhub.kit.errors import ServiceUnavailable
-from govhub.registries.errors import CallerUnknown, NotGranted, RecordNotFound, RegisterNotFound
-from govhub.registries.service import Caller, RegistriesService
+from govhub.registries import (
+    Caller,
+    CallerUnknown,
+    NotGranted,
+    RecordNotFound,
+    RegisterNotFound,
+    RegistriesService,
+)
 
 #: The register identities are proved against, and the fields its records name people by.
 BIRTHS_REGISTER = "birth"

@@ -21,7 +21,7 @@ from govhub.identity.proving import (
 )
 from govhub.identity.repository import IdentityRepository
 from govhub.identity.service import IdentityService, NewAccount
-from govhub.registries.service import RegistriesService
+from govhub.registries import RegistriesService
 
 #: Records of the demo births register (`registries.demo.synthetic_births`, fixed seed): the citizen's, and
 #: one left for trying the proving page as the newcomer.

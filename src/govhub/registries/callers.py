@@ -39,8 +39,8 @@ from govhub.identity.oidc.provider import provider_of
 from govhub.identity.oidc.tokens import ACCOUNT_CLAIM
 from govhub.kit.peers import peer_address
 from govhub.members import MemberId, ServiceId, active_subsystem_of_client
+from govhub.registries.caller import HOW_TO_IDENTIFY, Caller
 from govhub.registries.errors import CallerRefused, CallerUnknown
-from govhub.registries.service import HOW_TO_IDENTIFY, Caller
 
 #: The client header GovStack's Digital Registries API documents, then X-Road's and GovStack IM's names.
 CLIENT_HEADERS = ("Information-Mediator-Client", "X-Road-Client", "X-GovStack-Client")

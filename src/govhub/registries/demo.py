@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.registries.service import Caller, RegisterDefinition, RegistriesService
+from govhub.registries.caller import Caller
+from govhub.registries.service import RegisterDefinition, RegistriesService
 
 PLATFORM = "govhub/GOV/platform"
 

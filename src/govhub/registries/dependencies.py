@@ -12,12 +12,12 @@ from fastapi import Depends, Header, Path, Query, Request
 from govhub.dependencies import DbSession
 from govhub.kit.access import ACCESS_DEPENDENCIES
 from govhub.kit.routing import problem_response
-from govhub.ledger.routes import Ledgers, keyring_of
-from govhub.ledger.service import LedgerService
+from govhub.ledger import Ledgers, LedgerService, keyring_of
+from govhub.registries.caller import Caller
 from govhub.registries.callers import caller_of
 from govhub.registries.proofs import ReadOptions
 from govhub.registries.repository import RecordPointReads, RegistriesRepository
-from govhub.registries.service import Caller, RegistriesService
+from govhub.registries.service import RegistriesService
 
 
 async def identify_caller(

@@ -30,11 +30,10 @@ from govhub.kit.clock import iso_utc
 from govhub.kit.encoding import b64
 from govhub.kit.problems import PROBLEM_JSON
 from govhub.kit.routing import api_router
-from govhub.ledger.keys import Keyring
-from govhub.ledger.routes import keyring_of
-from govhub.ledger.service import LedgerService
+from govhub.ledger import Keyring, LedgerService, keyring_of
+from govhub.registries.caller import Caller
 from govhub.registries.dependencies import Registries
-from govhub.registries.service import MAX_PAGE_SIZE, Caller, Opened, RegistriesService
+from govhub.registries.service import MAX_PAGE_SIZE, Opened, RegistriesService
 
 #: Records or entries read per database round trip while streaming.
 CHUNK = MAX_PAGE_SIZE

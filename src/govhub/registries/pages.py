@@ -15,6 +15,7 @@ from govhub.dependencies import AppSettings, PageRenderer
 from govhub.kit.access import PUBLIC
 from govhub.kit.errors import BadRequest, NotFound
 from govhub.kit.routing import api_router
+from govhub.registries.caller import Caller
 from govhub.registries.callers import registries_service_id
 from govhub.registries.dependencies import Registries
 from govhub.registries.errors import NotGranted, RecordNotFound
@@ -22,7 +23,6 @@ from govhub.registries.models import RegisterVersion
 from govhub.registries.open_data import cell_text, verify_command
 from govhub.registries.proofs import RecordProofs
 from govhub.registries.records import INDEXED, UNIQUE
-from govhub.registries.service import Caller
 
 router = api_router(dependencies=[PUBLIC], include_in_schema=False)
 

@@ -9,11 +9,12 @@ from typing import Any
 from govhub.kit.clock import iso_utc
 from govhub.kit.encoding import b64
 from govhub.kit.errors import FieldError
-from govhub.ledger.service import LedgerService
+from govhub.ledger import LedgerService
+from govhub.registries.caller import Caller
 from govhub.registries.errors import InvalidRecord, RecordNotFound
 from govhub.registries.leaves import document, leaf_fields
 from govhub.registries.models import RegistryEntry
-from govhub.registries.service import Caller, Opened, RegistriesService
+from govhub.registries.service import Opened, RegistriesService
 
 
 @dataclass(frozen=True)

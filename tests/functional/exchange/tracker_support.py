@@ -9,8 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
 from govhub.identity.proving import IdentityClaim, Outcome, prove_identity
+from govhub.registries.caller import Caller
 from govhub.registries.demo import BIRTHS
-from govhub.registries.service import Caller, RegistriesService
+from govhub.registries.service import RegistriesService
 from tests.support.proving import create_births_register
 
 #: Matches the first of `tests.support.proving.PEOPLE`; the second is somebody else.

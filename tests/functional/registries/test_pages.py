@@ -16,8 +16,9 @@ from govhub.config import Settings
 from govhub.ledger.note import NoteVerifier, open_checkpoint
 from govhub.ledger.verify import leaf_hash, verify_inclusion
 from govhub.registries import demo
+from govhub.registries.caller import Caller
 from govhub.registries.models import PersonalDataUse
-from govhub.registries.service import Caller, RegistriesService
+from govhub.registries.service import RegistriesService
 from tests.support.registries import open_register
 
 HTML = {"accept": "text/html"}

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from govhub.kit.clock import iso_utc
 from govhub.kit.routing import api_router
-from govhub.registries.databases import DatabaseCatalogue, DatabaseGroup
+from govhub.registries.databases.service import DatabaseCatalogue, DatabaseGroup
 from govhub.registries.dependencies import CATALOGUE_PROBLEMS, CallerDep, Registries
 from govhub.registries.models import Register, RegisterVersion
 

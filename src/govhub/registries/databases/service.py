@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from govhub.kit.errors import Conflict, NotFound
+from govhub.registries.caller import Caller, identify_first
 from govhub.registries.errors import InvalidRegister, NotGranted
 from govhub.registries.models import Register, RegisterVersion
-from govhub.registries.service import Caller, RegisterDefinition, RegistriesService, identify_first
+from govhub.registries.service import RegisterDefinition, RegistriesService
 
 _CODE = re.compile(r"^[A-Za-z0-9._-]{1,50}$")
 

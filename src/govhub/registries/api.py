@@ -1,0 +1,305 @@
+"""The GovStack Digital Registries data API 1.3.0, on the spec's paths, plus the older spellings that
+GovStack's published test scenarios still call; and the admin API where a register's owner manages who may
+use it. Thin: parse, identify the caller, call the service."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import Path, Query, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from govhub.kit.problems import PROBLEM_JSON
+from govhub.kit.routing import api_router
+from govhub.registries.dependencies import (
+    CATALOGUE_PROBLEMS,
+    CallerDep,
+    OnDemandRegistries,
+    ReadOptionsDep,
+    RecordId,
+    Registries,
+    RegistryName,
+    VersionNumber,
+)
+from govhub.registries.open_reads import read_open_record
+from govhub.registries.proofs import ReadOptions, RecordProofs, read_record
+from govhub.registries.schemas import (
+    Answer,
+    ExistsResponse,
+    PersonalDataUsage,
+    QueryBody,
+    QueryWriteBody,
+    RecordList,
+    Reference,
+    UpdatedCount,
+    ValueResponse,
+    WriteBody,
+)
+from govhub.registries.service import MAX_PAGE_SIZE, Opened
+
+_NOT_IDENTIFIED = (
+    "No verified caller: Information-Mediator-Client is believed only through the exchange gateway, with "
+    "the subsystem's own access token, or from a trusted mediator's network."
+)
+_NOT_ALLOWED = (
+    "The caller has no grant on this personal or restricted register, or its credentials name another caller."
+)
+_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    status: {"description": description, "content": {PROBLEM_JSON: {}}}
+    for status, description in [
+        (401, _NOT_IDENTIFIED),
+        (403, _NOT_ALLOWED),
+        (404, "No such register, version or record."),
+        (409, "A record with that key exists, or the query matches several records."),
+        (422, "The record breaks the register's schema; `errors` lists every failing path."),
+    ]
+}
+
+#: The GovStack data API, with the problems its routes answer.
+router = api_router(tags=["registries"], responses=_PROBLEMS)
+DATA = "/data/{registryName}/{versionNumber}"
+
+
+# The personal-data routes come first: `/data/MyPersonalDataUsage/1.0` would otherwise be read as
+# register `MyPersonalDataUsage`, version `1.0`.
+
+
+@router.get(
+    "/data/myPersonalDataUsage",
+    summary="myPersonalDataUsage",
+    operation_id="DPU",
+    response_model_by_alias=True,
+)
+@router.get("/data/MyPersonalDataUsage/1.0", include_in_schema=False, response_model_by_alias=True)
+async def my_personal_data_usage(
+    *,
+    registries: Registries,
+    caller: CallerDep,
+    user_id: Annotated[str, Query(alias="userId", description="The person's identifier.")],
+    database_id: Annotated[str, Query(alias="databaseId", description="The database code, e.g. MCTS.")],
+) -> list[PersonalDataUsage]:
+    uses = await registries.personal_data_usage(caller, user_id, database_id)
+    return [
+        PersonalDataUsage(
+            id=str(use.id),
+            reader_id=use.reader,
+            reader_initials="".join(
+                part[:1].upper() for part in use.reader.split("/")[-1].split("-") if part
+            ),
+            reader_institution_id="/".join(use.reader.split("/")[:3]),
+            reader_institution_name=use.reader.split("/")[2] if use.reader.count("/") >= 2 else use.reader,
+            reader_application_name=use.reader.split("/")[-1],
+            search_date_time=use.read_at,
+            purpose=use.purpose,
+            references=[Reference(reference_id=use.record_key)],
+        )
+        for use in uses
+    ]
+
+
+# `next` and `previous` are left out rather than null when there is no such page: the spec types them
+# as strings (its `x-nullable` is an OpenAPI 2 extension that 3.0 validators do not honour).
+@router.get(DATA, summary="list", operation_id="list", response_model_exclude_none=True)
+async def list_records(
+    *,
+    request: Request,
+    registries: Registries,
+    caller: CallerDep,
+    registry_name: RegistryName,
+    version_number: VersionNumber,
+    search: Annotated[
+        str | None, Query(description="Text to find in any field (or in `filter`'s field).")
+    ] = None,
+    filter: Annotated[str | None, Query(description="Restrict `search` to this field.")] = None,  # noqa: A002
+    ordering: Annotated[
+        str | None, Query(description="`ascending`/`descending` by key, or a field name (`-field` reversed).")
+    ] = None,
+    page: Annotated[int, Query(ge=1, le=1_000_000_000)] = 1,
+    page_size: Annotated[int, Query(alias="pageSize", ge=1, le=MAX_PAGE_SIZE)] = 10,
+) -> RecordList:
+    opened = await registries.open(registry_name, version_number, caller)
+    equals = {k.removeprefix("query."): v for k, v in request.query_params.items() if k.startswith("query.")}
+    results = await registries.search(
+        opened,
+        caller,
+        text=search,
+        text_field=filter,
+        equals=equals,
+        ordering=ordering,
+        page=page,
+        page_size=page_size,
+    )
+
+    def link(to_page: int) -> str:
+        return str(request.url.include_query_params(page=to_page, pageSize=page_size))
+
+    return RecordList(
+        count=results.count,
+        next=link(page + 1) if results.has_next else None,
+        previous=link(page - 1) if page > 1 else None,
+        results=results.records,
+    )
+
+
+@router.post(DATA + "/create", summary="create", operation_id="create")
+async def create(
+    body: WriteBody,
+    registries: Registries,
+    caller: CallerDep,
+    registry_name: RegistryName,
+    version_number: VersionNumber,
+) -> dict[str, Any]:
+    opened = await registries.open(registry_name, version_number, caller, write=True)
+    return {"content": await registries.create(opened, body.write.content)}
+
+
+@router.post(DATA + "/read", summary="read", operation_id="read", response_model=dict[str, Any])
+async def read(
+    *,
+    body: QueryBody,
+    on_demand: OnDemandRegistries,
+    caller: CallerDep,
+    registry_name: RegistryName,
+    version_number: VersionNumber,
+    as_of: ReadOptionsDep,
+) -> dict[str, Any] | Response:
+    """One record. govhub extensions: `asOfEntry` or `asOfDate` read the record as it stood then (the
+    query must hold its key), and `proof=true` adds its entry's inclusion proof against the register
+    ledger's signed checkpoint."""
+    if as_of == ReadOptions():
+        found = await read_open_record(
+            on_demand.point_reads, registry_name, version_number, body.query.content
+        )
+        if found is not None:
+            # Sent as it is: FastAPI's re-encoding of a plain dict would cost about as much as the read.
+            return JSONResponse({"content": found})
+    async with on_demand.unit_of_work() as (registries, ledgers):
+        opened = await registries.open(registry_name, version_number, caller)
+        return await read_record(RecordProofs(registries, ledgers), opened, caller, body.query.content, as_of)
+
+
+@router.post(DATA + "/exists", summary="exists", operation_id="exists")
+async def exists(
+    body: QueryBody,
+    registries: Registries,
+    caller: CallerDep,
+    registry_name: RegistryName,
+    version_number: VersionNumber,
+) -> ExistsResponse:
+    opened = await registries.open(registry_name, version_number, caller)
+    found = await registries.exists(opened, body.query.content)
+    message = "Object found from database" if found else "Object not found from database"
+    return ExistsResponse(answer=Answer(status=found, message=message))
+
+
+def _query(body: QueryWriteBody, opened: Opened) -> dict[str, Any]:
+    if body.query is not None:
+        return body.query.content
+    key_field = opened.version.key_field
+    return {key_field: body.write.content[key_field]} if key_field in body.write.content else {}
+
+
+@router.put(DATA + "/update", summary="update", operation_id="update")
+async def update(
+    body: QueryWriteBody,
+    registries: Registries,
+    caller: CallerDep,
+    registry_name: RegistryName,
+    version_number: VersionNumber,
+) -> dict[str, Any]:
+    opened = await registries.open(registry_name, version_number, caller, write=True)
+    return {"content": await registries.update(opened, _query(body, opened), body.write.content)}
+
+
+@router.put(DATA + "/updateEntries", summary="updateEntries", operation_id="updateEntries")
+@router.put(DATA + "/update-entries", include_in_schema=False)
+async def update_entries(
+    body: QueryWriteBody,
+    registries: Registries,
+    caller: CallerDep,
+    registry_name: RegistryName,
+    version_number: VersionNumber,
+) -> UpdatedCount:
+    opened = await registries.open(registry_name, version_number, caller, write=True)
+    return UpdatedCount(
+        updated=await registries.update_entries(opened, _query(body, opened), body.write.content)
+    )
+
+
+@router.post(DATA + "/updateOrCreate", summary="updateOrCreate", operation_id="updateOrCreate")
+async def update_or_create(
+    body: QueryWriteBody,
+    registries: Registries,
+    caller: CallerDep,
+    registry_name: RegistryName,
+    version_number: VersionNumber,
+) -> dict[str, Any]:
+    opened = await registries.open(registry_name, version_number, caller, write=True)
+    return {"content": await registries.update_or_create(opened, _query(body, opened), body.write.content)}
+
+
+@router.delete(DATA + "/{ID}/delete", summary="delete", operation_id="delete", status_code=204)
+async def delete(
+    registries: Registries,
+    caller: CallerDep,
+    registry_name: RegistryName,
+    version_number: VersionNumber,
+    record_id: RecordId,
+) -> Response:
+    opened = await registries.open(registry_name, version_number, caller, write=True)
+    await registries.delete(opened, record_id)
+    return Response(status_code=204)
+
+
+@router.get(DATA + "/{uuid}/readValue/{field}.{ext}", summary="readValue", operation_id="readValue")
+@router.get(DATA + "/{uuid}/read-value/{field}.{ext}", include_in_schema=False)
+async def read_value(
+    *,
+    registries: Registries,
+    caller: CallerDep,
+    registry_name: RegistryName,
+    version_number: VersionNumber,
+    uuid: str,
+    field: str,
+    ext: str,  # noqa: ARG001 (only json is served; the spec puts the format in the path)
+) -> ValueResponse:
+    opened = await registries.open(registry_name, version_number, caller)
+    return ValueResponse(value=await registries.read_value(opened, caller, uuid, field))
+
+
+#: The registries' admin API: a register's owner manages who may use it (until the members block does).
+grants_router = api_router(
+    prefix="/registers/{name}/grants", tags=["registries: admin"], responses=CATALOGUE_PROBLEMS
+)
+Grantee = Annotated[str, Path(description="INSTANCE/CLASS/MEMBER, or .../SUBSYSTEM for one system.")]
+
+
+class GrantRequest(BaseModel):
+    client: str = Field(
+        description="INSTANCE/CLASS/MEMBER (every subsystem) or INSTANCE/CLASS/MEMBER/SUBSYSTEM."
+    )
+
+
+class Grant(BaseModel):
+    client: str
+    created_at: datetime
+
+
+@grants_router.get("", summary="List grants")
+async def list_grants(name: str, registries: Registries, caller: CallerDep) -> list[Grant]:
+    return [Grant(client=g.client, created_at=g.created_at) for g in await registries.grants(name, by=caller)]
+
+
+@grants_router.post("", summary="Grant access", status_code=201)
+async def add_grant(name: str, body: GrantRequest, registries: Registries, caller: CallerDep) -> GrantRequest:
+    await registries.grant(name, body.client, by=caller)
+    return body
+
+
+# Not `{client}`: the caller dependency already reads a parameter of that name, from a header.
+@grants_router.delete("/{grantee:path}", summary="Revoke access", status_code=204)
+async def revoke_grant(name: str, grantee: Grantee, registries: Registries, caller: CallerDep) -> Response:
+    await registries.revoke(name, grantee, by=caller)
+    return Response(status_code=204)
