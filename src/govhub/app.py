@@ -135,7 +135,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.include_router(routes.router)
     # The exchange gateway's routes (`/r1/...`: the directory's metaservices, then the catch-all) are
     # matched first: every exchange otherwise tried each of the other routes before its own. No other
-    # route starts with `/r1/`, so no other request is answered differently.
+    # route starts with `/r1/`, so no other request is answered differently. This needs the flat route list
+    # of FastAPI below 0.137 (docs/adr/0001-fastapi-pin.md).
     gateway_routes = [route for route in app.router.routes if getattr(route, "path", "").startswith("/r1/")]
     app.router.routes[:] = gateway_routes + [
         route for route in app.router.routes if route not in gateway_routes
