@@ -160,12 +160,21 @@ def session_factory(bind: AsyncEngine | AsyncConnection) -> async_sessionmaker[A
 class Database:
     """The engine and session factory of one app node."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        bind: AsyncConnection | None = None,
+        point_reads: PointReader | None = None,
+    ) -> None:
+        """`bind` and `point_reads` are the tests' seam (`create_app(settings, database=...)`): units of work
+        that join a test's connection (its transaction rolled back afterwards) and point reads on it. The
+        engine is the app's own either way (readiness and start-up read the migration status through it)."""
         self.engine = create_async_engine(
             settings.database_url, pool_size=settings.database_pool_size, sqlite_driver=settings.sqlite_driver
         )
-        self.sessions = session_factory(self.engine)
-        self.point_reads: PointReader = PointReads(
+        self.sessions = session_factory(self.engine if bind is None else bind)
+        self.point_reads: PointReader = point_reads or PointReads(
             sync_url(settings.database_url), pool_size=settings.database_pool_size
         )
 
