@@ -2,7 +2,7 @@
 node's `Database`, point reads, and the migrations' status.
 
 This is the layer's public face: blocks import from `govhub.db`, never from its modules. It imports no
-block (an import-linter contract and `tests/meta` hold it to that). Its modules:
+block (`tests/unit/db/test_layer_imports_no_block.py` holds it to that). Its modules:
 - `base`: the declarative base and the naming of constraints;
 - `engine`: URLs, engines, sessions, `Database` (one per app node);
 - `sqlite_connection`: the custom aiosqlite connection the SQLite engine uses (`GOVHUB_SQLITE_DRIVER=stock`
