@@ -19,9 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from govhub.app import create_app
 from govhub.config import Environment, Settings
 from govhub.db import alembic_config, create_async_engine, session_factory
-from tests.support.databases import BACKENDS, SuiteDatabases
+from tests.support.databases import BACKENDS, SuiteDatabases, database_on
 from tests.support.outbound import TEST_HOSTS
-from tests.support.point_reads import ConnectionPointReads
 
 #: Lets several suites share one PostgreSQL server at once without dropping each other's databases.
 DATABASE_PREFIX = os.environ.get("GOVHUB_TEST_DATABASE_PREFIX", "").lower()
@@ -156,9 +155,7 @@ async def session(connection: AsyncConnection) -> AsyncIterator[AsyncSession]:
 @pytest.fixture
 async def app(settings: Settings, connection: AsyncConnection) -> AsyncIterator[FastAPI]:
     """The real app; its units of work join the test's transaction, so their commits are rolled back."""
-    app = create_app(settings)
-    app.state.database.sessions = session_factory(connection)
-    app.state.database.point_reads = ConnectionPointReads(connection)
+    app = create_app(settings, database=database_on(connection, settings))
     yield app
     await app.state.database.dispose()
 

@@ -14,16 +14,14 @@ from starlette.staticfiles import StaticFiles
 
 from govhub import __version__
 from govhub.blocks import BUILDING_BLOCKS
-from govhub.config import ConfigurationError, Environment, Settings
+from govhub.config import ConfigurationError, Settings
 from govhub.db import Database, migration_heads, migration_status
 from govhub.devtools.routes import router as devtools_router
 from govhub.exchange.metrics import ExchangeMetrics
 from govhub.health.routes import router as health_router
 from govhub.home.routes import router as home_router
 from govhub.identity.oidc.errors import install_oauth_error_handler
-from govhub.identity.oidc.logout_delivery import BackgroundDelivery
 from govhub.kit.body_limit import BodySizeLimitMiddleware
-from govhub.kit.dev_mailbox import DevMailbox
 from govhub.kit.metrics import HttpMetrics
 from govhub.kit.observation import ObservationMiddleware
 from govhub.kit.outbound import OutboundGuard
@@ -32,6 +30,7 @@ from govhub.kit.request_context import RequestIdMiddleware
 from govhub.kit.routing import ApiRoute
 from govhub.kit.security_headers import SecurityHeadersMiddleware, origin_of
 from govhub.kit.templating import Pages
+from govhub.node import NodeState
 
 logger = logging.getLogger("govhub.app")
 
@@ -67,69 +66,39 @@ def _pages(settings: Settings) -> Pages:
     )
 
 
-def _start_dev_mailbox(settings: Settings) -> DevMailbox | None:
-    """Outside production, the SMTP server that keeps the mail this app sends (`/dev/mail`). One app node
-    runs it; another finding its port taken sends there too."""
-    if not settings.runs_dev_mailbox:
-        return None
-    mailbox = DevMailbox(settings.smtp_host, settings.smtp_port)
-    try:
-        mailbox.start()
-    except (OSError, RuntimeError) as error:
-        logger.warning("development mailbox not started on %s:%s: %s", mailbox.host, mailbox.port, error)
-        return None
-    logger.info("development mailbox: SMTP on %s:%s, mail shown at /dev/mail", mailbox.host, mailbox.port)
-    return mailbox
-
-
-def _start_logout_delivery(settings: Settings, database: Database) -> BackgroundDelivery | None:
-    """Back-channel logouts sent from each app node in the background (never in tests, which run rounds
-    themselves); the claim on each delivery keeps nodes from sending one twice."""
-    if not settings.oidc_logout_delivery or settings.environment is Environment.TEST:
-        return None
-    delivery = BackgroundDelivery(database.sessions, settings, settings.oidc_logout_delivery_interval_seconds)
-    delivery.start()
-    return delivery
-
-
-def _lifespan(settings: Settings, database: Database) -> object:
+def _lifespan(node: NodeState) -> object:
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        status = await migration_status(database.engine, migration_heads())
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        status = await migration_status(node.database.engine, node.migration_heads)
         if not status.at_head:
-            if settings.is_production:
+            if node.settings.is_production:
                 # Production applies nothing by itself: an operator runs `govhub db upgrade` first.
-                await database.dispose()
+                await node.database.dispose()
                 raise ConfigurationError(f"production mode refuses to start: {status.describe()}")
             logger.warning(status.describe())
-        mailbox = _start_dev_mailbox(settings)
-        app.state.dev_mailbox = mailbox
-        logout_delivery = _start_logout_delivery(settings, database)
+        await node.start()
         # What start-up made (modules, routes, templates) lives as long as the process: kept out of the
         # garbage collector's full collections, which otherwise walk it again and again under load.
         gc.freeze()
         yield
-        if logout_delivery is not None:
-            await logout_delivery.stop()
-        # The gateway's message log writer writes what has queued; then its one upstream connection pool
-        # closes. Both are made on the gateway's first call (`exchange.gateway`).
-        log_writer = getattr(app.state, "gateway_log_writer", None)
-        if log_writer is not None:
-            await log_writer.aclose()
-        forwarder = getattr(app.state, "gateway_forwarder", None)
-        if forwarder is not None:
-            await forwarder.aclose()
-        if mailbox is not None:
-            mailbox.stop()
-        await database.dispose()
+        await node.stop()
 
     return lifespan
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
+    """The app for `settings`. `database` is the test seam: a `Database` bound to a test's connection
+    (`Database(settings, bind=...)`) instead of one of the app's own."""
     settings = settings or Settings()
     settings.check_can_serve()
-    database = Database(settings)
+    node = NodeState(
+        settings=settings,
+        database=database or Database(settings),
+        pages=_pages(settings),
+        migration_heads=migration_heads(),
+        http_metrics=NodeMetrics(),
+        outbound_guard=OutboundGuard.from_settings(settings),
+    )
 
     app = FastAPI(
         title=f"{settings.brand_name} API",
@@ -137,16 +106,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=API_DESCRIPTION,
         docs_url=None,
         redoc_url=None,
-        lifespan=_lifespan(settings, database),  # type: ignore[arg-type]
+        lifespan=_lifespan(node),  # type: ignore[arg-type]
     )
     app.router.route_class = ApiRoute
-    app.state.settings = settings
-    app.state.database = database
-    app.state.pages = _pages(settings)
-    app.state.migration_heads = migration_heads()
-    app.state.http_metrics = NodeMetrics()
-    # The one check of every address a member gives (a service's base URL), at registration and on connect.
-    app.state.outbound_guard = OutboundGuard.from_settings(settings)
+    # The node's typed state is the app's state: `request.app.state` (typed: `govhub.node.node_of`).
+    app.state = node  # type: ignore[assignment]
 
     install_problem_handlers(app)
     install_oauth_error_handler(app)
@@ -160,7 +124,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.include_router(routes.router)
     # The exchange gateway's routes (`/r1/...`: the directory's metaservices, then the catch-all) are
     # matched first: every exchange otherwise tried each of the other routes before its own. No other
-    # route starts with `/r1/`, so no other request is answered differently.
+    # route starts with `/r1/`, so no other request is answered differently. This needs the flat route list
+    # of FastAPI below 0.137 (docs/adr/0001-fastapi-pin.md).
     gateway_routes = [route for route in app.router.routes if getattr(route, "path", "").startswith("/r1/")]
     app.router.routes[:] = gateway_routes + [
         route for route in app.router.routes if route not in gateway_routes
@@ -180,6 +145,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         https=settings.public_url.startswith("https://"),
         image_origins=(logo_origin,) if logo_origin else (),
     )
-    app.add_middleware(ObservationMiddleware, metrics=app.state.http_metrics)
+    app.add_middleware(ObservationMiddleware, metrics=node.http_metrics)
     app.add_middleware(RequestIdMiddleware)
     return app

@@ -30,6 +30,16 @@ class Environment(StrEnum):
     PRODUCTION = "production"
 
 
+class SqliteDriver(StrEnum):
+    """Which aiosqlite connection the app's SQLite engine uses (`govhub.db.engine.create_async_engine`)."""
+
+    #: `govhub.db.sqlite_connection`: one trip to the driver's thread per statement, transactions that
+    #: begin when they must, writers queued on the event loop.
+    ONE_TRIP = "one-trip"
+    #: aiosqlite's own connection, as SQLAlchemy's dialect makes it: relies on nothing private in aiosqlite.
+    STOCK = "stock"
+
+
 class ConfigurationError(Exception):
     """The settings cannot run the platform; the message says what to change."""
 
@@ -47,6 +57,8 @@ class Settings(BaseSettings):
     database_url: str = Field(default_factory=default_database_url)
     #: Pool size per app node for PostgreSQL; SQLite ignores it.
     database_pool_size: Annotated[int, Field(ge=1, le=200)] = 10
+    #: The SQLite driver's connection: `stock` runs aiosqlite's own, if an aiosqlite upgrade breaks ours.
+    sqlite_driver: SqliteDriver = SqliteDriver.ONE_TRIP
     secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET_KEY)
     #: Ed25519 key that signs ledger checkpoints, as a signed-note private key
     #: (`PRIVATE+KEY+<name>+<id>+<key>`, made by `govhub ledger keygen`). Empty in development: a key is

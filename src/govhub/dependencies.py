@@ -16,31 +16,27 @@ from govhub.config import Settings
 from govhub.db import Database
 from govhub.kit.outbound import OutboundGuard
 from govhub.kit.templating import Pages
+from govhub.node import node_of
 
 
 async def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+    return node_of(request).settings
 
 
 async def _database(request: Request) -> Database:
-    database: Database = request.app.state.database
-    return database
+    return node_of(request).database
 
 
 async def _pages(request: Request) -> Pages:
-    pages: Pages = request.app.state.pages
-    return pages
+    return node_of(request).pages
 
 
 async def _outbound(request: Request) -> OutboundGuard:
-    guard: OutboundGuard = request.app.state.outbound_guard
-    return guard
+    return node_of(request).outbound_guard
 
 
 async def _unit_of_work(request: Request) -> AsyncIterator[AsyncSession]:
-    database: Database = request.app.state.database
-    async with database.unit_of_work() as session:
+    async with node_of(request).database.unit_of_work() as session:
         yield session
 
 

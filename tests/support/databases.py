@@ -9,12 +9,22 @@ from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from govhub.db import create_sync_engine
+from govhub.config import Settings
+from govhub.db import Database, create_sync_engine
+from tests.support.point_reads import ConnectionPointReads
 
 BACKENDS = ("sqlite", "postgresql")
 POSTGRES_URL_VARIABLE = "GOVHUB_TEST_DATABASE_URL"
 _SAFE_NAME = re.compile(r"^[a-z0-9_]+$")
+
+
+def database_on(connection: AsyncConnection, settings: Settings) -> Database:
+    """The app's database for a test (`create_app(settings, database=database_on(connection, settings))`):
+    its units of work join the test's transaction, so their commits are rolled back, and its point reads
+    read on that connection, so they see what the test wrote."""
+    return Database(settings, bind=connection, point_reads=ConnectionPointReads(connection))
 
 
 class MissingTestDatabase(RuntimeError):

@@ -18,7 +18,7 @@ import asyncio
 import logging
 
 from govhub.config import Settings
-from govhub.db import Database, allow_inline
+from govhub.db import Database
 from govhub.exchange.models import ExchangeRecord
 from govhub.exchange.service import Exchange, prepare, record_prepared
 from govhub.ledger import AppendMemo, Keyring, LedgerService
@@ -27,11 +27,6 @@ logger = logging.getLogger("govhub.exchange.log")
 
 #: Records in one unit of work at most; more wait for the next.
 MAX_BATCH = 500
-
-#: How long one batch's writes may hold the event loop (SQLite), about 10 ms per 100 records, for
-#: batches of at least `INLINE_BATCH` records.
-INLINE_SECONDS = 0.05
-INLINE_BATCH = 8
 
 _Waiting = tuple[ExchangeRecord, "asyncio.Future[int]", bool]
 
@@ -81,12 +76,7 @@ class LogWriter:
                     written.set_result(row.ledger_index)
 
     async def _commit(self, rows: list[ExchangeRecord], chosen_ids: set[str]) -> list[ExchangeRecord]:
-        async with self._database.sessions() as session:
-            # On SQLite: a large batch's few statements write many rows, and run on the loop, where a trip
-            # to the connection's thread and back would wait behind every request the loop is serving. A
-            # small batch (a light load) goes to the thread, so the next request is not kept waiting by
-            # it. The commit's disk sync is made on the thread either way.
-            await allow_inline(session, INLINE_SECONDS if len(rows) >= INLINE_BATCH else 0.0)
+        async with self._database.batch_session(len(rows)) as session:
             ledgers = LedgerService.for_session(session, self._settings, self._keyring)
             written = await record_prepared(
                 session,

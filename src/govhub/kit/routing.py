@@ -134,6 +134,8 @@ class ApiRoute(APIRoute):
             if str(status) not in declared and "4XX" not in declared and "DEFAULT" not in declared:
                 self.responses[status] = answer
 
+    # Called once per route in turn only while the app's routes are one flat list: FastAPI below 0.137
+    # (docs/adr/0001-fastapi-pin.md says what lifting that pin needs).
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         # With a root_path (mounted under a prefix) Starlette matches on the path without it: no shortcut.
         if (

@@ -11,6 +11,7 @@ from typing import TypeVar
 from sqlalchemy import Select, and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from govhub.db import PointReader
 from govhub.identity.models import Account
 from govhub.identity.organisation_models import Organisation
 from govhub.members.models import (
@@ -24,7 +25,6 @@ from govhub.members.models import (
     Subsystem,
 )
 from govhub.members.xroad_ids import MemberId
-from govhub.point_reads import PointReader
 
 T = TypeVar("T")
 

@@ -29,8 +29,8 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from govhub.db import PointReader, json_value
 from govhub.kit.clock import utcnow
-from govhub.point_reads import PointReader, json_value
 from govhub.registries.models import (
     FIELD_INDEX_NAME,
     PersonalDataUse,

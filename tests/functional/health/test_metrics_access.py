@@ -14,9 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from govhub.app import create_app
 from govhub.config import Environment, Settings
-from govhub.db import session_factory
+from tests.support.databases import database_on
 from tests.support.keys import TEST_LEDGER_KEY
-from tests.support.point_reads import ConnectionPointReads
 
 TOKEN = "a-long-random-metrics-token-for-prometheus"
 LOOPBACK = ("127.0.0.1", 50000)
@@ -31,9 +30,8 @@ def client_for(settings: Settings, connection: AsyncConnection) -> ClientFor:
 
     @asynccontextmanager
     async def open_client(peer: tuple[str, int], **overrides: object) -> AsyncIterator[httpx.AsyncClient]:
-        app = create_app(settings.model_copy(update=overrides))
-        app.state.database.sessions = session_factory(connection)
-        app.state.database.point_reads = ConnectionPointReads(connection)
+        configured = settings.model_copy(update=overrides)
+        app = create_app(configured, database=database_on(connection, configured))
         transport = httpx.ASGITransport(app=app, client=peer)
         try:
             async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:

@@ -16,12 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from govhub.app import create_app
 from govhub.config import Settings
-from govhub.db import session_factory
 from govhub.identity import totp
 from govhub.identity.service import IdentityService, NewAccount
 from govhub.kit.dev_mailbox import DevMailbox
+from tests.support.databases import database_on
 from tests.support.mail import running_mailbox
-from tests.support.point_reads import ConnectionPointReads
 
 PASSWORD = "correct horse battery staple"
 _CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]{64})"')
@@ -116,9 +115,8 @@ async def mail_app(
     settings: Settings, connection: AsyncConnection, mailbox: DevMailbox
 ) -> AsyncIterator[FastAPI]:
     """The real app, sending mail over SMTP to `mailbox`; its units of work join the test's transaction."""
-    app = create_app(settings.model_copy(update={"smtp_port": mailbox.port}))
-    app.state.database.sessions = session_factory(connection)
-    app.state.database.point_reads = ConnectionPointReads(connection)
+    configured = settings.model_copy(update={"smtp_port": mailbox.port})
+    app = create_app(configured, database=database_on(connection, configured))
     yield app
     await app.state.database.dispose()
 

@@ -13,11 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from govhub.app import create_app
 from govhub.config import Settings
-from govhub.db import session_factory
 from govhub.identity.models import SignInSession
 from govhub.kit import csrf
 from tests.functional.identity.account_support import create_citizen, csrf_of, sign_in
-from tests.support.point_reads import ConnectionPointReads
+from tests.support.databases import database_on
 
 FORMS = [
     "/sign-up",
@@ -79,9 +78,8 @@ async def test_the_csrf_cookie_is_set_with_the_first_form_and_kept(client: httpx
 async def https_client(settings: Settings, connection: AsyncConnection) -> AsyncIterator[httpx.AsyncClient]:
     # A secret of its own: the development key never serves beyond loopback (`Settings.exposure_problem`).
     deployed = {"public_url": "https://id.example.gov", "secret_key": SecretStr("deployed-secret-" * 3)}
-    app = create_app(settings.model_copy(update=deployed))
-    app.state.database.sessions = session_factory(connection)
-    app.state.database.point_reads = ConnectionPointReads(connection)
+    configured = settings.model_copy(update=deployed)
+    app = create_app(configured, database=database_on(connection, configured))
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as client:
         yield client

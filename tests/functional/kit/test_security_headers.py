@@ -20,9 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from govhub.app import create_app
 from govhub.config import Settings
-from govhub.db import session_factory
 from tests.functional.identity.account_support import create_citizen, sign_in
-from tests.support.point_reads import ConnectionPointReads
+from tests.support.databases import database_on
 
 _INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.DOTALL)
 _PAGE_HEADERS = {
@@ -138,9 +137,8 @@ async def https_client(settings: Settings, connection: AsyncConnection) -> Async
         "secret_key": SecretStr("deployed-secret-" * 3),
         "brand_logo_url": "https://cdn.example.gov/logo.svg",
     }
-    app = create_app(settings.model_copy(update=deployed))
-    app.state.database.sessions = session_factory(connection)
-    app.state.database.point_reads = ConnectionPointReads(connection)
+    configured = settings.model_copy(update=deployed)
+    app = create_app(configured, database=database_on(connection, configured))
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as client:
         yield client

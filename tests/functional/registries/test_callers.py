@@ -22,7 +22,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from govhub.app import create_app
 from govhub.config import Settings
-from govhub.db import session_factory
 from govhub.exchange.gateway_assertion import (
     HEADER,
     AssertionSigner,
@@ -40,8 +39,8 @@ from govhub.registries.service import RegistriesService
 from tests.conftest import make_settings
 from tests.functional.exchange.support import person_token
 from tests.functional.members.support import TEST_ADMIN, approved_member, subsystem_token
+from tests.support.databases import database_on
 from tests.support.oidc import ClientKeys, create_account
-from tests.support.point_reads import ConnectionPointReads
 
 #: The owner of the births register, as `GET /databases` used to name it, with a subsystem made up.
 BIRTH_OWNER = f"{demo.BIRTHS.owner}/registrar"
@@ -70,10 +69,7 @@ async def registers(session: AsyncSession, settings: Settings) -> None:
 
 def app_with(connection: AsyncConnection, settings: Settings) -> FastAPI:
     """The real app on the test's transaction (as `tests.conftest.app`), with settings of its own."""
-    app = create_app(settings)
-    app.state.database.sessions = session_factory(connection)
-    app.state.database.point_reads = ConnectionPointReads(connection)
-    return app
+    return create_app(settings, database=database_on(connection, settings))
 
 
 async def client_at(app: FastAPI, address: tuple[str, int]) -> httpx.AsyncClient:

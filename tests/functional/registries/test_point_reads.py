@@ -15,8 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.app import create_app
 from govhub.config import Settings
-from govhub.db import Database, sync_url
-from govhub.point_reads import PointReads
+from govhub.db import Database, PointReads, sync_url
 from govhub.registries import demo
 from govhub.registries.open_reads import read_open_record
 from govhub.registries.repository import RecordPointReads

@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from govhub.db import PointReader
 from govhub.identity.models import Account
 from govhub.identity.oidc.models import (
     AuthorizationCode,
@@ -19,7 +20,6 @@ from govhub.identity.oidc.models import (
     SigningKey,
     UsedJwtId,
 )
-from govhub.point_reads import PointReader
 
 
 class KeysRepository:

@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from govhub.app import create_app
 from govhub.config import Settings
-from govhub.db import session_factory
 from govhub.identity.oidc.models import (
     ClientSession,
     ConsentGrant,
@@ -38,7 +37,7 @@ from tests.functional.identity.account_support import (
 )
 from tests.functional.identity.oidc.authorize_support import create_relying_party
 from tests.functional.identity.oidc.grant_support import account_of, authorize, bearer, redeem, refresh
-from tests.support.point_reads import ConnectionPointReads
+from tests.support.databases import database_on
 
 # The mail-sending app and its mailbox (password reset), as fixtures of this module.
 mailbox = account_support.mailbox
@@ -53,9 +52,7 @@ BACKCHANNEL = "https://library.anytown.example/backchannel-logout"
 @pytest.fixture
 async def other_node(settings: Settings, connection: AsyncConnection) -> AsyncIterator[httpx.AsyncClient]:
     """A second app node on the same database, with caches of its own."""
-    app: FastAPI = create_app(settings)
-    app.state.database.sessions = session_factory(connection)
-    app.state.database.point_reads = ConnectionPointReads(connection)
+    app: FastAPI = create_app(settings, database=database_on(connection, settings))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as node:
         yield node

@@ -1,4 +1,4 @@
-"""Database wiring: the declarative base, engines for SQLite and PostgreSQL, sessions, migration status.
+"""Engines for SQLite and PostgreSQL, sessions, and the app node's `Database`.
 
 One URL setting picks the backend. Request handling is async (aiosqlite or psycopg); Alembic and the CLI
 use the same URL with a synchronous driver. SQLite gets the settings that make it a dependable embedded
@@ -8,50 +8,24 @@ database: WAL, foreign keys, a busy timeout, and transactions that SQLAlchemy co
 from __future__ import annotations
 
 import contextlib
-import re
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from alembic.config import Config as AlembicConfig
-from alembic.script import ScriptDirectory
-from sqlalchemy import MetaData, create_engine, event, text
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Engine, make_url
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as sqlalchemy_create_async_engine
-from sqlalchemy.orm import DeclarativeBase
 
-from govhub.config import Settings
-from govhub.point_reads import PointReader, PointReads
-from govhub.postgres_options import POSTGRES_CONNECT_ARGS
-from govhub.sqlite_connection import BUSY_TIMEOUT_MS, LOCKING_READ_MARK, OneTripConnection, one_trip_connector
-
-#: Constraint names are fixed, so both backends name them alike and errors can be mapped by name.
-NAMING_CONVENTION = {
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
-
-
-#: Names of indexes that blocks make at run time (a register's field indexes), not in migrations: Alembic
-#: leaves them alone, and autogenerate does not offer to drop them.
-RUNTIME_INDEXES: list[re.Pattern[str]] = []
-
-
-def managed_by_migrations(name: str | None, type_: str, _parent_names: object) -> bool:
-    """Alembic's `include_name` hook."""
-    return not (type_ == "index" and name and any(pattern.match(name) for pattern in RUNTIME_INDEXES))
+from govhub.config import Settings, SqliteDriver
+from govhub.db.point_reads import PointReader, PointReads
+from govhub.db.postgres_options import POSTGRES_CONNECT_ARGS
+from govhub.db.sqlite_connection import (
+    BUSY_TIMEOUT_MS,
+    LOCKING_READ_MARK,
+    OneTripConnection,
+    one_trip_connector,
+)
 
 
 class UnsupportedDatabase(ValueError):
@@ -113,7 +87,7 @@ def _configure_sqlite(engine: Engine) -> None:
         # IMMEDIATE takes the write lock up front, waiting out the busy timeout. A plain BEGIN that reads
         # and then writes fails at once with "database is locked" when another writer committed in between
         # (SQLITE_BUSY_SNAPSHOT: no timeout helps). A reader that must not queue behind writers asks for
-        # `READ_ONLY_BEGIN`. On the app's async engine the connection (`govhub.sqlite_connection`) takes
+        # `READ_ONLY_BEGIN`. On the app's async engine the connection (`govhub.db.sqlite_connection`) takes
         # either as "begin when needed": reads take no lock there, and the lock is taken at the first write.
         driver = getattr(connection.connection, "driver_connection", None)
         if isinstance(driver, OneTripConnection):
@@ -128,7 +102,7 @@ def _mark_locking_reads(
     _connection: Any, _cursor: Any, statement: str, parameters: Any, context: Any, _executemany: bool
 ) -> tuple[str, Any]:
     """SQLite has no `FOR UPDATE`, and SQLAlchemy leaves the clause out; the mark tells the connection
-    (`govhub.sqlite_connection`) that this read guards a write, so it takes the write lock first."""
+    (`govhub.db.sqlite_connection`) that this read guards a write, so it takes the write lock first."""
     compiled = getattr(context, "compiled", None)
     if compiled is not None and getattr(compiled.statement, "_for_update_arg", None) is not None:
         return LOCKING_READ_MARK + statement, parameters
@@ -146,10 +120,20 @@ def create_sync_engine(url: str | URL, **options: Any) -> Engine:
     return engine
 
 
-def create_async_engine(url: str | URL, *, pool_size: int = 10) -> AsyncEngine:
+def create_async_engine(
+    url: str | URL, *, pool_size: int = 10, sqlite_driver: SqliteDriver = SqliteDriver.ONE_TRIP
+) -> AsyncEngine:
+    """The app's engine. On SQLite its connections are `govhub.db.sqlite_connection`'s, unless
+    `sqlite_driver` asks for aiosqlite's stock connection (`GOVHUB_SQLITE_DRIVER=stock`): slower, and every
+    unit of work then takes SQLite's write lock at its `BEGIN IMMEDIATE`, but it relies on no private part
+    of aiosqlite, for the day an upgrade breaks the custom one."""
     parsed = async_url(url)
     _ensure_sqlite_directory(parsed)
     if parsed.get_backend_name() == "sqlite":
+        if sqlite_driver is SqliteDriver.STOCK:
+            engine = sqlalchemy_create_async_engine(parsed)
+            _configure_sqlite(engine.sync_engine)
+            return engine
         engine = sqlalchemy_create_async_engine(
             parsed, async_creator=one_trip_connector(parsed.database or ":memory:")
         )
@@ -176,10 +160,21 @@ def session_factory(bind: AsyncEngine | AsyncConnection) -> async_sessionmaker[A
 class Database:
     """The engine and session factory of one app node."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.engine = create_async_engine(settings.database_url, pool_size=settings.database_pool_size)
-        self.sessions = session_factory(self.engine)
-        self.point_reads: PointReader = PointReads(
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        bind: AsyncConnection | None = None,
+        point_reads: PointReader | None = None,
+    ) -> None:
+        """`bind` and `point_reads` are the tests' seam (`create_app(settings, database=...)`): units of work
+        that join a test's connection (its transaction rolled back afterwards) and point reads on it. The
+        engine is the app's own either way (readiness and start-up read the migration status through it)."""
+        self.engine = create_async_engine(
+            settings.database_url, pool_size=settings.database_pool_size, sqlite_driver=settings.sqlite_driver
+        )
+        self.sessions = session_factory(self.engine if bind is None else bind)
+        self.point_reads: PointReader = point_reads or PointReads(
             sync_url(settings.database_url), pool_size=settings.database_pool_size
         )
 
@@ -200,68 +195,31 @@ class Database:
             if session.in_transaction() or session.identity_map:
                 await session.close()
 
+    @contextlib.asynccontextmanager
+    async def batch_session(self, records: int) -> AsyncIterator[AsyncSession]:
+        """A session for a unit of work that writes `records` records for many requests at once (the
+        gateway's message log), which it commits itself. Its transaction is begun.
+
+        On SQLite a large batch's few statements write many rows, and run on the event loop, where a trip
+        to the connection's thread and back would wait behind every request the loop is serving. A small
+        batch (a light load) goes to the thread, so the next request is not kept waiting by it. The
+        commit's disk sync is made on the thread either way. Elsewhere this is a plain session."""
+        async with self.sessions() as session:
+            await _allow_inline(session, BATCH_INLINE_SECONDS if records >= BATCH_INLINE_RECORDS else 0.0)
+            yield session
+
     async def dispose(self) -> None:
         await self.point_reads.close()
         await self.engine.dispose()
 
 
-# --- migrations -------------------------------------------------------------------------------------------
+#: How long one batch's writes may hold the event loop (SQLite), about 10 ms per 100 records, for batches
+#: of at least `BATCH_INLINE_RECORDS` records (`Database.batch_session`).
+BATCH_INLINE_SECONDS = 0.05
+BATCH_INLINE_RECORDS = 8
 
 
-def alembic_config(database_url: str | URL) -> AlembicConfig:
-    config = AlembicConfig()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.attributes["database_url"] = sync_url(database_url)
-    return config
-
-
-def migration_heads() -> tuple[str, ...]:
-    return tuple(ScriptDirectory(str(MIGRATIONS_DIR)).get_heads())
-
-
-@dataclass(frozen=True)
-class MigrationStatus:
-    current: str | None
-    heads: tuple[str, ...]
-    reachable: bool
-    error: str | None = None
-
-    @property
-    def at_head(self) -> bool:
-        return self.reachable and self.current is not None and self.current in self.heads
-
-    def describe(self) -> str:
-        if not self.reachable:
-            return f"database unreachable: {self.error}"
-        if self.at_head:
-            return f"database at migration head {self.current}"
-        current = self.current or "no migrations applied"
-        return (
-            f"database schema is behind: at {current}, the code expects {', '.join(self.heads)}; "
-            "run `govhub db upgrade`"
-        )
-
-
-async def read_migration_status(connection: AsyncConnection, heads: tuple[str, ...]) -> MigrationStatus:
-    def current(sync_connection: Any) -> str | None:
-        from alembic.runtime.migration import MigrationContext  # noqa: PLC0415 (alembic runtime is heavy)
-
-        return MigrationContext.configure(sync_connection).get_current_revision()
-
-    return MigrationStatus(current=await connection.run_sync(current), heads=heads, reachable=True)
-
-
-async def migration_status(engine: AsyncEngine, heads: tuple[str, ...]) -> MigrationStatus:
-    try:
-        async with engine.connect() as connection:
-            await connection.execution_options(**READ_ONLY_BEGIN)
-            await connection.execute(text("SELECT 1"))
-            return await read_migration_status(connection, heads)
-    except (SQLAlchemyError, OSError) as error:
-        return MigrationStatus(current=None, heads=heads, reachable=False, error=type(error).__name__)
-
-
-async def allow_inline(session: AsyncSession, seconds: float) -> None:
+async def _allow_inline(session: AsyncSession, seconds: float) -> None:
     """On SQLite, let this unit of work's writes run on the event loop for up to `seconds` in all (see
     `OneTripConnection.allow_inline`); nothing elsewhere. Begins the unit of work's transaction."""
     connection = await session.connection()

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, insert, select
 
 from govhub.db import create_async_engine
-from govhub.sqlite_connection import LOCKING_READ_MARK, OneTripConnection, one_trip_connector
+from govhub.db.sqlite_connection import LOCKING_READ_MARK, OneTripConnection, one_trip_connector
 
 
 async def test_one_trip_cursor_keeps_what_sqlalchemy_reads(tmp_path: Path) -> None:

@@ -12,12 +12,12 @@ reads large sets in bounded chunks, never through a streaming cursor.
 Transactions begin when they first need to, and as what they need. SQLite allows one writer at a time,
 and a unit of work that began `BEGIN IMMEDIATE` held that one lock from its first read to its commit:
 through every ORM round, JWT signature and template rendered in between, and while other requests ran on
-the event loop. Logins queued on it. Here, asked to begin (by `govhub.db`'s `BEGIN IMMEDIATE`, or a
+the event loop. Logins queued on it. Here, asked to begin (by `govhub.db.engine`'s `BEGIN IMMEDIATE`, or a
 plain `BEGIN`), the connection begins nothing yet. Its first statement begins the transaction: a read
 begins a reading one (WAL: a snapshot, no lock), a write (anything but SELECT and PRAGMA, SAVEPOINT
 included) takes the engine's `WriteGate`, then `BEGIN IMMEDIATE`. A reading transaction that comes to
 write takes the gate, ends its snapshot and begins `BEGIN IMMEDIATE`, on the newest data. A `SELECT ... FOR
-UPDATE` (the clause SQLite has not: `govhub.db` marks such statements) counts as a write.
+UPDATE` (the clause SQLite has not: `govhub.db.engine` marks such statements) counts as a write.
 
 So a unit of work reads a consistent snapshot until it first writes, and from then on holds the write lock
 over the newest data until it commits. That is what PostgreSQL's READ COMMITTED, which every unit of work
@@ -62,7 +62,8 @@ _BEGIN_WRITING = "BEGIN IMMEDIATE"
 _ASKED_TO_BEGIN = frozenset({"BEGIN", "BEGIN IMMEDIATE", "BEGIN DEFERRED"})
 #: Statements that only read (a `SELECT ... FOR UPDATE` is marked, and so is not among them).
 _READING = ("SELECT", "PRAGMA", "select", "pragma")
-#: Put before a `SELECT ... FOR UPDATE` by `govhub.db`, which SQLite would otherwise run as a plain read.
+#: Put before a `SELECT ... FOR UPDATE` by `govhub.db.engine`, which SQLite would otherwise run as a plain
+#: read.
 LOCKING_READ_MARK = "/* for update */ "
 _NOTHING: _Outcome = (None, -1, None, [])
 _INLINE_BUDGET_S = 0.005
@@ -72,7 +73,8 @@ _INLINE_READ_S = 0.002
 _INLINE_READS_BUDGET_S = 0.010
 #: Virtual machine steps between two calls of the progress handler that watches an inline read.
 _PROGRESS_STEPS = 500
-#: How long a connection waits for a lock another process holds (`PRAGMA busy_timeout`, set by `govhub.db`).
+#: How long a connection waits for a lock another process holds (`PRAGMA busy_timeout`, set by
+#: `govhub.db.engine`).
 BUSY_TIMEOUT_MS = 10_000
 #: As long as the busy timeout: past it a writer tries SQLite's lock itself, and SQLite answers "database is
 #: locked" if it is still held, as it would without the gate.
