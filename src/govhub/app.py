@@ -87,7 +87,7 @@ def _lifespan(settings: Settings, database: Database) -> object:
         if logout_delivery is not None:
             await logout_delivery.stop()
         # The gateway's message log writer writes what has queued; then its one upstream connection pool
-        # closes. Both are made on the gateway's first call (`exchange.gateway`).
+        # closes. Both are made on the gateway's first call (`exchange.gateway.gateway`).
         log_writer = getattr(app.state, "gateway_log_writer", None)
         if log_writer is not None:
             await log_writer.aclose()

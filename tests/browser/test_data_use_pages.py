@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from govhub.config import Settings
 from govhub.db import session_factory
-from govhub.exchange.service import record_exchange
+from govhub.exchange.message_log.service import record_exchange
 from govhub.identity.proving import BIRTHS_REGISTER, PROVING_CLIENT, IdentityClaim, Outcome, prove_identity
 from govhub.identity.service import IdentityService, NewAccount
 from govhub.kit.clock import utcnow

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from govhub.config import Settings
 from govhub.db import session_factory
-from govhub.exchange.service import record_exchange
+from govhub.exchange.message_log.service import record_exchange
 from govhub.identity import totp
 from govhub.identity.service import IdentityService, NewAccount
 from govhub.ledger.service import LedgerService

@@ -12,11 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.exchange import leaves
 from govhub.exchange.errors import DuplicateMessageId, InvalidExchange, InvalidMessageId
-from govhub.exchange.models import AppendOnly, ExchangeRecord
-from govhub.exchange.repository import ExchangeRepository
-from govhub.exchange.service import (
+from govhub.exchange.message_log import leaves
+from govhub.exchange.message_log.models import AppendOnly, ExchangeRecord
+from govhub.exchange.message_log.repository import ExchangeRepository
+from govhub.exchange.message_log.service import (
     LEDGER_NAME,
     MessageLog,
     prepare,

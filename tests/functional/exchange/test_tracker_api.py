@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.exchange.service import record_exchange
+from govhub.exchange.message_log.service import record_exchange
 from govhub.ledger.service import LedgerService
 from tests.functional.exchange.support import (
     CLIENT,

@@ -18,8 +18,8 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.exchange.models import ExchangeRecord
-from govhub.exchange.service import record_exchange
+from govhub.exchange.message_log.models import ExchangeRecord
+from govhub.exchange.message_log.service import record_exchange
 from govhub.identity.proving import PURPOSE
 from govhub.kit.clock import utcnow
 from govhub.ledger.service import LedgerService

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.exchange.service import record_exchange
-from govhub.exchange.tracker import EXCHANGE, REGISTRY_READ, Cursor, Tracker
+from govhub.exchange.message_log.service import record_exchange
+from govhub.exchange.tracker.service import EXCHANGE, REGISTRY_READ, Cursor, Tracker
 from govhub.identity.proving import PROVING_CLIENT, PURPOSE
 from govhub.ledger.service import LedgerService
 from govhub.registries.models import PersonalDataUse

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.exchange.service import record_exchange
+from govhub.exchange.message_log.service import record_exchange
 from govhub.ledger.service import LedgerService
 from tests.functional.exchange.support import bearer, exchange, person_token
 from tests.functional.identity.account_support import create_citizen, sign_in

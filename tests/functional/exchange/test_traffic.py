@@ -12,22 +12,22 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.exchange import traffic_repository
-from govhub.exchange.models import ExchangeRecord
-from govhub.exchange.service import record_exchange
-from govhub.exchange.traffic import (
+from govhub.exchange.message_log.models import ExchangeRecord
+from govhub.exchange.message_log.service import record_exchange
+from govhub.exchange.traffic import repository as traffic_repository
+from govhub.exchange.traffic.repository import (
+    LIKE_ESCAPE,
+    TrafficRepository,
+    TrafficScope,
+    like_prefix,
+)
+from govhub.exchange.traffic.service import (
     InvalidTrafficFilter,
     TrafficFilter,
     TrafficService,
     percentile,
     readable_members,
     traffic_filter,
-)
-from govhub.exchange.traffic_repository import (
-    LIKE_ESCAPE,
-    TrafficRepository,
-    TrafficScope,
-    like_prefix,
 )
 from govhub.kit.clock import utcnow
 from govhub.ledger.service import LedgerService

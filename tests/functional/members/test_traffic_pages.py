@@ -12,8 +12,8 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.exchange.models import ExchangeRecord
-from govhub.exchange.service import record_exchange
+from govhub.exchange.message_log.models import ExchangeRecord
+from govhub.exchange.message_log.service import record_exchange
 from govhub.ledger.service import LedgerService
 from tests.functional.exchange.support import exchange
 from tests.functional.members.services_support import CLIENT, SERVICE, network

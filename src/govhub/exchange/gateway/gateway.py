@@ -2,7 +2,7 @@
 Message Protocol for REST, PR-REST 1.0 §4.1), documented in docs/api.md rather than in the OpenAPI document
 (one catch-all route for every provider's API).
 
-The route is thin: `gateway_caller` runs every check (`gateway_service.check`) in a unit of work of its own
+The route is thin: `gateway_caller` runs every check (`gateway.service.check`) in a unit of work of its own
 that ends before the provider is called, so no database connection is held while a body streams; a
 refusal is answered as an X-Road error (`xroad_errors`) and logged at once, in a unit of work of its own;
 an allowed request goes through the app's one `Forwarder` and is logged when its response has been sent
@@ -28,9 +28,10 @@ from starlette.responses import Response
 
 from govhub.config import Settings
 from govhub.db import Database
-from govhub.exchange import xroad_errors as xe
-from govhub.exchange.forwarding import Forwarder, ForwarderConfig, Outcome
-from govhub.exchange.gateway_service import (
+from govhub.exchange.gateway import xroad_errors as xe
+from govhub.exchange.gateway.forwarding import Forwarder, ForwarderConfig, Outcome
+from govhub.exchange.gateway.limits import InFlight, RecentCount, address_key
+from govhub.exchange.gateway.service import (
     NOT_FORWARDED,
     UNAUTHORIZED,
     UNKNOWN_CLIENT,
@@ -38,8 +39,7 @@ from govhub.exchange.gateway_service import (
     check,
     exchange_of,
 )
-from govhub.exchange.limits import InFlight, RecentCount, address_key
-from govhub.exchange.log_writer import LogWriter
+from govhub.exchange.message_log.log_writer import LogWriter
 from govhub.kit.access import ACCESS_DEPENDENCIES
 from govhub.kit.clock import utcnow
 from govhub.kit.metrics import ExchangeMetrics
@@ -109,7 +109,7 @@ def network_view_of(request: Request) -> NetworkView:
 
 async def gateway_caller(request: Request) -> Checked:
     """Who calls and whether they may: the caller's access token, its subsystem, the service and the right
-    (see `gateway_service.check`). Never raises for a refusal: the route answers and logs it."""
+    (see `gateway.service.check`). Never raises for a refusal: the route answers and logs it."""
     # The exchange's deadline runs from here, its arrival (`gateway_exchange_deadline`).
     request.state.gateway_arrived = asyncio.get_running_loop().time()
     database: Database = request.app.state.database

@@ -60,8 +60,8 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from yarl import URL
 
-from govhub.exchange import xroad_errors as xe
-from govhub.exchange.xroad_headers import (
+from govhub.exchange.gateway import xroad_errors as xe
+from govhub.exchange.gateway.xroad_headers import (
     ECHOED,
     header_block,
     outgoing_headers,

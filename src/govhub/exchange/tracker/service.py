@@ -27,9 +27,9 @@ from typing import Literal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.exchange.errors import ExchangeRecordNotFound
-from govhub.exchange.models import ExchangeRecord
-from govhub.exchange.repository import ExchangeRepository
-from govhub.exchange.service import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, check_message_id
+from govhub.exchange.message_log.models import ExchangeRecord
+from govhub.exchange.message_log.repository import ExchangeRepository
+from govhub.exchange.message_log.service import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, check_message_id
 from govhub.identity.proving import verified_identity
 from govhub.kit.errors import BadRequest
 from govhub.registries.models import PersonalDataUse, Register

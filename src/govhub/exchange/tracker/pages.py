@@ -6,7 +6,7 @@ open.
 Only the person an exchange is about sees its page: for anyone else the record is not found, the same
 answer as for a message id that was never logged. The proof itself stays public as JSON
 (`/exchange/records/{messageId}/proof`); it reveals no record contents. The reads are in
-`govhub.exchange.tracker`, each scoped to the signed-in account.
+`govhub.exchange.tracker.service`, each scoped to the signed-in account.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from fastapi import Request
 from starlette.responses import Response
 
 from govhub.dependencies import AppSettings, DbSession, PageRenderer
-from govhub.exchange import leaves
-from govhub.exchange.repository import ExchangeRepository
-from govhub.exchange.service import LEDGER_NAME, MESSAGE_ID, MessageLog
-from govhub.exchange.tracker import EXCHANGE, Cursor, Tracker, TrackerItem, member_of
+from govhub.exchange.message_log import leaves
+from govhub.exchange.message_log.repository import ExchangeRepository
+from govhub.exchange.message_log.service import LEDGER_NAME, MESSAGE_ID, MessageLog
+from govhub.exchange.tracker.service import EXCHANGE, Cursor, Tracker, TrackerItem, member_of
 from govhub.identity import page_support as support
 from govhub.identity import sessions
 from govhub.identity.models import Account

@@ -17,14 +17,14 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from govhub.exchange import leaves
 from govhub.exchange.errors import (
     DuplicateMessageId,
     ExchangeRecordNotFound,
     InvalidExchange,
     InvalidMessageId,
 )
-from govhub.exchange.models import (
+from govhub.exchange.message_log import leaves
+from govhub.exchange.message_log.models import (
     MAX_CLIENT_ID,
     MAX_ERROR_CODE,
     MAX_METHOD,
@@ -35,7 +35,7 @@ from govhub.exchange.models import (
     MAX_USER_ID,
     ExchangeRecord,
 )
-from govhub.exchange.repository import ExchangeRepository
+from govhub.exchange.message_log.repository import ExchangeRepository
 from govhub.kit.encoding import b64
 from govhub.ledger.service import AppendMemo, LedgerService
 
