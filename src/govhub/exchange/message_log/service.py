@@ -235,6 +235,11 @@ class MessageLog:
         self.repository = repository
         self.ledgers = ledgers
 
+    @classmethod
+    def for_session(cls, session: AsyncSession, ledgers: LedgerService) -> MessageLog:
+        """The log's reads in `session`: handlers ask for this and build no repository themselves."""
+        return cls(ExchangeRepository(session), ledgers)
+
     async def about_user(
         self, user_id: str, *, before_index: int | None = None, limit: int = DEFAULT_PAGE_SIZE
     ) -> list[ExchangeRecord]:

@@ -17,7 +17,6 @@ from fastapi import Query
 
 from govhub.dependencies import DbSession
 from govhub.exchange.message_log.models import ExchangeRecord
-from govhub.exchange.message_log.repository import ExchangeRepository
 from govhub.exchange.message_log.service import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MessageLog
 from govhub.exchange.tracker.access import TrackedAccount
 from govhub.exchange.tracker.schemas import (
@@ -50,7 +49,7 @@ _PROOF_ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 async def _log(db: DbSession, ledgers: Ledgers) -> MessageLog:
-    return MessageLog(ExchangeRepository(db), ledgers)
+    return MessageLog.for_session(db, ledgers)
 
 
 @router.get(

@@ -20,7 +20,6 @@ from starlette.responses import Response
 
 from govhub.dependencies import AppSettings, DbSession, PageRenderer
 from govhub.exchange.message_log import leaves
-from govhub.exchange.message_log.repository import ExchangeRepository
 from govhub.exchange.message_log.service import LEDGER_NAME, MESSAGE_ID, MessageLog
 from govhub.exchange.tracker.service import EXCHANGE, Cursor, Tracker, TrackerItem, member_of
 from govhub.identity import page_support as support
@@ -127,7 +126,7 @@ async def data_use_record_page(
         return account
     tracker = Tracker(db)
     record = await tracker.record(account.public_id, message_id)
-    proof = await MessageLog(ExchangeRepository(db), ledgers).proof(record.message_id)
+    proof = await MessageLog.for_session(db, ledgers).proof(record.message_id)
     names = await tracker.member_names([record.client_id])
     document = leaves.document(record)
     return support.render(

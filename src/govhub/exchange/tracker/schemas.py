@@ -12,7 +12,7 @@ from govhub.exchange.message_log.models import ExchangeRecord
 from govhub.exchange.message_log.service import RecordProof
 from govhub.exchange.tracker.service import member_of
 from govhub.kit.clock import iso_utc
-from govhub.registries.models import PersonalDataUse, Register
+from govhub.registries import PersonalDataUse, Register
 
 
 class _Camel(BaseModel):
