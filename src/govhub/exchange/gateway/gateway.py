@@ -29,8 +29,9 @@ from starlette.responses import Response
 from govhub.config import Settings
 from govhub.db import Database
 from govhub.exchange.gateway import xroad_errors as xe
-from govhub.exchange.gateway.forwarding import Forwarder, ForwarderConfig, Outcome
+from govhub.exchange.gateway.forwarding import Forwarder, ForwarderConfig
 from govhub.exchange.gateway.limits import InFlight, RecentCount, address_key
+from govhub.exchange.gateway.relay import Outcome
 from govhub.exchange.gateway.service import (
     NOT_FORWARDED,
     UNAUTHORIZED,

@@ -20,9 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
 from govhub.exchange.gateway import xroad_errors as xe
-from govhub.exchange.gateway.forwarding import Outcome
 from govhub.exchange.gateway.gateway_assertion import HEADER as ASSERTION_HEADER
 from govhub.exchange.gateway.gateway_assertion import assertion_signer, sign_gateway_assertion
+from govhub.exchange.gateway.relay import Outcome
 from govhub.exchange.gateway.request_rules import override_problem, path_problem
 from govhub.exchange.message_log.models import MAX_PATH, MAX_PURPOSE
 from govhub.exchange.message_log.repository import ExchangeRepository
