@@ -35,10 +35,11 @@ connection where httpx made 740, and 5,800/s over 32 where httpx's pool, which s
 each request, made 150 (docs/benchmarks.md, "Exchange gateway").
 
 Completion (the response half, in `relay`): `ForwardedResponse.outcome` is an `asyncio.Future[Outcome]`
-resolved when the response has been sent (or has failed); `on_complete`, if given, is awaited then, shielded from cancellation, also after a
-failure mid-stream. The gateway writes the message log from either. A failure after the status line has gone
-(provider dies mid-body, response over its limit) cannot change the status: it is recorded in the outcome and
-`ResponseAborted` is raised so the server drops the connection rather than end the body as if complete.
+resolved when the response has been sent (or has failed); `on_complete`, if given, is awaited then,
+shielded from cancellation, also after a failure mid-stream. The gateway writes the message log from
+either. A failure after the status line has gone (provider dies mid-body, response over its limit) cannot
+change the status: it is recorded in the outcome and `ResponseAborted` is raised so the server drops the
+connection rather than end the body as if complete.
 """
 
 from __future__ import annotations
