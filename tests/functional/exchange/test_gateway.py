@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from govhub.config import Settings
 from govhub.exchange.gateway import xroad_errors as xe
 from govhub.exchange.gateway.forwarding import Forwarder, ForwarderConfig
-from govhub.exchange.gateway.gateway import MAX_REQUEST_BYTES
 from govhub.exchange.gateway.service import INVALID_USER_TOKEN, UNAUTHORIZED
 from govhub.exchange.message_log.models import ExchangeRecord
 from govhub.exchange.message_log.repository import ExchangeRepository
@@ -34,6 +33,7 @@ from tests.functional.exchange.gateway_support import (
     ASSESSMENTS,
     DOWN_SERVICE,
     ELIGIBILITY,
+    MAX_REQUEST_BYTES,
     READ_TIMEOUT,
     SLOW_NHS_NUMBER,
     Network,

@@ -48,12 +48,6 @@ from govhub.kit.routing import api_router
 from govhub.ledger.routes import keyring_of
 from govhub.members.network_view import NetworkView
 
-#: The default of `gateway_max_request_bytes`: request bodies the gateway takes, and never more than the
-#: app-wide `max_request_body_bytes` (the app's middleware leaves `/r1/` to the gateway, which refuses
-#: larger bodies with an X-Road error it logs). A provider's response beyond `gateway_max_response_bytes`
-#: is cut off and logged as failed (Server.ServerProxy.InvalidResponse).
-MAX_REQUEST_BYTES = Settings.model_fields["gateway_max_request_bytes"].default
-
 router = api_router(prefix="/r1", tags=["gateway"])
 logger = logging.getLogger("govhub.exchange.gateway")
 #: Seconds a caller refused with 429 is asked to wait (`Retry-After`).
