@@ -43,7 +43,7 @@ from starlette.routing import Route
 from benchmarks.identity import Server, _free_port, production_server
 from govhub.config import Settings
 from govhub.db import Database, alembic_config
-from govhub.exchange.models import ExchangeRecord
+from govhub.exchange.message_log.models import ExchangeRecord
 from govhub.kit.outbound import OutboundGuard
 from govhub.members import (
     COMMAND_LINE_ACTOR,

@@ -17,7 +17,7 @@ from govhub.blocks import BUILDING_BLOCKS
 from govhub.config import ConfigurationError, Settings
 from govhub.db import Database, migration_heads, migration_status
 from govhub.devtools.routes import router as devtools_router
-from govhub.exchange.metrics import ExchangeMetrics
+from govhub.exchange import ExchangeMetrics
 from govhub.health.routes import router as health_router
 from govhub.home.routes import router as home_router
 from govhub.identity.oidc.errors import install_oauth_error_handler

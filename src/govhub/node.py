@@ -28,10 +28,10 @@ from govhub.kit.outbound import OutboundGuard
 from govhub.kit.templating import Pages
 
 if TYPE_CHECKING:
-    from govhub.exchange.forwarding import Forwarder
-    from govhub.exchange.gateway import Limits
-    from govhub.exchange.log_writer import LogWriter
-    from govhub.exchange.provider_guard import SeenMessages
+    from govhub.exchange.gateway.forwarding import Forwarder
+    from govhub.exchange.gateway.gateway import Limits
+    from govhub.exchange.gateway.provider_guard import SeenMessages
+    from govhub.exchange.message_log.log_writer import LogWriter
     from govhub.identity.oidc.logout_delivery import BackgroundDelivery
     from govhub.identity.oidc.provider import Provider
     from govhub.kit.dev_mailbox import DevMailbox

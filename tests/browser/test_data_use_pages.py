@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from govhub.config import Settings
 from govhub.db import session_factory
-from govhub.exchange.service import record_exchange
 from govhub.identity.proving import BIRTHS_REGISTER, PROVING_CLIENT, IdentityClaim, Outcome, prove_identity
 from govhub.identity.service import IdentityService, NewAccount
 from govhub.kit.clock import utcnow
@@ -30,6 +29,7 @@ from govhub.registries.demo import BIRTHS
 from govhub.registries.service import RegistriesService
 from tests.browser.accessibility import PageRun
 from tests.functional.exchange.support import exchange
+from tests.support.exchange import record_exchange
 from tests.support.oidc import ClientKeys
 
 PASSWORD = "correct horse battery staple"

@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from govhub.config import Settings
 from govhub.db import session_factory
-from govhub.exchange.service import record_exchange
 from govhub.identity import totp
 from govhub.identity.service import IdentityService, NewAccount
 from govhub.ledger.service import LedgerService
@@ -24,6 +23,7 @@ from govhub.members.membership.service import grant_platform_admin
 from govhub.members.onboarding.service import ApplicationsService, Decider, NewApplication
 from tests.browser.accessibility import PageRun
 from tests.functional.exchange.support import exchange
+from tests.support.exchange import record_exchange
 from tests.support.oidc import ClientKeys
 
 PASSWORD = "correct horse battery staple"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from govhub.kit.errors import BadRequest, Conflict, Forbidden, NotFound
+from govhub.kit.errors import BadRequest, Forbidden, NotFound
 
 
 class InvalidMessageId(BadRequest):
@@ -20,11 +20,6 @@ class InvalidExchange(BadRequest):
 class ExchangeRecordNotFound(NotFound):
     slug = "exchange-record-not-found"
     title = "No such exchange record"
-
-
-class DuplicateMessageId(Conflict):
-    slug = "duplicate-message-id"
-    title = "Message id already logged"
 
 
 class NotAPerson(Forbidden):

@@ -1,136 +1,15 @@
-"""The data tracker's API: a person's exchanges (who asked, when, for what service and why), each with a
-link to its inclusion proof in the exchange ledger, and the reads of their record in the register they
-proved their identity against (`govhub.exchange.tracker`). The same for a browser is in `tracker_pages`.
-
-Who may read what: a record is read only by the person it is about (`GET /exchange/tracker`, with an
-access token issued to them with the `govhub:data-use` scope they consented to). A proof is open to anyone
-(`GET /exchange/records/{messageId}/proof`): its
-leaf is a salted hash of the record, so it shows that a record exists at an index, never what it says.
-"""
+"""The block's routes: the data tracker's API (`tracker.api`) and its pages for the signed-in person
+(`tracker.pages`, `/account/data-use`), and the gateway (`/r1/...`, `gateway.gateway`), which writes the
+log they read. This module only assembles them."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-
-from fastapi import Path as PathParam
-from fastapi import Query
-
-from govhub.dependencies import DbSession
-from govhub.exchange.access import TrackedAccount
-from govhub.exchange.gateway import router as gateway_router
-from govhub.exchange.models import ExchangeRecord
-from govhub.exchange.repository import ExchangeRepository
-from govhub.exchange.schemas import (
-    RecordProofResponse,
-    TrackedExchange,
-    TrackedRegistryRead,
-    TrackerPage,
-)
-from govhub.exchange.service import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MessageLog
-from govhub.exchange.tracker import Cursor, Tracker
-from govhub.exchange.tracker_pages import router as tracker_pages_router
-from govhub.kit.access import PUBLIC
-from govhub.kit.problems import PROBLEM_JSON
+from govhub.exchange.gateway.gateway import router as gateway_router
+from govhub.exchange.tracker.api import router as tracker_api_router
+from govhub.exchange.tracker.pages import router as tracker_pages_router
 from govhub.kit.routing import api_router
-from govhub.ledger import Ledgers
 
-tracker_router = api_router(prefix="/exchange", tags=["exchange"])
-
-_TRACKER_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "No valid access token (RFC 6750 error body)."},
-    400: {"description": "`readsBefore` is not a cursor this API gave out.", "content": {PROBLEM_JSON: {}}},
-    403: {
-        "description": "The token is not about a person (a problem), or lacks the govhub:data-use scope the "
-        "person consents to (RFC 6750 `insufficient_scope` error body).",
-        "content": {PROBLEM_JSON: {}},
-    },
-}
-_PROOF_ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"description": "Not a message id.", "content": {PROBLEM_JSON: {}}},
-    404: {"description": "No record with that message id.", "content": {PROBLEM_JSON: {}}},
-}
-
-
-async def _log(db: DbSession, ledgers: Ledgers) -> MessageLog:
-    return MessageLog(ExchangeRepository(db), ledgers)
-
-
-@tracker_router.get(
-    "/tracker",
-    summary="Who used my data",
-    response_model=TrackerPage,
-    responses=_TRACKER_ERRORS,
-)
-async def tracker(
-    account: TrackedAccount,
-    db: DbSession,
-    ledgers: Ledgers,
-    *,
-    before: Annotated[
-        int | None, Query(ge=0, description="Only records older than this leaf index (from `next`).")
-    ] = None,
-    reads_before: Annotated[
-        str | None,
-        Query(
-            alias="readsBefore",
-            max_length=40,
-            description="Only register reads older than this cursor (from `registryReadsNext`).",
-        ),
-    ] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
-) -> TrackerPage:
-    """The exchanges about the caller, newest first, and the reads of their record in the register they
-    proved their identity against. Each list pages on its own: a `next` link pages `records` only, a
-    `registryReadsNext` link `registryReads` only."""
-    cursor = None if reads_before is None else Cursor.parse(reads_before)
-    records: list[ExchangeRecord] = []
-    if cursor is None or before is not None:
-        log = await _log(db, ledgers)
-        records = await log.about_user(account.public_id, before_index=before, limit=limit)
-    following = None
-    if len(records) == limit:
-        following = f"/exchange/tracker?before={records[-1].ledger_index}&limit={limit}"
-    data_tracker = Tracker(db)
-    subject = await data_tracker.subject(account.id)
-    reads = []
-    if before is None or cursor is not None:
-        reads = await data_tracker.registry_reads(subject, before=cursor, limit=limit)
-    reads_following = None
-    if len(reads) == limit:
-        reads_following = f"/exchange/tracker?readsBefore={reads[-1].cursor.encode()}&limit={limit}"
-    names = await data_tracker.member_names([r.client_id for r in records] + [i.who for i in reads])
-    return TrackerPage(
-        records=[TrackedExchange.of(record, names) for record in records],
-        next=following,
-        registry_reads=[
-            TrackedRegistryRead.of(item.read, item.register, names)
-            for item in reads
-            if item.read is not None and item.register is not None
-        ],
-        registry_reads_next=reads_following,
-        registry_reads_available=subject is not None,
-    )
-
-
-@tracker_router.get(
-    "/records/{messageId}/proof",
-    summary="Inclusion proof of an exchange record",
-    response_model=RecordProofResponse,
-    responses=_PROOF_ERRORS,
-    dependencies=[PUBLIC],
-)
-async def record_proof(
-    message_id: Annotated[str, PathParam(alias="messageId")],
-    db: DbSession,
-    ledgers: Ledgers,
-) -> RecordProofResponse:
-    """The record's ledger leaf, its inclusion proof and the signed checkpoint it verifies against."""
-    return RecordProofResponse.of(await (await _log(db, ledgers)).proof(message_id))
-
-
-#: The block's routes: the tracker above and its pages for the signed-in person (`/account/data-use`), and
-#: the gateway (`/r1/...`), which writes the log they read.
 router = api_router()
-router.include_router(tracker_router)
+router.include_router(tracker_api_router)
 router.include_router(tracker_pages_router)
 router.include_router(gateway_router)

@@ -30,9 +30,13 @@ from starlette.datastructures import Headers
 
 from govhub.config import Settings
 from govhub.db import Database
-from govhub.exchange.gateway_assertion import HEADER as ASSERTION_HEADER
-from govhub.exchange.gateway_assertion import OwnKeys
-from govhub.exchange.provider_guard import AssertionRefused, SeenMessages, verify_request_assertion
+from govhub.exchange import (
+    ASSERTION_HEADER,
+    AssertionRefused,
+    OwnKeys,
+    SeenMessages,
+    verify_request_assertion,
+)
 from govhub.identity.oidc.access import access_token_holder
 from govhub.identity.oidc.errors import OAuthError
 from govhub.identity.oidc.provider import provider_of

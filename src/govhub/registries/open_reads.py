@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from govhub.registries.access import anyone_may_read
 from govhub.registries.repository import RecordPointReads, same_json_value
 
 
@@ -22,7 +23,8 @@ async def read_open_record(
     if found is None:
         return None
     classification, key_field, content = found
-    # Open registers are readable by anyone (`RegistriesService.open`); nothing is logged for them.
-    if classification != "open" or field != key_field or not isinstance(content, dict):
+    # The same rule as the unit of work's (`RegistriesService.open`): only a register anyone may read,
+    # whose reads are never logged, is answered here.
+    if not anyone_may_read(classification) or field != key_field or not isinstance(content, dict):
         return None
     return content if same_json_value(content, field, value) else None

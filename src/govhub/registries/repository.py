@@ -512,7 +512,7 @@ class RegistriesRepository:
             )
         return {str(name) for name in await self.session.scalars(statement)}
 
-    # --- a person's own view of reads about them (`govhub.exchange.tracker`) ----------------------
+    # --- a person's own view of reads about them (`govhub.registries.access`, for the exchange's tracker) ---
 
     async def record_with_subject_field(
         self, register_id: int, record_key: str

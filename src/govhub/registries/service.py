@@ -17,6 +17,7 @@ from govhub.kit.clock import iso_utc, utcnow
 from govhub.kit.constraints import violated_constraint
 from govhub.kit.errors import FieldError
 from govhub.ledger import Keyring, LedgerService
+from govhub.registries.access import anyone_may_read, subject_id_of
 from govhub.registries.caller import Caller, identify_first
 from govhub.registries.errors import (
     CallerUnknown,
@@ -186,7 +187,7 @@ class RegistriesService:
                 raise RegisterNotFound(f"There is no register called {name!r}.")
             raise RegisterNotFound(f"Register {name!r} has no version {version!r}.")
         register, found = both
-        if write or register.classification != "open":
+        if write or not anyone_may_read(register.classification):
             await self._check_access(register, caller, write=write)
         return Opened(register, found)
 
@@ -210,7 +211,7 @@ class RegistriesService:
     async def may_see(self, register: Register, caller: Caller) -> bool:
         """Whether the catalogue routes (`/databases`, `/database/{id}`, the grants) show `caller` the
         register and its owner: an open register to anyone, any other only to those who may use it."""
-        return register.classification == "open" or await self.may_use(register, caller)
+        return anyone_may_read(register.classification) or await self.may_use(register, caller)
 
     async def grant(self, name: str, client: str, *, by: Caller | None = None) -> None:
         """Let `client` (a member or one subsystem) use register `name`. `by` is checked to be the owner;
@@ -329,7 +330,7 @@ class RegistriesService:
                 PersonalDataUse(
                     register_id=opened.register.id,
                     record_key=row.record_key,
-                    subject_id=str(row.content.get(subject_field, row.record_key)),
+                    subject_id=subject_id_of(row.content, row.record_key, subject_field),
                     reader=caller.client or "anonymous",
                     purpose=caller.purpose,
                     read_at=now,

@@ -19,15 +19,15 @@ from govhub.config import Settings
 from govhub.demo_providers.blue_badge.app import create_app, openapi_document
 from govhub.demo_providers.blue_badge.records import Record, Records, write_records
 from govhub.demo_providers.blue_badge.settings import BlueBadgeSettings
-from govhub.exchange import xroad_errors as xe
-from govhub.exchange.gateway_assertion import (
+from govhub.exchange.gateway import xroad_errors as xe
+from govhub.exchange.gateway.gateway_assertion import (
     HEADER,
     LIFETIME,
     AssertionSigner,
     assertion_signer,
     sign_gateway_assertion,
 )
-from govhub.exchange.provider_guard import KeysUnavailable, PlatformKeys, SeenMessages
+from govhub.exchange.gateway.provider_guard import KeysUnavailable, PlatformKeys, SeenMessages
 from govhub.identity.oidc.jose import b64url_decode
 from govhub.identity.oidc.provider import Provider
 from govhub.members.services.input import document_of

@@ -29,8 +29,8 @@ from govhub.demo_service.app import create_app as create_demo_service
 from govhub.demo_service.keys import new_key, public_jwks
 from govhub.demo_service.registration import registration
 from govhub.demo_service.settings import PURPOSE, DemoServiceSettings
-from govhub.exchange.forwarding import Forwarder
-from govhub.exchange.repository import ExchangeRepository
+from govhub.exchange.gateway.forwarding import Forwarder
+from govhub.exchange.message_log.repository import ExchangeRepository
 from govhub.identity.oidc.clients import register_client
 from govhub.identity.oidc.subjects import Subjects
 from govhub.identity.repository import IdentityRepository

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from govhub.config import Settings
 from govhub.kit.outbound import OutboundGuard
 from govhub.members.services.service import COMMAND_LINE_ACTOR, ServicesService
 from govhub.members.xroad_ids import parse_service_id
@@ -25,6 +26,10 @@ from tests.support.oidc import ClientKeys
 from tests.support.outbound import loopback_guard
 
 #: The provider's read timeout in these tests; the slow NHS number answers after four times it.
+#: The default of `gateway_max_request_bytes`: request bodies the gateway takes, and never more than the
+#: app-wide `max_request_body_bytes` (the app's middleware leaves `/r1/` to the gateway, which refuses
+#: larger bodies with an X-Road error it logs). It lived in the gateway, used by nothing but tests.
+MAX_REQUEST_BYTES = Settings.model_fields["gateway_max_request_bytes"].default
 READ_TIMEOUT = 0.5
 SLOW_NHS_NUMBER = "9999999999"
 ELIGIBILITY = "GET /eligibility/{nhsNumber}"

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from govhub.exchange.service import Exchange
+from govhub.exchange.message_log.service import Exchange
 from govhub.identity.models import Account
 from govhub.kit.clock import utcnow
 from govhub.ledger.note import NoteVerifier, open_checkpoint

@@ -20,14 +20,10 @@ from fastapi import FastAPI
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from govhub.exchange import xroad_errors as xe
-from govhub.exchange.forwarding import (
-    CALLER_GONE,
-    Forwarder,
-    ForwarderConfig,
-    Outcome,
-)
-from govhub.exchange.xroad_headers import header_block, request_hash
+from govhub.exchange.gateway import xroad_errors as xe
+from govhub.exchange.gateway.forwarding import Forwarder, ForwarderConfig
+from govhub.exchange.gateway.relay import CALLER_GONE, Outcome
+from govhub.exchange.gateway.xroad_headers import header_block, request_hash
 from tests.support.live_server import free_port, serve_in_thread
 from tests.support.outbound import loopback_guard
 

@@ -17,12 +17,11 @@ from joserfc.jwk import KeySet
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.exchange import xroad_errors as xe
-from govhub.exchange.forwarding import Forwarder, ForwarderConfig
-from govhub.exchange.gateway import MAX_REQUEST_BYTES
-from govhub.exchange.gateway_service import INVALID_USER_TOKEN, UNAUTHORIZED
-from govhub.exchange.models import ExchangeRecord
-from govhub.exchange.repository import ExchangeRepository
+from govhub.exchange.gateway import xroad_errors as xe
+from govhub.exchange.gateway.forwarding import Forwarder, ForwarderConfig
+from govhub.exchange.gateway.service import INVALID_USER_TOKEN, UNAUTHORIZED
+from govhub.exchange.message_log.models import ExchangeRecord
+from govhub.exchange.message_log.repository import ExchangeRepository
 from govhub.identity.oidc import tokens
 from govhub.identity.oidc.subjects import Subjects
 from govhub.kit.clock import utcnow
@@ -34,6 +33,7 @@ from tests.functional.exchange.gateway_support import (
     ASSESSMENTS,
     DOWN_SERVICE,
     ELIGIBILITY,
+    MAX_REQUEST_BYTES,
     READ_TIMEOUT,
     SLOW_NHS_NUMBER,
     Network,

@@ -27,8 +27,8 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from govhub.app import create_app
 from govhub.db import create_async_engine, session_factory
-from govhub.exchange import xroad_errors as xe
-from govhub.exchange.models import ExchangeRecord
+from govhub.exchange.gateway import xroad_errors as xe
+from govhub.exchange.message_log.models import ExchangeRecord
 from govhub.members.services.service import COMMAND_LINE_ACTOR, ServicesService
 from govhub.members.xroad_ids import parse_service_id
 from tests.conftest import make_settings

@@ -15,12 +15,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.app import create_app
 from govhub.db import create_async_engine, session_factory
-from govhub.exchange import xroad_errors as xe
-from govhub.exchange.gateway import MAX_REQUEST_BYTES
-from govhub.exchange.models import ExchangeRecord
-from govhub.exchange.repository import ExchangeRepository
+from govhub.exchange.gateway import xroad_errors as xe
+from govhub.exchange.message_log.models import ExchangeRecord
+from govhub.exchange.message_log.repository import ExchangeRepository
 from tests.conftest import make_settings
-from tests.functional.exchange.gateway_support import Provider, caller_headers, gateway_path, grant, network
+from tests.functional.exchange.gateway_support import (
+    MAX_REQUEST_BYTES,
+    Provider,
+    caller_headers,
+    gateway_path,
+    grant,
+    network,
+)
 from tests.functional.exchange.gateway_support import provider_app as make_provider
 from tests.support.live_server import free_port, serve_in_thread
 from tests.support.outbound import LOOPBACK

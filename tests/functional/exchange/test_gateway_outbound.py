@@ -19,9 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from govhub.exchange import xroad_errors as xe
-from govhub.exchange.forwarding import Forwarder, ForwarderConfig
-from govhub.exchange.repository import ExchangeRepository
+from govhub.exchange.gateway import xroad_errors as xe
+from govhub.exchange.gateway.forwarding import Forwarder, ForwarderConfig
+from govhub.exchange.message_log.repository import ExchangeRepository
 from govhub.kit.outbound import OutboundGuard, StaticResolver
 from govhub.members.services.service import COMMAND_LINE_ACTOR, ServicesService
 from tests.functional.exchange.gateway_support import (

@@ -15,9 +15,9 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.exchange.forwarding import Forwarder, ForwarderConfig
-from govhub.exchange.gateway_service import FOREIGN_USER_TOKEN, INVALID_USER_TOKEN
-from govhub.exchange.repository import ExchangeRepository
+from govhub.exchange.gateway.forwarding import Forwarder, ForwarderConfig
+from govhub.exchange.gateway.service import FOREIGN_USER_TOKEN, INVALID_USER_TOKEN
+from govhub.exchange.message_log.repository import ExchangeRepository
 from govhub.identity.oidc.subjects import Subjects
 from govhub.members.services.service import COMMAND_LINE_ACTOR, ServicesService
 from govhub.members.xroad_ids import parse_service_id

@@ -20,9 +20,9 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from govhub.exchange import xroad_errors as xe
-from govhub.exchange.forwarding import Forwarder, ForwarderConfig
-from govhub.exchange.repository import ExchangeRepository
+from govhub.exchange.gateway import xroad_errors as xe
+from govhub.exchange.gateway.forwarding import Forwarder, ForwarderConfig
+from govhub.exchange.message_log.repository import ExchangeRepository
 from tests.functional.exchange.gateway_support import (
     ELIGIBILITY,
     Network,

@@ -16,12 +16,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.exchange import xroad_errors as xe
-from govhub.exchange.forwarding import Forwarder, ForwarderConfig
-from govhub.exchange.gateway import Limits
-from govhub.exchange.gateway_service import UNAUTHORIZED
-from govhub.exchange.models import ExchangeRecord
-from govhub.exchange.service import LEDGER_NAME
+from govhub.exchange.gateway import xroad_errors as xe
+from govhub.exchange.gateway.forwarding import Forwarder, ForwarderConfig
+from govhub.exchange.gateway.gateway import Limits
+from govhub.exchange.gateway.service import UNAUTHORIZED
+from govhub.exchange.message_log.models import ExchangeRecord
+from govhub.exchange.message_log.service import LEDGER_NAME
 from govhub.ledger.service import LedgerService
 from tests.functional.exchange.gateway_support import (
     ELIGIBILITY,

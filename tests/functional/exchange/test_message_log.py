@@ -12,21 +12,20 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.exchange import leaves
-from govhub.exchange.errors import DuplicateMessageId, InvalidExchange, InvalidMessageId
-from govhub.exchange.models import AppendOnly, ExchangeRecord
-from govhub.exchange.repository import ExchangeRepository
-from govhub.exchange.service import (
+from govhub.exchange.errors import InvalidExchange, InvalidMessageId
+from govhub.exchange.message_log import leaves
+from govhub.exchange.message_log.models import AppendOnly, ExchangeRecord
+from govhub.exchange.message_log.repository import ExchangeRepository
+from govhub.exchange.message_log.service import (
     LEDGER_NAME,
     MessageLog,
     prepare,
-    record_exchange,
-    record_exchanges,
     record_prepared,
 )
 from govhub.ledger.service import LedgerService
 from govhub.ledger.verify import leaf_hash
 from tests.functional.exchange.support import check_proof, exchange
+from tests.support.exchange import DuplicateMessageId, record_exchange, record_exchanges
 
 
 def _ledgers(session: AsyncSession, settings: Settings) -> LedgerService:

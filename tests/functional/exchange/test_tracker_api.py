@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.exchange.service import record_exchange
 from govhub.ledger.service import LedgerService
 from tests.functional.exchange.support import (
     CLIENT,
@@ -23,6 +22,7 @@ from tests.functional.exchange.support import (
     machine_token,
     person_token,
 )
+from tests.support.exchange import record_exchange
 
 
 async def test_a_person_sees_their_exchanges_newest_first_with_a_proof_each(

@@ -18,14 +18,14 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.exchange.models import ExchangeRecord
-from govhub.exchange.service import record_exchange
+from govhub.exchange.message_log.models import ExchangeRecord
 from govhub.identity.proving import PURPOSE
 from govhub.kit.clock import utcnow
 from govhub.ledger.service import LedgerService
 from tests.functional.exchange.support import check_proof, exchange
 from tests.functional.exchange.tracker_support import HEALTH, TOMASZ, prove, read_birth
 from tests.functional.members.support import Person, approved_member, browser, person, signed_in
+from tests.support.exchange import record_exchange
 from tests.support.oidc import ClientKeys
 
 BROWSER = {"accept": "text/html,application/xhtml+xml"}

@@ -10,14 +10,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.exchange.service import record_exchange
-from govhub.exchange.tracker import EXCHANGE, REGISTRY_READ, Cursor, Tracker
+from govhub.exchange.tracker.service import EXCHANGE, REGISTRY_READ, Cursor, Tracker
 from govhub.identity.proving import PROVING_CLIENT, PURPOSE
 from govhub.ledger.service import LedgerService
 from govhub.registries.models import PersonalDataUse
 from tests.functional.exchange.support import bearer, exchange, person_token
 from tests.functional.exchange.tracker_support import HEALTH, TOMASZ, prove, read_birth
 from tests.functional.members.support import approved_member
+from tests.support.exchange import record_exchange
 from tests.support.oidc import ClientKeys, create_account
 
 COUNCIL = "GOVHUB-DEV/GOV/E10000099/parking"

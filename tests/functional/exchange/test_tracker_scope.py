@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.exchange.service import record_exchange
 from govhub.ledger.service import LedgerService
 from tests.functional.exchange.support import bearer, exchange, person_token
 from tests.functional.identity.account_support import create_citizen, sign_in
 from tests.functional.identity.oidc.authorize_support import create_relying_party
 from tests.functional.identity.oidc.grant_support import account_of, authorize, redeem
+from tests.support.exchange import record_exchange
 
 DATA_USE = "The record of which services used your data through govhub"
 

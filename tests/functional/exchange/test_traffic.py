@@ -12,22 +12,21 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.exchange import traffic_repository
-from govhub.exchange.models import ExchangeRecord
-from govhub.exchange.service import record_exchange
-from govhub.exchange.traffic import (
+from govhub.exchange.message_log.models import ExchangeRecord
+from govhub.exchange.traffic import repository as traffic_repository
+from govhub.exchange.traffic.repository import (
+    LIKE_ESCAPE,
+    TrafficRepository,
+    TrafficScope,
+    like_prefix,
+)
+from govhub.exchange.traffic.service import (
     InvalidTrafficFilter,
     TrafficFilter,
     TrafficService,
     percentile,
     readable_members,
     traffic_filter,
-)
-from govhub.exchange.traffic_repository import (
-    LIKE_ESCAPE,
-    TrafficRepository,
-    TrafficScope,
-    like_prefix,
 )
 from govhub.kit.clock import utcnow
 from govhub.ledger.service import LedgerService
@@ -37,6 +36,7 @@ from govhub.members.repository import PLATFORM
 from govhub.members.xroad_ids import InvalidIdentifier
 from tests.functional.exchange.support import exchange
 from tests.functional.members.services_support import network
+from tests.support.exchange import record_exchange
 
 OURS = "GOVHUB-DEV/COM/B_1"
 #: Would match OURS if `_` were left a LIKE wildcard.

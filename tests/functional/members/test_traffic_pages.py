@@ -12,12 +12,12 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.exchange.models import ExchangeRecord
-from govhub.exchange.service import record_exchange
+from govhub.exchange.message_log.models import ExchangeRecord
 from govhub.ledger.service import LedgerService
 from tests.functional.exchange.support import exchange
 from tests.functional.members.services_support import CLIENT, SERVICE, network
 from tests.functional.members.support import browser, person, signed_in
+from tests.support.exchange import record_exchange
 
 BROWSER = {"accept": "text/html,application/xhtml+xml"}
 YOURS = "/members/yours/traffic"

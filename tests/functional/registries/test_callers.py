@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from govhub.app import create_app
 from govhub.config import Settings
-from govhub.exchange.gateway_assertion import (
+from govhub.exchange.gateway.gateway_assertion import (
     HEADER,
     AssertionSigner,
     assertion_signer,

@@ -19,9 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from govhub.app import create_app
 from govhub.config import Settings
 from govhub.db import create_async_engine, session_factory
-from govhub.exchange.models import ExchangeRecord
-from govhub.exchange.repository import ExchangeRepository
-from govhub.exchange.tracker import Tracker
+from govhub.exchange.message_log.models import ExchangeRecord
+from govhub.exchange.message_log.repository import ExchangeRepository
+from govhub.exchange.tracker.service import Tracker
 from govhub.members.xroad_ids import parse_subsystem_id
 from govhub.registries import exchange_service
 from govhub.registries.callers import registries_service_id

@@ -49,7 +49,6 @@ from starlette.responses import JSONResponse, Response
 from govhub.app import create_app
 from govhub.config import Settings
 from govhub.db import Database, alembic_config, create_async_engine, session_factory
-from govhub.exchange.service import record_exchange
 from govhub.identity.oidc import clients as oidc_clients
 from govhub.identity.organisations import NewOrganisation, OrganisationsService
 from govhub.kit import csrf
@@ -68,6 +67,7 @@ from tests.functional.identity.account_support import csrf_of, hidden_fields, li
 from tests.functional.identity.account_support import submit as submit_form
 from tests.functional.members.support import TEST_ADMIN, Person, approved_member, person, submit
 from tests.support.databases import SuiteDatabases
+from tests.support.exchange import record_exchange
 from tests.support.live_server import serve_in_thread
 from tests.support.mail import running_mailbox
 from tests.support.oidc import ISSUER, REDIRECT_URI, ClientKeys, code_client, machine_client

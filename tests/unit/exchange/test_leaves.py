@@ -7,8 +7,8 @@ import hashlib
 import json
 from datetime import UTC, datetime
 
-from govhub.exchange import leaves
-from govhub.exchange.models import ExchangeRecord
+from govhub.exchange.message_log import leaves
+from govhub.exchange.message_log.models import ExchangeRecord
 
 
 def _record(**overrides: object) -> ExchangeRecord:

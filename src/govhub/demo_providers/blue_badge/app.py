@@ -16,8 +16,8 @@ from fastapi.responses import JSONResponse
 
 from govhub.demo_providers.blue_badge.records import Records
 from govhub.demo_providers.blue_badge.settings import BlueBadgeSettings
+from govhub.exchange import GatewayOnly, PlatformKeys
 from govhub.exchange import xroad_errors as xe
-from govhub.exchange.provider_guard import GatewayOnly, PlatformKeys
 
 OPENAPI_FILE = Path(__file__).resolve().parent / "openapi.json"
 #: X-Road-UserId longer than this is not one the gateway sends (a person's id for this member is 43

@@ -5,7 +5,7 @@ and direction over the last 24 hours or 7 days, then the exchanges newest first,
 inclusion proof. Filters are a GET form, so the pages work without JavaScript and a filtered view can be
 bookmarked.
 
-Who reads what is decided in `govhub.exchange.traffic.readable_members`; a page only checks sign-in first
+Who reads what is decided in `govhub.exchange.readable_members`; a page only checks sign-in first
 (nobody: sign in; a platform administrator: with two factors)."""
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ from fastapi import Request
 from starlette.responses import Response
 
 from govhub.dependencies import DbSession, PageRenderer
-from govhub.exchange.traffic import (
+from govhub.exchange import (
+    AS_CLIENT,
+    AS_PROVIDER,
     DEFAULT_TRAFFIC_PAGE,
     TrafficEntry,
     TrafficFilter,
@@ -26,7 +28,6 @@ from govhub.exchange.traffic import (
     readable_members,
     traffic_filter,
 )
-from govhub.exchange.traffic_repository import AS_CLIENT, AS_PROVIDER
 from govhub.identity.signed_in import sign_in_url
 from govhub.kit.clock import utcnow
 from govhub.kit.forms import redirect, render_page

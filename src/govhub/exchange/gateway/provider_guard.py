@@ -32,8 +32,8 @@ from joserfc.jwk import ECKey, KeySet
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from govhub.exchange import xroad_errors as xe
-from govhub.exchange.gateway_assertion import ALGORITHM, HEADER, LIFETIME, TYP
+from govhub.exchange.gateway import xroad_errors as xe
+from govhub.exchange.gateway.gateway_assertion import ALGORITHM, HEADER, LIFETIME, TYP
 from govhub.identity.oidc.jose import b64url_decode, es256_verifies
 
 #: Seconds of clock difference between the platform and the provider that are tolerated.

@@ -2,7 +2,7 @@
 Message Protocol for REST, PR-REST 1.0 §4.1), documented in docs/api.md rather than in the OpenAPI document
 (one catch-all route for every provider's API).
 
-The route is thin: `gateway_caller` runs every check (`gateway_service.check`) in a unit of work of its own
+The route is thin: `gateway_caller` runs every check (`gateway.service.check`) in a unit of work of its own
 that ends before the provider is called, so no database connection is held while a body streams; a
 refusal is answered as an X-Road error (`xroad_errors`) and logged at once, in a unit of work of its own;
 an allowed request goes through the app's one `Forwarder` and is logged when its response has been sent
@@ -28,9 +28,11 @@ from starlette.responses import Response
 
 from govhub.config import Settings
 from govhub.db import Database
-from govhub.exchange import xroad_errors as xe
-from govhub.exchange.forwarding import Forwarder, ForwarderConfig, Outcome
-from govhub.exchange.gateway_service import (
+from govhub.exchange.gateway import xroad_errors as xe
+from govhub.exchange.gateway.forwarding import Forwarder, ForwarderConfig
+from govhub.exchange.gateway.limits import InFlight, RecentCount, address_key
+from govhub.exchange.gateway.relay import Outcome
+from govhub.exchange.gateway.service import (
     NOT_FORWARDED,
     UNAUTHORIZED,
     UNKNOWN_CLIENT,
@@ -38,20 +40,13 @@ from govhub.exchange.gateway_service import (
     check,
     exchange_of,
 )
-from govhub.exchange.limits import InFlight, RecentCount, address_key
-from govhub.exchange.log_writer import LogWriter
+from govhub.exchange.message_log.log_writer import LogWriter
 from govhub.exchange.metrics import ExchangeMetrics
 from govhub.kit.access import ACCESS_DEPENDENCIES
 from govhub.kit.clock import utcnow
 from govhub.kit.routing import api_router
 from govhub.ledger import keyring_of
 from govhub.members import NetworkView
-
-#: The default of `gateway_max_request_bytes`: request bodies the gateway takes, and never more than the
-#: app-wide `max_request_body_bytes` (the app's middleware leaves `/r1/` to the gateway, which refuses
-#: larger bodies with an X-Road error it logs). A provider's response beyond `gateway_max_response_bytes`
-#: is cut off and logged as failed (Server.ServerProxy.InvalidResponse).
-MAX_REQUEST_BYTES = Settings.model_fields["gateway_max_request_bytes"].default
 
 router = api_router(prefix="/r1", tags=["gateway"])
 logger = logging.getLogger("govhub.exchange.gateway")
@@ -109,7 +104,7 @@ def network_view_of(request: Request) -> NetworkView:
 
 async def gateway_caller(request: Request) -> Checked:
     """Who calls and whether they may: the caller's access token, its subsystem, the service and the right
-    (see `gateway_service.check`). Never raises for a refusal: the route answers and logs it."""
+    (see `gateway.service.check`). Never raises for a refusal: the route answers and logs it."""
     # The exchange's deadline runs from here, its arrival (`gateway_exchange_deadline`).
     request.state.gateway_arrived = asyncio.get_running_loop().time()
     database: Database = request.app.state.database

@@ -22,7 +22,7 @@ from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, tr
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from govhub.exchange.models import ExchangeRecord
+from govhub.exchange.message_log.models import ExchangeRecord
 
 #: The escape character of the LIKE patterns built here.
 LIKE_ESCAPE = "\\"

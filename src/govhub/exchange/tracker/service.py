@@ -5,7 +5,8 @@ proved their identity against (`govhub.registries`' personal data use log).
 How a person is linked to register reads: proving (`govhub.identity.proving`) keeps the register and
 record key an account matched. The registries log each read of a personal record under the record's
 *subject id* (the value of the version's subject field, such as the births register's `person_id`), so
-the subject id is read from that record. Only that one register is searched: subject ids are each
+the registries say which reads those are (`govhub.registries.read_subject`, by the rule their log
+names a read with). Only that one register is searched: subject ids are each
 register's own, and the same value in another register need not be the same person. An account that has
 proved no identity sees its exchanges only.
 
@@ -27,13 +28,12 @@ from typing import Literal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.exchange.errors import ExchangeRecordNotFound
-from govhub.exchange.models import ExchangeRecord
-from govhub.exchange.repository import ExchangeRepository
-from govhub.exchange.service import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, check_message_id
+from govhub.exchange.message_log.models import ExchangeRecord
+from govhub.exchange.message_log.repository import ExchangeRepository
+from govhub.exchange.message_log.service import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, check_message_id
 from govhub.identity.proving import verified_identity
 from govhub.kit.errors import BadRequest
-from govhub.registries.models import PersonalDataUse, Register
-from govhub.registries.repository import RegistriesRepository
+from govhub.registries import PersonalDataUse, ReadSubject, Register, read_subject, reads_about
 
 EXCHANGE: Literal["exchange"] = "exchange"
 REGISTRY_READ: Literal["registry-read"] = "registry-read"
@@ -86,13 +86,9 @@ class Cursor:
         return (self.at, -1) if kind == EXCHANGE else (self.at, None)
 
 
-@dataclass(frozen=True)
-class Subject:
-    """Whom the registers know the person as: their proved record's register and subject id."""
-
-    register: Register
-    record_key: str
-    subject_id: str
+#: Whom the registers know the person as: their proved record's register and subject id (the registries'
+#: own rule, `govhub.registries.read_subject`).
+Subject = ReadSubject
 
 
 @dataclass(frozen=True)
@@ -143,25 +139,13 @@ class Tracker:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self.exchanges = ExchangeRepository(session)
-        self.registries = RegistriesRepository(session)
 
     async def subject(self, account_id: int) -> Subject | None:
         """The person's subject id in the register they proved their identity against, or None."""
         proved = await verified_identity(self.session, account_id)
         if proved is None:
             return None
-        register = await self.registries.register(proved.register)
-        if register is None:
-            return None
-        found = await self.registries.record_with_subject_field(register.id, proved.record_key)
-        if found is None:
-            # The record is gone, so its subject field cannot be read: look for reads logged under its
-            # key, as `log_reads` names a record without a subject value.
-            return Subject(register, proved.record_key, proved.record_key)
-        record, subject_field = found
-        # As `RegistriesService.log_reads` names the subject of a read.
-        subject_id = str(record.content.get(subject_field, record.record_key)) if subject_field else None
-        return Subject(register, record.record_key, subject_id or record.record_key)
+        return await read_subject(self.session, proved.register, proved.record_key)
 
     async def registry_reads(
         self, subject: Subject | None, *, before: Cursor | None = None, limit: int = DEFAULT_PAGE_SIZE
@@ -170,9 +154,7 @@ class Tracker:
         if subject is None:
             return []
         bound = None if before is None else before.below_for(REGISTRY_READ)
-        uses = await self.registries.personal_data_uses_before(
-            subject.register.id, subject.subject_id, before=bound, limit=_page_size(limit)
-        )
+        uses = await reads_about(self.session, subject, before=bound, limit=_page_size(limit))
         return [
             TrackerItem(REGISTRY_READ, use.read_at, use.id, read=use, register=subject.register)
             for use in uses

@@ -6,7 +6,7 @@ open.
 Only the person an exchange is about sees its page: for anyone else the record is not found, the same
 answer as for a message id that was never logged. The proof itself stays public as JSON
 (`/exchange/records/{messageId}/proof`); it reveals no record contents. The reads are in
-`govhub.exchange.tracker`, each scoped to the signed-in account.
+`govhub.exchange.tracker.service`, each scoped to the signed-in account.
 """
 
 from __future__ import annotations
@@ -19,10 +19,9 @@ from fastapi import Request
 from starlette.responses import Response
 
 from govhub.dependencies import AppSettings, DbSession, PageRenderer
-from govhub.exchange import leaves
-from govhub.exchange.repository import ExchangeRepository
-from govhub.exchange.service import LEDGER_NAME, MESSAGE_ID, MessageLog
-from govhub.exchange.tracker import EXCHANGE, Cursor, Tracker, TrackerItem, member_of
+from govhub.exchange.message_log import leaves
+from govhub.exchange.message_log.service import LEDGER_NAME, MESSAGE_ID, MessageLog
+from govhub.exchange.tracker.service import EXCHANGE, Cursor, Tracker, TrackerItem, member_of
 from govhub.identity import page_support as support
 from govhub.identity import sessions
 from govhub.identity.models import Account
@@ -127,7 +126,7 @@ async def data_use_record_page(
         return account
     tracker = Tracker(db)
     record = await tracker.record(account.public_id, message_id)
-    proof = await MessageLog(ExchangeRepository(db), ledgers).proof(record.message_id)
+    proof = await MessageLog.for_session(db, ledgers).proof(record.message_id)
     names = await tracker.member_names([record.client_id])
     document = leaves.document(record)
     return support.render(

@@ -19,8 +19,8 @@ import logging
 
 from govhub.config import Settings
 from govhub.db import Database
-from govhub.exchange.models import ExchangeRecord
-from govhub.exchange.service import Exchange, prepare, record_prepared
+from govhub.exchange.message_log.models import ExchangeRecord
+from govhub.exchange.message_log.service import Exchange, prepare, record_prepared
 from govhub.ledger import AppendMemo, Keyring, LedgerService
 
 logger = logging.getLogger("govhub.exchange.log")

@@ -27,7 +27,7 @@ import hashlib
 import json
 from typing import Any
 
-from govhub.exchange.models import ExchangeRecord
+from govhub.exchange.message_log.models import ExchangeRecord
 from govhub.kit.clock import iso_utc
 
 #: The version new records are written with; version 1 named the person by their account's public id.

@@ -34,49 +34,43 @@ The client is aiohttp's, one session per app node: against the same provider it 
 connection where httpx made 740, and 5,800/s over 32 where httpx's pool, which scans every connection on
 each request, made 150 (docs/benchmarks.md, "Exchange gateway").
 
-Completion: `ForwardedResponse.outcome` is an `asyncio.Future[Outcome]` resolved when the response has been
-sent (or has failed); `on_complete`, if given, is awaited then, shielded from cancellation, also after a
-failure mid-stream. The gateway writes the message log from either. A failure after the status line has gone
-(provider dies mid-body, response over its limit) cannot change the status: it is recorded in the outcome and
-`ResponseAborted` is raised so the server drops the connection rather than end the body as if complete.
+Completion (the response half, in `relay`): `ForwardedResponse.outcome` is an `asyncio.Future[Outcome]`
+resolved when the response has been sent (or has failed); `on_complete`, if given, is awaited then,
+shielded from cancellation, also after a failure mid-stream. The gateway writes the message log from
+either. A failure after the status line has gone (provider dies mid-body, response over its limit) cannot
+change the status: it is recorded in the outcome and `ResponseAborted` is raised so the server drops the
+connection rather than end the body as if complete.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Literal
 
 import aiohttp
-import anyio
 from multidict import CIMultiDict
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
 from yarl import URL
 
-from govhub.exchange import xroad_errors as xe
-from govhub.exchange.xroad_headers import (
+from govhub.exchange.gateway import xroad_errors as xe
+from govhub.exchange.gateway.relay import (
+    ForwardedResponse,
+    OnComplete,
+    Tally,
+)
+from govhub.exchange.gateway.xroad_headers import (
     ECHOED,
     header_block,
     outgoing_headers,
     request_hash,
     response_headers,
 )
-from govhub.kit.clock import utcnow
 from govhub.kit.outbound import AddressRefused, OutboundGuard, Unresolvable
 from govhub.kit.outbound.aiohttp_resolver import GuardedResolver
 
 logger = logging.getLogger("govhub.exchange.forwarding")
-
-LogOutcome = Literal["ok", "refused", "failed"]
-#: Recorded in the outcome (never sent) when the caller disconnects before the response has been sent.
-CALLER_GONE = "Client.Disconnected"
 
 
 @dataclass(frozen=True)
@@ -94,47 +88,6 @@ class ForwarderConfig:
     #: Connections to one provider (host and port) at most: one slow provider cannot take the whole pool.
     max_connections_per_provider: int = 20
     keepalive_expiry: float = 15.0
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What the message log needs about one forwarded exchange, final once the response has been sent."""
-
-    message_id: str
-    status: int
-    started_at: datetime
-    duration_ms: int
-    request_size: int
-    response_size: int
-    request_sha256: str
-    response_sha256: str
-    #: The X-Road-Request-Hash sent on the response (None when the request body was not read whole).
-    request_hash: str | None
-    reached_provider: bool
-    #: The response body was delivered to the caller to its end.
-    completed: bool
-    error_type: str | None = None
-    error_message: str | None = None
-
-    @property
-    def log_outcome(self) -> LogOutcome:
-        """The message log's outcome: stopped here for the caller's fault before the provider had the request
-        is "refused"; any other error "failed" (a provider's own 4xx/5xx is "ok": the exchange happened)."""
-        if self.error_type is None:
-            return "ok"
-        if self.error_type.startswith("Client.") and not self.reached_provider:
-            return "refused"
-        return "failed"
-
-
-async def _caller_gone(receive: Receive) -> None:
-    """Returns when the caller disconnects (the request body, if any, has been read by then)."""
-    while (await receive())["type"] != "http.disconnect":
-        pass
-
-
-class ResponseAborted(Exception):
-    """Raised after the status line has gone, so the server drops the connection: the body is incomplete."""
 
 
 class _TooLarge(Exception):
@@ -155,51 +108,6 @@ def _refused_address(failure: BaseException) -> AddressRefused | None:
     if isinstance(failure, aiohttp.ClientConnectorError) and isinstance(failure.os_error, AddressRefused):
         return failure.os_error
     return failure if isinstance(failure, AddressRefused) else None
-
-
-class _Tally:
-    """Running facts of one exchange (mutable, private); `finish` freezes them into an `Outcome`."""
-
-    def __init__(self, message_id: str) -> None:
-        self.message_id = message_id
-        self.started_at = utcnow()
-        self.started = time.perf_counter()
-        self.status = 0
-        self.request_size = 0
-        self.response_size = 0
-        self.request_sha256 = hashlib.sha256()
-        self.request_sha512 = hashlib.sha512()
-        self.response_sha256 = hashlib.sha256()
-        self.request_hash: str | None = None
-        self.reached_provider = False
-        self.completed = False
-        self.error_type: str | None = None
-        self.error_message: str | None = None
-        #: Why the request body stopped (too large, the caller left): aiohttp reports it as a failed send.
-        self.body_error: BaseException | None = None
-        #: Moves the deadline of the body's next write on (set by `Forwarder._send` while a body goes out).
-        self.wrote: Callable[[], None] | None = None
-
-    def fail(self, error_type: str, message: str) -> None:
-        if self.error_type is None:  # the first failure is the cause; later ones are its echoes
-            self.error_type, self.error_message = error_type, message
-
-    def finish(self) -> Outcome:
-        return Outcome(
-            message_id=self.message_id,
-            status=self.status,
-            started_at=self.started_at,
-            duration_ms=round((time.perf_counter() - self.started) * 1000),
-            request_size=self.request_size,
-            response_size=self.response_size,
-            request_sha256=self.request_sha256.hexdigest(),
-            response_sha256=self.response_sha256.hexdigest(),
-            request_hash=self.request_hash,
-            reached_provider=self.reached_provider,
-            completed=self.completed,
-            error_type=self.error_type,
-            error_message=self.error_message,
-        )
 
 
 #: How failures before the response head map to X-Road errors: (exception, type, message, status or None
@@ -224,111 +132,6 @@ _FAILURES: tuple[tuple[type[BaseException], str, str, int | None, bool], ...] = 
     (ValueError, xe.NETWORK_ERROR, "The provider's address is not valid.", None, False),
     (aiohttp.ClientError, xe.NETWORK_ERROR, "The provider's connection failed.", None, True),
 )
-
-OnComplete = Callable[[Outcome], Awaitable[None]]
-
-
-class ForwardedResponse(Response):
-    """A response relayed from the provider (or an X-Road error of ours) that resolves `outcome` once sent.
-
-    It speaks ASGI directly instead of subclassing StreamingResponse, so the outcome is settled in one
-    `finally` and a failure mid-stream raises (the server drops the connection) instead of ending the body
-    as if complete. A relayed body has one watcher task for the caller's disconnect, as StreamingResponse
-    has; an `on_complete` that raises surfaces from here, after the response has gone."""
-
-    def __init__(
-        self,
-        status: int,
-        headers: list[tuple[bytes, bytes]],
-        tally: _Tally,
-        *,
-        upstream: aiohttp.ClientResponse | None = None,
-        body: bytes = b"",
-        max_response_bytes: int | None = None,
-        on_complete: OnComplete | None = None,
-        deadline: float | None = None,
-    ) -> None:
-        self.status_code = status
-        self.raw_headers = headers
-        self.background = None
-        self.body = body
-        self.on_complete = on_complete
-        self.outcome: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
-        self._tally = tally
-        self._upstream = upstream
-        self._limit = max_response_bytes
-        #: The event loop's time by which the whole body must have gone (None: no deadline).
-        self._deadline = deadline
-        tally.status = status
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:  # noqa: ARG002 (ASGI's signature)
-        tally = self._tally
-        watcher: asyncio.Task[None] | None = None
-        try:
-            start = {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
-            await send(start)
-            if self._upstream is None:
-                tally.response_size = len(self.body)
-                tally.response_sha256.update(self.body)
-                await send({"type": "http.response.body", "body": self.body})
-            else:
-                # ASGI 2.3 servers (uvicorn) drop sends to a caller that has gone, silently: without this
-                # watch we would drain the provider to the end and log the body as delivered.
-                watcher = asyncio.get_running_loop().create_task(_caller_gone(receive))
-                await self._relay(self._upstream, send, watcher)
-            tally.completed = True
-        except BaseException:
-            tally.fail(CALLER_GONE, "the caller went away before the response was sent")
-            raise
-        finally:
-            with anyio.CancelScope(shield=True):
-                if watcher is not None:
-                    watcher.cancel()
-                if self._upstream is not None:
-                    # A connection goes back to the pool only after a body read to its end.
-                    if tally.completed:
-                        self._upstream.release()
-                    else:
-                        self._upstream.close()
-                outcome = tally.finish()
-                if not self.outcome.done():
-                    self.outcome.set_result(outcome)
-                if self.on_complete is not None:
-                    await self.on_complete(outcome)
-
-    async def _relay(self, upstream: aiohttp.ClientResponse, send: Send, watcher: asyncio.Task[None]) -> None:
-        tally = self._tally
-        try:
-            # The deadline covers the caller's reading too: a slow reader holds the provider's connection.
-            async with asyncio.timeout_at(self._deadline) as timer:
-                async for chunk in upstream.content.iter_any():
-                    if watcher.done():
-                        tally.fail(CALLER_GONE, "the caller went away while the response was streaming")
-                        raise ResponseAborted(tally.error_message)
-                    tally.response_size += len(chunk)
-                    if self._limit is not None and tally.response_size > self._limit:
-                        tally.fail(xe.INVALID_RESPONSE, f"the response is over {self._limit} bytes")
-                        raise ResponseAborted(tally.error_message)
-                    tally.response_sha256.update(chunk)
-                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
-        except TimeoutError as exc:
-            if timer.expired():
-                tally.fail(
-                    xe.SERVICE_FAILED, "the exchange went over its deadline while its response streamed"
-                )
-                logger.warning(
-                    "exchange %s cut off at its deadline after %d response bytes",
-                    tally.message_id,
-                    tally.response_size,
-                    extra={"message_id": tally.message_id, "response_size": tally.response_size},
-                )
-            else:
-                tally.fail(xe.SERVICE_FAILED, f"the provider stopped sending the response: {exc!r}")
-            raise ResponseAborted(tally.error_message) from exc
-        except aiohttp.ClientError as exc:
-            tally.fail(xe.NETWORK_ERROR, f"the provider's response broke off: {exc!r}")
-            raise ResponseAborted(tally.error_message) from exc
-        await send({"type": "http.response.body", "body": b""})
 
 
 class Forwarder:
@@ -389,7 +192,7 @@ class Forwarder:
         `message_id`) and return the response to send back; `deadline` is the event loop's time by which the
         response's last byte must have gone. Never raises for upstream failures or bad bodies: they come back
         as X-Road error responses, with the outcome recorded."""
-        tally = _Tally(message_id)
+        tally = Tally(message_id)
         extra = {name.lower(): value for name, value in extra_headers.items()}
         extra["x-road-id"] = message_id
         headers = outgoing_headers(request.headers.raw, extra)
@@ -447,7 +250,7 @@ class Forwarder:
         *,
         headers: list[tuple[str, str]],
         body: AsyncIterator[bytes] | None,
-        tally: _Tally,
+        tally: Tally,
         block: bytes,
         max_request_bytes: int,
         on_complete: OnComplete | None,
@@ -504,7 +307,7 @@ class Forwarder:
     def _failed(
         self,
         failure: BaseException,
-        tally: _Tally,
+        tally: Tally,
         block: bytes,
         max_request_bytes: int,
         on_complete: OnComplete | None,
@@ -530,7 +333,7 @@ class Forwarder:
 
     @classmethod
     def _refused(
-        cls, tally: _Tally, refused: AddressRefused, on_complete: OnComplete | None
+        cls, tally: Tally, refused: AddressRefused, on_complete: OnComplete | None
     ) -> ForwardedResponse:
         """The outbound-address guard refused the provider's address: logged with the address and why; the
         caller is told only that it is refused (the provider's addresses are not the caller's business)."""
@@ -550,7 +353,7 @@ class Forwarder:
     async def _relayed(
         self,
         upstream: aiohttp.ClientResponse,
-        tally: _Tally,
+        tally: Tally,
         *,
         block: bytes,
         extra: Mapping[str, str],
@@ -588,7 +391,7 @@ class Forwarder:
 
     @staticmethod
     def _error(
-        tally: _Tally,
+        tally: Tally,
         error_type: str,
         message: str,
         on_complete: OnComplete | None,
@@ -607,11 +410,11 @@ class Forwarder:
         return ForwardedResponse(error.status, headers, tally, body=error.body(), on_complete=on_complete)
 
 
-def _request_hash(block: bytes, tally: _Tally) -> str:
+def _request_hash(block: bytes, tally: Tally) -> str:
     return request_hash(block, tally.request_sha512.digest() if tally.request_size else None)
 
 
-async def _request_chunks(request: Request, tally: _Tally, limit: int) -> AsyncIterator[bytes]:
+async def _request_chunks(request: Request, tally: Tally, limit: int) -> AsyncIterator[bytes]:
     try:
         async for chunk in request.stream():
             if not chunk:  # an empty chunk would end a chunked body early

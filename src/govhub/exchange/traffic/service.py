@@ -18,9 +18,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from govhub.exchange.models import ExchangeRecord
-from govhub.exchange.service import MAX_PAGE_SIZE, OUTCOMES
-from govhub.exchange.traffic_repository import (
+from govhub.exchange.message_log.models import ExchangeRecord
+from govhub.exchange.message_log.service import MAX_PAGE_SIZE, OUTCOMES
+from govhub.exchange.traffic.repository import (
     AS_CLIENT,
     AS_PROVIDER,
     DIRECTIONS,

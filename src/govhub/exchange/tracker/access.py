@@ -3,7 +3,7 @@
 `govhub:data-use` scope, which the person consented to for the service holding it. Any other token of a
 person (a plain `openid` sign-in of any service) is refused with 403 `insufficient_scope`: the tracker
 tells who used the person's data, and a service learns that only when the person said so. The platform's
-own pages (`tracker_pages`) use the person's session instead.
+own pages (`tracker.pages`) use the person's session instead.
 
 The token's `sub` is pairwise per client, so it cannot name the person here; the provider seals the
 account into its access tokens (`govhub.identity.oidc.tokens.ACCOUNT_CLAIM`), and opening that seal gives

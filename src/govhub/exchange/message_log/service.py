@@ -17,14 +17,13 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from govhub.exchange import leaves
 from govhub.exchange.errors import (
-    DuplicateMessageId,
     ExchangeRecordNotFound,
     InvalidExchange,
     InvalidMessageId,
 )
-from govhub.exchange.models import (
+from govhub.exchange.message_log import leaves
+from govhub.exchange.message_log.models import (
     MAX_CLIENT_ID,
     MAX_ERROR_CODE,
     MAX_METHOD,
@@ -35,7 +34,7 @@ from govhub.exchange.models import (
     MAX_USER_ID,
     ExchangeRecord,
 )
-from govhub.exchange.repository import ExchangeRepository
+from govhub.exchange.message_log.repository import ExchangeRepository
 from govhub.kit.encoding import b64
 from govhub.ledger import AppendMemo, LedgerService
 
@@ -154,24 +153,6 @@ def _row(exchange: Exchange) -> ExchangeRecord:
     )
 
 
-async def record_exchanges(
-    session: AsyncSession, ledgers: LedgerService, exchanges: Sequence[Exchange]
-) -> list[ExchangeRecord]:
-    """Record `exchanges` in order with one ledger append, in the caller's unit of work: every one valid
-    and new, or none written (the caller rolls back on an error raised after the append)."""
-    repository = ExchangeRepository(session)
-    if not exchanges:
-        return []
-    rows = [_row(exchange) for exchange in exchanges]
-    message_ids = [row.message_id for row in rows]
-    if len(set(message_ids)) != len(message_ids):
-        raise DuplicateMessageId("The same message id is given twice.")
-    taken = await repository.existing_message_ids(message_ids)
-    if taken:
-        raise DuplicateMessageId(f"Message id {min(taken)!r} is already in the log.")
-    return await _append(repository, ledgers, rows)
-
-
 def prepare(exchange: Exchange) -> ExchangeRecord:
     """The exchange checked and made into its record, ready for `record_prepared`; `InvalidExchange`
     saying what is wrong."""
@@ -186,13 +167,15 @@ async def record_prepared(
     chosen_ids: Collection[str] | None = None,
     ledger_ready: bool = False,
     memo: AppendMemo | None = None,
+    read_back: bool = False,
 ) -> list[ExchangeRecord]:
     """Record prepared rows in order with one ledger append, in the caller's unit of work (the gateway's
     group commit). Nothing is lost to a message id taken meanwhile (two callers sent the same X-Road-Id at
     once): the later record is kept under a new id, and the change is logged. Only `chosen_ids` (the ids
     callers chose; None: every id) are looked up in the log: a fresh UUID of the gateway's is in no other
     record. `ledger_ready`: the exchange ledger is known to exist. `memo`: the writer's memory of the
-    ledger's frontier (`LedgerService.append`)."""
+    ledger's frontier (`LedgerService.append`). `read_back`: keep the rows in the session, for a caller
+    that reads them back in the unit of work (the gateway does not)."""
     if not rows:
         return []
     repository = ExchangeRepository(session)
@@ -205,8 +188,8 @@ async def record_prepared(
                 "exchange logged as %s: its message id %s was taken meanwhile", row.message_id, given
             )
         taken.add(row.message_id)
-    # Nobody reads these rows back in the unit of work: inserted without the ORM's bookkeeping.
-    return await _append(repository, ledgers, rows, read_back=False, ensure=not ledger_ready, memo=memo)
+    # Unless asked, nobody reads these rows back in the unit of work: inserted without the ORM's bookkeeping.
+    return await _append(repository, ledgers, rows, read_back=read_back, ensure=not ledger_ready, memo=memo)
 
 
 async def _append(
@@ -230,14 +213,6 @@ async def _append(
     return list(rows)
 
 
-async def record_exchange(
-    session: AsyncSession, ledgers: LedgerService, exchange: Exchange
-) -> ExchangeRecord:
-    """Record one exchange and append its leaf, in the caller's unit of work."""
-    [row] = await record_exchanges(session, ledgers, [exchange])
-    return row
-
-
 @dataclass(frozen=True)
 class RecordProof:
     """A record's leaf with its inclusion proof against the exchange ledger's current signed checkpoint.
@@ -259,6 +234,11 @@ class MessageLog:
     def __init__(self, repository: ExchangeRepository, ledgers: LedgerService) -> None:
         self.repository = repository
         self.ledgers = ledgers
+
+    @classmethod
+    def for_session(cls, session: AsyncSession, ledgers: LedgerService) -> MessageLog:
+        """The log's reads in `session`: handlers ask for this and build no repository themselves."""
+        return cls(ExchangeRepository(session), ledgers)
 
     async def about_user(
         self, user_id: str, *, before_index: int | None = None, limit: int = DEFAULT_PAGE_SIZE

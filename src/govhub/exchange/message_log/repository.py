@@ -9,7 +9,7 @@ from typing import cast
 from sqlalchemy import Table, and_, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from govhub.exchange.models import ExchangeRecord
+from govhub.exchange.message_log.models import ExchangeRecord
 from govhub.members import member_names
 
 
@@ -52,7 +52,7 @@ class ExchangeRepository:
         statement = statement.order_by(ExchangeRecord.ledger_index.desc()).limit(limit)
         return list(await self.session.scalars(statement))
 
-    # --- the data tracker page's reads (`govhub.exchange.tracker`) ----------------------------------
+    # --- the data tracker page's reads (`govhub.exchange.tracker.service`) ----------------------------------
 
     async def about_user_by_time(
         self, user_id: str, *, before: tuple[datetime, int | None] | None, limit: int

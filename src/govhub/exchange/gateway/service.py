@@ -19,14 +19,14 @@ from urllib.parse import quote
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
-from govhub.exchange import xroad_errors as xe
-from govhub.exchange.forwarding import Outcome
-from govhub.exchange.gateway_assertion import HEADER as ASSERTION_HEADER
-from govhub.exchange.gateway_assertion import assertion_signer, sign_gateway_assertion
-from govhub.exchange.models import MAX_PATH, MAX_PURPOSE
-from govhub.exchange.repository import ExchangeRepository
-from govhub.exchange.request_rules import override_problem, path_problem
-from govhub.exchange.service import MESSAGE_ID, Exchange
+from govhub.exchange.gateway import xroad_errors as xe
+from govhub.exchange.gateway.gateway_assertion import HEADER as ASSERTION_HEADER
+from govhub.exchange.gateway.gateway_assertion import assertion_signer, sign_gateway_assertion
+from govhub.exchange.gateway.relay import Outcome
+from govhub.exchange.gateway.request_rules import override_problem, path_problem
+from govhub.exchange.message_log.models import MAX_PATH, MAX_PURPOSE
+from govhub.exchange.message_log.repository import ExchangeRepository
+from govhub.exchange.message_log.service import MESSAGE_ID, Exchange
 from govhub.identity.oidc.access import access_token_holder
 from govhub.identity.oidc.clients import EXCHANGE_FOR_PERSON_SCOPE
 from govhub.identity.oidc.errors import OAuthError

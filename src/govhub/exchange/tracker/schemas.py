@@ -7,12 +7,12 @@ from collections.abc import Mapping
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from govhub.exchange import leaves
-from govhub.exchange.models import ExchangeRecord
-from govhub.exchange.service import RecordProof
-from govhub.exchange.tracker import member_of
+from govhub.exchange.message_log import leaves
+from govhub.exchange.message_log.models import ExchangeRecord
+from govhub.exchange.message_log.service import RecordProof
+from govhub.exchange.tracker.service import member_of
 from govhub.kit.clock import iso_utc
-from govhub.registries.models import PersonalDataUse, Register
+from govhub.registries import PersonalDataUse, Register
 
 
 class _Camel(BaseModel):
