@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from govhub.config import Settings
 from govhub.db import session_factory
 from govhub.exchange.service import record_exchange
-from govhub.identity import totp
-from govhub.identity.service import IdentityService, NewAccount
+from govhub.identity.accounts import totp
+from govhub.identity.accounts.service import IdentityService, NewAccount
 from govhub.ledger.service import LedgerService
 from govhub.members.membership import grant_platform_admin
 from govhub.members.service import ApplicationsService, Decider, NewApplication

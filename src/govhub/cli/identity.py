@@ -11,9 +11,9 @@ import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.cli.common import in_unit_of_work, load_settings
-from govhub.identity import totp
-from govhub.identity.models import IDENTITY_LEVELS, Account
-from govhub.identity.service import IdentityService, NewAccount
+from govhub.identity.accounts import totp
+from govhub.identity.accounts.models import IDENTITY_LEVELS, Account
+from govhub.identity.accounts.service import IdentityService, NewAccount
 from govhub.kit.errors import GovhubError
 
 T = TypeVar("T")

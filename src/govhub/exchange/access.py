@@ -19,7 +19,7 @@ from fastapi import Depends, Request
 
 from govhub.dependencies import DbSession
 from govhub.exchange.errors import NotAPerson
-from govhub.identity.models import Account
+from govhub.identity.accounts.models import Account
 from govhub.identity.oidc.access import access_token_holder, require_scope
 from govhub.identity.oidc.clients import DATA_USE_SCOPE
 from govhub.identity.oidc.provider import provider_of

@@ -23,10 +23,10 @@ from govhub.exchange import leaves
 from govhub.exchange.repository import ExchangeRepository
 from govhub.exchange.service import LEDGER_NAME, MESSAGE_ID, MessageLog
 from govhub.exchange.tracker import EXCHANGE, Cursor, Tracker, TrackerItem, member_of
-from govhub.identity import page_support as support
-from govhub.identity import sessions
-from govhub.identity.models import Account
-from govhub.identity.signed_in import prove_identity_url
+from govhub.identity.accounts import sessions
+from govhub.identity.accounts.models import Account
+from govhub.identity.accounts.pages import support
+from govhub.identity.accounts.signed_in import prove_identity_url
 from govhub.kit.access import PUBLIC
 from govhub.kit.routing import api_router
 from govhub.ledger.routes import Ledgers

@@ -9,9 +9,9 @@ from joserfc import jwk
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.identity import totp
+from govhub.identity.accounts import totp
+from govhub.identity.accounts.service import IdentityService, NewAccount
 from govhub.identity.demo import DEMO_PASSWORD
-from govhub.identity.service import IdentityService, NewAccount
 from govhub.members.membership import grant_platform_admin
 from govhub.members.service import ApplicationsService, Decider, NewApplication
 

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from govhub.identity.accounts.repository import IdentityRepository
+from govhub.identity.accounts.service import normalised_email
 from govhub.identity.oidc.clients import disable_client, enable_client
-from govhub.identity.organisations import AccountNotFound, organisations_of
-from govhub.identity.repository import IdentityRepository
-from govhub.identity.service import normalised_email
+from govhub.identity.organisations.service import AccountNotFound, organisations_of
 from govhub.kit.clock import utcnow
 from govhub.members.errors import (
     MemberNotFound,

@@ -11,8 +11,8 @@ from typing import TypeVar
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from govhub.identity.models import Account
-from govhub.identity.organisation_models import Organisation
+from govhub.identity.accounts.models import Account
+from govhub.identity.organisations.models import Organisation
 from govhub.members.models import (
     CONFIRMING,
     PENDING,

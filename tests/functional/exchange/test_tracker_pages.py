@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from govhub.config import Settings
 from govhub.exchange.models import ExchangeRecord
 from govhub.exchange.service import record_exchange
-from govhub.identity.proving import PURPOSE
+from govhub.identity.proving.service import PURPOSE
 from govhub.kit.clock import utcnow
 from govhub.ledger.service import LedgerService
 from tests.functional.exchange.support import check_proof, exchange

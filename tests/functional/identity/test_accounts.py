@@ -11,9 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.cli.main import cli
 from govhub.config import Settings
-from govhub.identity import demo, passwords, totp
-from govhub.identity.errors import AccountExists, InvalidAccount
-from govhub.identity.service import IdentityService, NewAccount
+from govhub.identity import demo
+from govhub.identity.accounts import passwords, totp
+from govhub.identity.accounts.errors import AccountExists, InvalidAccount
+from govhub.identity.accounts.service import IdentityService, NewAccount
 
 PASSWORD = "correct horse battery staple"
 

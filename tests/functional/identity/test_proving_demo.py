@@ -6,11 +6,12 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.identity import demo, proving_demo
-from govhub.identity.organisations import organisations_of
-from govhub.identity.proving import verified_identity
-from govhub.identity.repository import IdentityRepository
-from govhub.identity.service import IdentityService
+from govhub.identity import demo
+from govhub.identity.accounts.repository import IdentityRepository
+from govhub.identity.accounts.service import IdentityService
+from govhub.identity.organisations.service import organisations_of
+from govhub.identity.proving import demo as proving_demo
+from govhub.identity.proving.service import verified_identity
 from govhub.registries.demo import synthetic_births
 from tests.support.proving import create_births_register
 

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
 from govhub.identity import demo as identity_demo
-from govhub.identity.service import IdentityService
+from govhub.identity.accounts.service import IdentityService
 from govhub.members import demo
 from govhub.members.membership import MembershipService, is_platform_admin, member_admin_viewer
 from govhub.members.service import ApplicationsService

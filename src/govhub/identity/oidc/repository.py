@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from govhub.identity.models import Account
+from govhub.identity.accounts.models import Account
 from govhub.identity.oidc.models import (
     AuthorizationCode,
     RefreshToken,

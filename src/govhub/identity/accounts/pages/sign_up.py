@@ -9,12 +9,12 @@ from markupsafe import Markup
 from starlette.responses import Response
 
 from govhub.dependencies import AppSettings, DbSession, PageRenderer
-from govhub.identity import email_tokens, passwords, sessions, totp
-from govhub.identity import page_support as support
-from govhub.identity.errors import AccountExists
-from govhub.identity.service import NewAccount, email_problem, normalised_email, secret_problems
-from govhub.identity.signed_in import sign_in_url
-from govhub.identity.throttle import (
+from govhub.identity.accounts import email_tokens, passwords, sessions, totp
+from govhub.identity.accounts.errors import AccountExists
+from govhub.identity.accounts.pages import support
+from govhub.identity.accounts.service import NewAccount, email_problem, normalised_email, secret_problems
+from govhub.identity.accounts.signed_in import sign_in_url
+from govhub.identity.accounts.throttle import (
     CODE_PER_ACCOUNT,
     CODE_PER_CLIENT,
     MAIL_PER_CLIENT,

@@ -13,12 +13,17 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from govhub.dependencies import AppSettings, DbSession, PageRenderer
-from govhub.identity import page_support as support
-from govhub.identity import sessions
-from govhub.identity.models import Account, SignInSession
-from govhub.identity.security_keys import MAX_CREDENTIAL_JSON, SecurityKeyRefused, SecurityKeys, name_problem
-from govhub.identity.sign_in_pages import second_factor_checks, second_factor_passed
-from govhub.identity.throttle import Throttle, TooManyAttempts
+from govhub.identity.accounts import sessions
+from govhub.identity.accounts.models import Account, SignInSession
+from govhub.identity.accounts.pages import support
+from govhub.identity.accounts.pages.sign_in import second_factor_checks, second_factor_passed
+from govhub.identity.accounts.throttle import Throttle, TooManyAttempts
+from govhub.identity.security_keys.service import (
+    MAX_CREDENTIAL_JSON,
+    SecurityKeyRefused,
+    SecurityKeys,
+    name_problem,
+)
 from govhub.kit import forms
 from govhub.kit.access import PUBLIC
 from govhub.kit.csrf import CsrfChecked

@@ -13,12 +13,11 @@ from starlette.responses import Response
 
 from govhub.config import Settings
 from govhub.dependencies import AppSettings, DbSession, PageRenderer
-from govhub.identity import email_tokens, passwords, sessions
-from govhub.identity import page_support as support
-from govhub.identity.models import Account, SignInSession
-from govhub.identity.security_key_repository import SecurityKeyRepository
-from govhub.identity.service import email_problem, normalised_email
-from govhub.identity.throttle import (
+from govhub.identity.accounts import email_tokens, passwords, sessions
+from govhub.identity.accounts.models import Account, SignInSession
+from govhub.identity.accounts.pages import support
+from govhub.identity.accounts.service import email_problem, normalised_email
+from govhub.identity.accounts.throttle import (
     CODE_PER_ACCOUNT,
     CODE_PER_CLIENT,
     MAIL_PER_CLIENT,
@@ -32,6 +31,7 @@ from govhub.identity.throttle import (
     account_subject,
     email_subject,
 )
+from govhub.identity.security_keys.repository import SecurityKeyRepository
 from govhub.kit import forms
 from govhub.kit.access import PUBLIC
 from govhub.kit.csrf import CsrfChecked

@@ -31,9 +31,9 @@ from webauthn.helpers.structs import (
 )
 
 from govhub.config import Settings
-from govhub.identity.models import Account, SignInSession
-from govhub.identity.security_key_models import MAX_CREDENTIAL_ID, MAX_NAME, SecurityKey
-from govhub.identity.security_key_repository import SecurityKeyRepository
+from govhub.identity.accounts.models import Account, SignInSession
+from govhub.identity.security_keys.models import MAX_CREDENTIAL_ID, MAX_NAME, SecurityKey
+from govhub.identity.security_keys.repository import SecurityKeyRepository
 from govhub.kit.clock import utcnow
 
 logger = logging.getLogger("govhub.identity.security_keys")

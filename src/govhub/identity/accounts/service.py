@@ -12,11 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from govhub.config import Settings
-from govhub.identity import passwords, recovery_codes, totp
-from govhub.identity.errors import AccountExists, InvalidAccount
-from govhub.identity.models import IDENTITY_LEVELS, Account, RecoveryCode
-from govhub.identity.repository import IdentityRepository
-from govhub.identity.secret_box import SecretBox
+from govhub.identity.accounts import passwords, recovery_codes, totp
+from govhub.identity.accounts.errors import AccountExists, InvalidAccount
+from govhub.identity.accounts.models import IDENTITY_LEVELS, Account, RecoveryCode
+from govhub.identity.accounts.repository import IdentityRepository
+from govhub.identity.accounts.secret_box import SecretBox
 from govhub.kit.clock import utcnow
 from govhub.kit.errors import FieldError
 

@@ -10,10 +10,10 @@ from fastapi import Request
 from starlette.responses import Response
 
 from govhub.dependencies import AppSettings, DbSession, PageRenderer
-from govhub.identity import page_support as support
-from govhub.identity import sessions
-from govhub.identity.security_key_repository import SecurityKeyRepository
-from govhub.identity.signed_in import prove_identity_url
+from govhub.identity.accounts import sessions
+from govhub.identity.accounts.pages import support
+from govhub.identity.accounts.signed_in import prove_identity_url
+from govhub.identity.security_keys.repository import SecurityKeyRepository
 from govhub.kit import forms
 from govhub.kit.access import PUBLIC
 from govhub.kit.clock import utcnow

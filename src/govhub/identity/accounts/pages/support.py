@@ -13,11 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
 from govhub.config import Settings
-from govhub.identity import sessions
-from govhub.identity.models import AUTH_LEVELS
-from govhub.identity.service import IdentityService
-from govhub.identity.signed_in import sign_in_url
-from govhub.identity.throttle import TooManyAttempts, client_subject
+from govhub.identity.accounts import sessions
+from govhub.identity.accounts.models import AUTH_LEVELS
+from govhub.identity.accounts.service import IdentityService
+from govhub.identity.accounts.signed_in import sign_in_url
+from govhub.identity.accounts.throttle import TooManyAttempts, client_subject
 from govhub.kit import forms
 from govhub.kit.errors import BadRequest
 from govhub.kit.forms import redirect
