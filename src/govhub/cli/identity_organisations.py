@@ -12,8 +12,8 @@ import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.cli.common import in_unit_of_work, load_settings
-from govhub.identity.organisations.models import ORGANISATION_KINDS, REPRESENTATIVE_ROLES, Organisation
-from govhub.identity.organisations.service import NewOrganisation, OrganisationsService
+from govhub.identity import ORGANISATION_KINDS, REPRESENTATIVE_ROLES, NewOrganisation, OrganisationsService
+from govhub.identity.organisations.models import Organisation
 from govhub.kit.errors import GovhubError
 
 T = TypeVar("T")

@@ -30,7 +30,7 @@ from govhub.exchange.errors import ExchangeRecordNotFound
 from govhub.exchange.models import ExchangeRecord
 from govhub.exchange.repository import ExchangeRepository
 from govhub.exchange.service import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, check_message_id
-from govhub.identity.proving.service import verified_identity
+from govhub.identity import verified_identity
 from govhub.kit.errors import BadRequest
 from govhub.registries.models import PersonalDataUse, Register
 from govhub.registries.repository import RegistriesRepository

@@ -14,8 +14,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from govhub.dependencies import DbSession
-from govhub.identity.accounts.sessions import current_sign_in
-from govhub.identity.accounts.signed_in import SignedIn
+from govhub.identity import SignedIn, current_sign_in
 from govhub.identity.oidc.access import access_token_holder
 from govhub.identity.oidc.errors import INSUFFICIENT_SCOPE, OAuthError, bearer_challenge
 from govhub.identity.oidc.tokens import AccessTokenClaims

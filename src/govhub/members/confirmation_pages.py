@@ -14,7 +14,7 @@ from fastapi import Request
 from starlette.responses import Response
 
 from govhub.dependencies import PageRenderer
-from govhub.identity.accounts.signed_in import SignedIn, sign_in_url
+from govhub.identity import SignedIn, sign_in_url
 from govhub.kit.csrf import CsrfChecked
 from govhub.kit.errors import GovhubError
 from govhub.kit.forms import field, redirect

@@ -27,7 +27,7 @@ from govhub.exchange.traffic import (
     traffic_filter,
 )
 from govhub.exchange.traffic_repository import AS_CLIENT, AS_PROVIDER
-from govhub.identity.accounts.signed_in import sign_in_url
+from govhub.identity import sign_in_url
 from govhub.kit.clock import utcnow
 from govhub.kit.forms import redirect
 from govhub.kit.routing import api_router

@@ -62,12 +62,14 @@ async def test_a_one_time_code_is_accepted_once(session: AsyncSession, settings:
     account = await service.create_account(NewAccount("code@example.org", PASSWORD, secret))
     moment = 1_800_000_000.0
     code = totp.totp(secret, moment)
-    assert service.check_code(account, code, moment)
-    assert not service.check_code(account, code, moment)  # replayed
-    assert not service.check_code(account, code, moment + 30)  # still in the window: replayed all the same
-    assert service.check_code(account, totp.totp(secret, moment + 30), moment + 30)
+    assert await service.claim_code(account, code, moment)
+    assert not await service.claim_code(account, code, moment)  # replayed
+    assert not await service.claim_code(
+        account, code, moment + 30
+    )  # still in the window: replayed all the same
+    assert await service.claim_code(account, totp.totp(secret, moment + 30), moment + 30)
     no_app = await service.create_account(NewAccount("noapp@example.org", PASSWORD))
-    assert not service.check_code(no_app, code, moment)
+    assert not await service.claim_code(no_app, code, moment)
 
 
 def test_operators_create_and_list_accounts_from_the_command_line(runner: CliRunner) -> None:
@@ -120,4 +122,4 @@ async def test_the_demo_accounts_sign_in_and_load_once(session: AsyncSession, se
     citizen = await service.check_password("citizen@example.org", demo.DEMO_PASSWORD)
     assert citizen is not None
     assert citizen.identity_level == "P2"
-    assert service.check_code(citizen, totp.totp(demo.DEMO_TOTP_SECRET))
+    assert await service.claim_code(citizen, totp.totp(demo.DEMO_TOTP_SECRET))

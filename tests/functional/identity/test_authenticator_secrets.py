@@ -31,7 +31,7 @@ async def test_the_secret_is_stored_sealed_and_checked_opened(
     assert stored.startswith("v1.")
     assert secret not in stored
     assert service.totp_secret_of(account) == secret
-    assert service.check_code(account, totp.totp(secret))
+    assert await service.claim_code(account, totp.totp(secret))
 
 
 async def test_a_sealed_secret_opens_only_for_its_account_and_key(settings: Settings) -> None:

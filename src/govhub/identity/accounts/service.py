@@ -56,6 +56,22 @@ class NewAccount:
     email_verified: bool = False
 
 
+@dataclass(frozen=True)
+class AccountSummary:
+    """What other blocks may know of an account: its ids and address, never its row (`govhub.identity`)."""
+
+    id: int
+    #: The account's public id (a UUID), from which pairwise subjects are derived.
+    public_id: str
+    email: str
+
+
+async def account_by_email(session: AsyncSession, email: str) -> AccountSummary | None:
+    """The account with exactly this address (normalise it first), or None."""
+    account = await IdentityRepository(session).account_by_email(email)
+    return None if account is None else AccountSummary(account.id, account.public_id, account.email)
+
+
 class IdentityService:
     def __init__(self, repository: IdentityRepository, settings: Settings) -> None:
         self.repository = repository
@@ -124,17 +140,6 @@ class IdentityService:
 
     def totp_secret_of(self, account: Account) -> str | None:
         return None if account.totp_secret is None else self.box.open(account.totp_secret, account.public_id)
-
-    def check_code(self, account: Account, code: str, at: float | None = None) -> bool:
-        """Whether `code` is the account's current TOTP code, not used before; marks it used."""
-        secret = self.totp_secret_of(account)
-        if secret is None:
-            return False
-        step = totp.matching_step(secret, code, at)
-        if step is None or (account.totp_last_step is not None and step <= account.totp_last_step):
-            return False
-        account.totp_last_step = step
-        return True
 
     async def claim_code(self, account: Account, code: str, at: float | None = None) -> bool:
         """Whether `code` is the account's current TOTP code, never used before; marks it used in one
