@@ -131,6 +131,9 @@ class SecurityKeys:
     async def keys_of(self, account: Account) -> list[SecurityKey]:
         return await self.repository.keys_of(account.id)
 
+    async def has_keys(self, account: Account) -> bool:
+        return await self.repository.has_keys(account.id)
+
     async def _new_challenge(self, sign_in: SignInSession, purpose: str, challenge: bytes) -> None:
         await self.repository.replace_challenge(
             sign_in.id, purpose, _challenge_hash(challenge), utcnow() + CHALLENGE_LIFETIME
