@@ -114,18 +114,13 @@ class IdentityService:
             )
         )
 
-    async def check_password(self, email: str, password: str) -> Account | None:
-        """The account if `password` is its password (`account_for_sign_in`, then `password_matches`)."""
-        account = await self.account_for_sign_in(email)
-        return account if await self.password_matches(account, password) else None
-
     async def account_for_sign_in(self, email: str) -> Account | None:
         return await self.repository.account_by_email(normalised_email(email))
 
     async def password_matches(self, account: Account | None, password: str) -> bool:
-        """Whether `password` is the account's. As slow with no account as with a wrong password, so timing
-        does not tell which addresses have accounts. A hash made with older parameters is replaced (a
-        write)."""
+        """Whether `password` is the account's (sign-in asks `account_for_sign_in` first). As slow with no
+        account as with a wrong password, so timing does not tell which addresses have accounts. A hash
+        made with older parameters is replaced (a write)."""
         matched = await passwords.verify_in_thread(account.password_hash if account else None, password)
         if account is None or not matched:
             return False
