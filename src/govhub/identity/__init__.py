@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         IdentityService,
         NewAccount,
         account_by_email,
+        account_by_id,
         email_problem,
         normalised_email,
     )
@@ -57,6 +58,7 @@ __all__ = [
     "SignedIn",
     "VerifiedIdentity",
     "account_by_email",
+    "account_by_id",
     "current_sign_in",
     "email_problem",
     "needs_sign_in",
@@ -86,6 +88,7 @@ _HOMES: dict[str, tuple[str, str]] = {
     "SignedIn": ("govhub.identity.accounts.signed_in", "SignedIn"),
     "VerifiedIdentity": ("govhub.identity.proving.service", "VerifiedIdentity"),
     "account_by_email": ("govhub.identity.accounts.service", "account_by_email"),
+    "account_by_id": ("govhub.identity.accounts.service", "account_by_id"),
     "current_sign_in": ("govhub.identity.accounts.sessions", "current_sign_in"),
     "email_problem": ("govhub.identity.accounts.service", "email_problem"),
     "needs_sign_in": ("govhub.identity.accounts.pages.support", "needs_sign_in"),

@@ -66,10 +66,17 @@ class AccountSummary:
     email: str
 
 
+def _summary(account: Account | None) -> AccountSummary | None:
+    return None if account is None else AccountSummary(account.id, account.public_id, account.email)
+
+
 async def account_by_email(session: AsyncSession, email: str) -> AccountSummary | None:
     """The account with exactly this address (normalise it first), or None."""
-    account = await IdentityRepository(session).account_by_email(email)
-    return None if account is None else AccountSummary(account.id, account.public_id, account.email)
+    return _summary(await IdentityRepository(session).account_by_email(email))
+
+
+async def account_by_id(session: AsyncSession, account_id: int) -> AccountSummary | None:
+    return _summary(await IdentityRepository(session).account_by_id(account_id))
 
 
 class IdentityService:
