@@ -14,7 +14,7 @@ from playwright.async_api import Page
 
 from govhub.app import create_app
 from govhub.config import Settings
-from govhub.identity import totp
+from govhub.identity.accounts import totp
 from tests.browser.accessibility import checked_page
 from tests.support.live_server import serve_in_thread
 from tests.support.mail import free_port

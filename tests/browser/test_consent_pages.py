@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from govhub.config import Settings
 from govhub.db import session_factory
-from govhub.identity import totp
-from govhub.identity.service import IdentityService, NewAccount
+from govhub.identity.accounts import totp
+from govhub.identity.accounts.service import IdentityService, NewAccount
 from tests.browser.accessibility import checked_page
 from tests.functional.identity.oidc.authorize_support import (
     REDIRECT_URI,

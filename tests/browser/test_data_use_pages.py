@@ -18,8 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from govhub.config import Settings
 from govhub.db import session_factory
-from govhub.identity.proving import BIRTHS_REGISTER, PROVING_CLIENT, IdentityClaim, Outcome, prove_identity
-from govhub.identity.service import IdentityService, NewAccount
+from govhub.identity.accounts.service import IdentityService, NewAccount
+from govhub.identity.proving.service import (
+    BIRTHS_REGISTER,
+    PROVING_CLIENT,
+    IdentityClaim,
+    Outcome,
+    prove_identity,
+)
 from govhub.kit.clock import utcnow
 from govhub.ledger.service import LedgerService
 from govhub.members.onboarding.service import ApplicationsService, Decider, NewApplication

@@ -19,9 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from govhub.config import Settings
 from govhub.db import session_factory
-from govhub.identity import totp
-from govhub.identity.organisations import NewOrganisation, OrganisationsService
-from govhub.identity.service import IdentityService, NewAccount
+from govhub.identity.accounts import totp
+from govhub.identity.accounts.service import IdentityService, NewAccount
+from govhub.identity.organisations.service import NewOrganisation, OrganisationsService
 from govhub.members.membership.service import grant_platform_admin
 from govhub.members.onboarding.service import ApplicationsService, Decider, NewApplication
 from tests.browser.accessibility import PageRun

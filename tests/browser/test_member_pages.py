@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from govhub.config import Settings
 from govhub.db import session_factory
-from govhub.identity import totp
-from govhub.identity.service import IdentityService, NewAccount
+from govhub.identity.accounts import totp
+from govhub.identity.accounts.service import IdentityService, NewAccount
 from govhub.members.membership.service import grant_platform_admin
 from govhub.members.onboarding.service import Decider
 from tests.browser.accessibility import checked_page

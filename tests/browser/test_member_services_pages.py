@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from govhub.config import Settings
 from govhub.db import session_factory
-from govhub.identity.service import IdentityService, NewAccount
+from govhub.identity.accounts.service import IdentityService, NewAccount
 from govhub.members.onboarding.service import ApplicationsService, Decider, NewApplication
 from govhub.members.services.service import COMMAND_LINE_ACTOR, ServicesService
 from tests.browser.accessibility import checked_page

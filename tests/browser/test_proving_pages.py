@@ -15,9 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from govhub.config import Settings
 from govhub.db import session_factory
-from govhub.identity.organisations import NewOrganisation, OrganisationsService
-from govhub.identity.proving import BIRTHS_REGISTER, PROVING_CLIENT
-from govhub.identity.service import IdentityService, NewAccount
+from govhub.identity.accounts.service import IdentityService, NewAccount
+from govhub.identity.organisations.service import NewOrganisation, OrganisationsService
+from govhub.identity.proving.service import BIRTHS_REGISTER, PROVING_CLIENT
 from govhub.registries import demo
 from govhub.registries.service import RegistriesService
 from tests.browser.accessibility import axe_violations

@@ -13,7 +13,7 @@ from playwright.async_api import Browser, ConsoleMessage, Page
 
 from govhub.config import Settings
 from govhub.db import Database
-from govhub.identity import totp
+from govhub.identity.accounts import totp
 from tests.browser.accessibility import checked_page
 from tests.support.oidc_journey import Person, create_person
 

@@ -20,9 +20,9 @@ from sqlalchemy import select
 from govhub.app import create_app
 from govhub.config import Settings
 from govhub.db import Database
-from govhub.identity import totp
-from govhub.identity.models import Account
-from govhub.identity.security_key_models import SecurityKey
+from govhub.identity.accounts import totp
+from govhub.identity.accounts.models import Account
+from govhub.identity.security_keys.models import SecurityKey
 from govhub.kit.clock import utcnow
 from tests.browser.accessibility import checked_page
 from tests.support.live_server import free_port, serve_in_thread

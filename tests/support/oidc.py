@@ -16,7 +16,7 @@ from typing import Any
 from joserfc import jwk, jwt
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from govhub.identity.models import Account
+from govhub.identity.accounts.models import Account
 from govhub.identity.oidc.clients import ClientRegistration, Registered, register_client
 from govhub.identity.oidc.models import AuthorizationCode
 from govhub.kit.clock import utcnow

@@ -15,10 +15,10 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.identity import totp
-from govhub.identity.proving_models import VerifiedIdentityRow
-from govhub.identity.proving_repository import ProvingRepository
-from govhub.identity.service import IdentityService, NewAccount
+from govhub.identity.accounts import totp
+from govhub.identity.accounts.service import IdentityService, NewAccount
+from govhub.identity.proving.models import VerifiedIdentityRow
+from govhub.identity.proving.repository import ProvingRepository
 from govhub.kit.clock import utcnow
 
 #: Words on the button that agrees to share, on the consent page.

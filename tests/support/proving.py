@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.identity.proving import PROVING_CLIENT
+from govhub.identity.proving.service import PROVING_CLIENT
 from govhub.registries.caller import Caller
 from govhub.registries.demo import BIRTHS
 from govhub.registries.service import RegistriesService

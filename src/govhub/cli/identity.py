@@ -11,9 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.cli.common import run_unit_of_work
 from govhub.config import Settings
-from govhub.identity import totp
-from govhub.identity.models import IDENTITY_LEVELS, Account
-from govhub.identity.service import IdentityService, NewAccount
+from govhub.identity import (
+    IDENTITY_LEVELS,
+    IdentityService,
+    NewAccount,
+    new_totp_secret,
+    totp_provisioning_uri,
+)
+from govhub.identity.accounts.models import Account
 
 T = TypeVar("T")
 ISSUER = "govhub"
@@ -73,13 +78,13 @@ def create_user(  # noqa: PLR0917 (a click command: one parameter per option)
     """Create an account."""
     if totp_secret and new_totp:
         raise click.UsageError("Give --totp-secret or --new-totp, not both.")
-    secret = totp.new_secret() if new_totp else totp_secret
+    secret = new_totp_secret() if new_totp else totp_secret
     new = NewAccount(email, password, secret, identity_level, email_verified=verified)
     account = _local(lambda service: service.create_account(new))
     described = _described(account)
     if new_totp and secret is not None:
         described["totpSecret"] = secret
-        described["otpauthUri"] = totp.provisioning_uri(secret, account.email, ISSUER)
+        described["otpauthUri"] = totp_provisioning_uri(secret, account.email, ISSUER)
     if as_json:
         click.echo(json.dumps(described, indent=2))
         return

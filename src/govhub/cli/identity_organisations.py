@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.cli.common import run_unit_of_work
 from govhub.config import Settings
-from govhub.identity.organisation_models import ORGANISATION_KINDS, REPRESENTATIVE_ROLES, Organisation
-from govhub.identity.organisations import NewOrganisation, OrganisationsService
+from govhub.identity import ORGANISATION_KINDS, REPRESENTATIVE_ROLES, NewOrganisation, OrganisationsService
+from govhub.identity.organisations.models import Organisation
 
 T = TypeVar("T")
 

@@ -29,9 +29,9 @@ from govhub.demo_providers.blue_badge.settings import (
 from govhub.demo_service.keys import load_subsystem_key, public_jwks
 from govhub.demo_service.settings import COUNCIL_CODE, DemoServiceSettings
 from govhub.demo_service.settings import SUBSYSTEM_CODE as COUNCIL_SUBSYSTEM
+from govhub.identity import account_by_email
 from govhub.identity.oidc.repository import ClientsRepository
 from govhub.identity.oidc.subjects import Subjects
-from govhub.identity.repository import IdentityRepository
 from govhub.kit.outbound import OutboundGuard
 from govhub.members import (
     COMMAND_LINE_ACTOR,
@@ -154,11 +154,10 @@ async def load(
         right = "granted"
     except AccessRightExists:
         right = "there"
-    people = IdentityRepository(session)
     subjects = Subjects(settings)
     records = {}
     for email, record in DEMO_RECORDS.items():
-        account = await people.account_by_email(email)
+        account = await account_by_email(session, email)
         if account is not None:
             user_id = subjects.exchange_user_id(
                 provider_member=str(trust_id), account_public_id=account.public_id

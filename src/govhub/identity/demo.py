@@ -6,8 +6,9 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.identity import proving_demo, totp
-from govhub.identity.service import IdentityService, NewAccount
+from govhub.identity.accounts import totp
+from govhub.identity.accounts.service import IdentityService, NewAccount
+from govhub.identity.proving import demo as proving_demo
 
 DEMO_PASSWORD = "demo password for govhub"  # noqa: S105 (published demo credentials)
 #: A fixed secret, so the demo citizen's authenticator app keeps working across `make run`s.

@@ -9,9 +9,13 @@ from joserfc import jwk
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.identity import totp
-from govhub.identity.demo import DEMO_PASSWORD
-from govhub.identity.service import IdentityService, NewAccount
+from govhub.identity import (
+    DEMO_PASSWORD,
+    IdentityService,
+    NewAccount,
+    account_by_email,
+    totp_provisioning_uri,
+)
 from govhub.members.membership.service import grant_platform_admin
 from govhub.members.onboarding.service import ApplicationsService, Decider, NewApplication
 
@@ -23,14 +27,14 @@ APPLICANT_EMAIL = "business@example.org"
 
 async def load(session: AsyncSession, settings: Settings) -> str:
     accounts = IdentityService.for_session(session, settings)
-    if await accounts.repository.account_by_email(PLATFORM_ADMIN_EMAIL) is None:
+    if await account_by_email(session, PLATFORM_ADMIN_EMAIL) is None:
         await accounts.create_account(
             NewAccount(
                 PLATFORM_ADMIN_EMAIL, DEMO_PASSWORD, PLATFORM_ADMIN_TOTP_SECRET, "P0", email_verified=True
             )
         )
     await grant_platform_admin(session, PLATFORM_ADMIN_EMAIL, Decider("demo data"))
-    uri = totp.provisioning_uri(PLATFORM_ADMIN_TOTP_SECRET, PLATFORM_ADMIN_EMAIL, "govhub demo")
+    uri = totp_provisioning_uri(PLATFORM_ADMIN_TOTP_SECRET, PLATFORM_ADMIN_EMAIL, "govhub demo")
     return (
         f"platform administrator {PLATFORM_ADMIN_EMAIL}, password {DEMO_PASSWORD!r}, TOTP secret "
         f"{PLATFORM_ADMIN_TOTP_SECRET} ({uri}); " + await _pending_application(session, settings)
@@ -38,9 +42,7 @@ async def load(session: AsyncSession, settings: Settings) -> str:
 
 
 async def _pending_application(session: AsyncSession, settings: Settings) -> str:
-    applicant = await IdentityService.for_session(session, settings).repository.account_by_email(
-        APPLICANT_EMAIL
-    )
+    applicant = await account_by_email(session, APPLICANT_EMAIL)
     if applicant is None:
         return "no demo applicant (load identity's demo first)"
     service = ApplicationsService(session, settings.members_instance)

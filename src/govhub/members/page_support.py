@@ -11,8 +11,8 @@ from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
+from govhub.identity import sign_in_url
 from govhub.identity.oidc.provider import provider_of
-from govhub.identity.signed_in import sign_in_url
 from govhub.kit.forms import redirect
 from govhub.members.errors import NotPlatformAdmin
 from govhub.members.membership.access import PageCaller

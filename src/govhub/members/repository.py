@@ -12,8 +12,8 @@ from sqlalchemy import Select, and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.db import PointReader
-from govhub.identity.models import Account
-from govhub.identity.organisation_models import Organisation
+from govhub.identity.accounts.models import Account
+from govhub.identity.organisations.models import Organisation
 from govhub.members.models import (
     CONFIRMING,
     PENDING,

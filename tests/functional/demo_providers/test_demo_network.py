@@ -17,9 +17,9 @@ from govhub.demo_providers.blue_badge.settings import BlueBadgeSettings
 from govhub.demo_service.keys import load_subsystem_key
 from govhub.demo_service.settings import DemoServiceSettings
 from govhub.identity import demo as identity_demo
+from govhub.identity.accounts.repository import IdentityRepository
 from govhub.identity.oidc.repository import ClientsRepository
 from govhub.identity.oidc.subjects import Subjects
-from govhub.identity.repository import IdentityRepository
 from govhub.members.repository import PLATFORM, MembersRepository
 from govhub.members.services.repository import ServicesRepository
 from govhub.members.services.service import ServicesService

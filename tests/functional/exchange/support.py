@@ -12,7 +12,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.exchange.message_log.service import Exchange
-from govhub.identity.models import Account
+from govhub.identity.accounts.models import Account
 from govhub.kit.clock import utcnow
 from govhub.ledger.note import NoteVerifier, open_checkpoint
 from govhub.ledger.service import LedgerService

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
 from govhub.exchange.message_log.models import ExchangeRecord
-from govhub.identity.proving import PURPOSE
+from govhub.identity.proving.service import PURPOSE
 from govhub.kit.clock import utcnow
 from govhub.ledger.service import LedgerService
 from tests.functional.exchange.support import check_proof, exchange

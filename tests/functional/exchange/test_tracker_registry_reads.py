@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
 from govhub.exchange.tracker.service import EXCHANGE, REGISTRY_READ, Cursor, Tracker
-from govhub.identity.proving import PROVING_CLIENT, PURPOSE
+from govhub.identity.proving.service import PROVING_CLIENT, PURPOSE
 from govhub.ledger.service import LedgerService
 from govhub.registries.models import PersonalDataUse
 from tests.functional.exchange.support import bearer, exchange, person_token

@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.identity.proving import IdentityClaim, Outcome, prove_identity
+from govhub.identity.proving.service import IdentityClaim, Outcome, prove_identity
 from govhub.registries.caller import Caller
 from govhub.registries.demo import BIRTHS
 from govhub.registries.service import RegistriesService

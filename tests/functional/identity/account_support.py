@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from govhub.app import create_app
 from govhub.config import Settings
-from govhub.identity import totp
-from govhub.identity.service import IdentityService, NewAccount
+from govhub.identity.accounts import totp
+from govhub.identity.accounts.service import IdentityService, NewAccount
 from govhub.kit.dev_mailbox import DevMailbox
 from tests.support.databases import database_on
 from tests.support.mail import running_mailbox

@@ -13,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
 from govhub.config import Settings
-from govhub.identity import sessions
-from govhub.identity.account_pages import browser_name
-from govhub.identity.models import Account, SignInSession
-from govhub.identity.repository import IdentityRepository
+from govhub.identity.accounts import sessions
+from govhub.identity.accounts.models import Account, SignInSession
+from govhub.identity.accounts.pages.account import browser_name
+from govhub.identity.accounts.repository import IdentityRepository
 from govhub.kit.clock import utcnow
 from tests.functional.identity.account_support import (
     create_citizen,

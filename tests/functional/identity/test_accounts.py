@@ -11,9 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.cli.main import cli
 from govhub.config import Settings
-from govhub.identity import demo, passwords, totp
-from govhub.identity.errors import AccountExists, InvalidAccount
-from govhub.identity.service import IdentityService, NewAccount
+from govhub.identity import demo
+from govhub.identity.accounts import passwords, totp
+from govhub.identity.accounts.errors import AccountExists, InvalidAccount
+from govhub.identity.accounts.service import IdentityService, NewAccount
+from tests.support.identity import check_password
 
 PASSWORD = "correct horse battery staple"
 
@@ -26,9 +28,9 @@ async def test_an_account_is_made_and_its_password_checked(session: AsyncSession
     assert account.email == "ann.archer@example.org"
     assert account.password_hash.startswith("$argon2id$")
     assert account.email_verified_at is None
-    assert await service.check_password("ANN.ARCHER@example.org", PASSWORD) is account
-    assert await service.check_password("ann.archer@example.org", PASSWORD + "!") is None
-    assert await service.check_password("nobody@example.org", PASSWORD) is None
+    assert await check_password(service, "ANN.ARCHER@example.org", PASSWORD) is account
+    assert await check_password(service, "ann.archer@example.org", PASSWORD + "!") is None
+    assert await check_password(service, "nobody@example.org", PASSWORD) is None
     with pytest.raises(AccountExists):
         await service.create_account(NewAccount("ann.archer@EXAMPLE.org", PASSWORD))
 
@@ -51,7 +53,7 @@ async def test_an_old_hash_is_replaced_at_sign_in(session: AsyncSession, setting
     service = IdentityService.for_session(session, settings)
     account = await service.create_account(NewAccount("old@example.org", PASSWORD))
     account.password_hash = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1).hash(PASSWORD)
-    assert await service.check_password("old@example.org", PASSWORD) is account
+    assert await check_password(service, "old@example.org", PASSWORD) is account
     assert not passwords.needs_rehash(account.password_hash)
 
 
@@ -61,12 +63,14 @@ async def test_a_one_time_code_is_accepted_once(session: AsyncSession, settings:
     account = await service.create_account(NewAccount("code@example.org", PASSWORD, secret))
     moment = 1_800_000_000.0
     code = totp.totp(secret, moment)
-    assert service.check_code(account, code, moment)
-    assert not service.check_code(account, code, moment)  # replayed
-    assert not service.check_code(account, code, moment + 30)  # still in the window: replayed all the same
-    assert service.check_code(account, totp.totp(secret, moment + 30), moment + 30)
+    assert await service.claim_code(account, code, moment)
+    assert not await service.claim_code(account, code, moment)  # replayed
+    assert not await service.claim_code(
+        account, code, moment + 30
+    )  # still in the window: replayed all the same
+    assert await service.claim_code(account, totp.totp(secret, moment + 30), moment + 30)
     no_app = await service.create_account(NewAccount("noapp@example.org", PASSWORD))
-    assert not service.check_code(no_app, code, moment)
+    assert not await service.claim_code(no_app, code, moment)
 
 
 def test_operators_create_and_list_accounts_from_the_command_line(runner: CliRunner) -> None:
@@ -116,7 +120,7 @@ async def test_the_demo_accounts_sign_in_and_load_once(session: AsyncSession, se
     assert again.startswith("0 demo accounts added (2 already there)")
     assert demo.DEMO_TOTP_SECRET in first
     service = IdentityService.for_session(session, settings)
-    citizen = await service.check_password("citizen@example.org", demo.DEMO_PASSWORD)
+    citizen = await check_password(service, "citizen@example.org", demo.DEMO_PASSWORD)
     assert citizen is not None
     assert citizen.identity_level == "P2"
-    assert service.check_code(citizen, totp.totp(demo.DEMO_TOTP_SECRET))
+    assert await service.claim_code(citizen, totp.totp(demo.DEMO_TOTP_SECRET))

@@ -13,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.cli.main import cli
 from govhub.config import Settings
-from govhub.identity import totp
-from govhub.identity.models import Account
-from govhub.identity.secret_box import SecretBox, SecretNotOpened
-from govhub.identity.service import IdentityService, NewAccount
+from govhub.identity.accounts import totp
+from govhub.identity.accounts.models import Account
+from govhub.identity.accounts.secret_box import SecretBox, SecretNotOpened
+from govhub.identity.accounts.service import IdentityService, NewAccount
 from tests.functional.identity.account_support import PASSWORD
 
 
@@ -31,7 +31,7 @@ async def test_the_secret_is_stored_sealed_and_checked_opened(
     assert stored.startswith("v1.")
     assert secret not in stored
     assert service.totp_secret_of(account) == secret
-    assert service.check_code(account, totp.totp(secret))
+    assert await service.claim_code(account, totp.totp(secret))
 
 
 async def test_a_sealed_secret_opens_only_for_its_account_and_key(settings: Settings) -> None:
@@ -50,7 +50,7 @@ async def test_a_sealed_secret_opens_only_for_its_account_and_key(settings: Sett
 
 
 async def test_a_very_long_secret_is_refused(session: AsyncSession, settings: Settings) -> None:
-    from govhub.identity.errors import InvalidAccount  # noqa: PLC0415
+    from govhub.identity.accounts.errors import InvalidAccount  # noqa: PLC0415
 
     with pytest.raises(InvalidAccount, match="at most 64"):
         await IdentityService.for_session(session, settings).create_account(

@@ -19,16 +19,16 @@ from sqlalchemy import func, select
 
 from govhub.app import create_app
 from govhub.db import Database
-from govhub.identity import throttle
-from govhub.identity.models import ThrottleEvent
-from govhub.identity.proving import (
+from govhub.identity.accounts import throttle
+from govhub.identity.accounts.models import ThrottleEvent
+from govhub.identity.accounts.service import IdentityService, NewAccount
+from govhub.identity.proving.service import (
     MAX_FAILED_ATTEMPTS,
     IdentityClaim,
     Outcome,
     attempts_remaining,
     prove_identity,
 )
-from govhub.identity.service import IdentityService, NewAccount
 from govhub.kit import csrf
 from tests.conftest import make_settings
 from tests.functional.identity.account_support import Citizen, create_citizen, fresh_code, hidden_fields

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from govhub.app import create_app
 from govhub.config import Settings
-from govhub.identity.models import SignInSession
+from govhub.identity.accounts.models import SignInSession
 from govhub.kit import csrf
 from tests.functional.identity.account_support import create_citizen, csrf_of, sign_in
 from tests.support.databases import database_on

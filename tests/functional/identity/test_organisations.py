@@ -11,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.cli.main import cli
 from govhub.config import Settings
-from govhub.identity.models import Account
-from govhub.identity.organisations import (
+from govhub.identity.accounts.models import Account
+from govhub.identity.accounts.service import IdentityService, NewAccount
+from govhub.identity.organisations.service import (
     AccountNotFound,
     InvalidOrganisation,
     NewOrganisation,
@@ -24,7 +25,6 @@ from govhub.identity.organisations import (
     RepresentativeNotFound,
     organisations_of,
 )
-from govhub.identity.service import IdentityService, NewAccount
 
 PASSWORD = "correct horse battery staple"
 

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.identity.models import EmailToken, SignInSession
+from govhub.identity.accounts.models import EmailToken, SignInSession
 from govhub.kit.clock import utcnow
 from govhub.kit.dev_mailbox import DevMailbox
 from tests.functional.identity import account_support

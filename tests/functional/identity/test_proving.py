@@ -11,8 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.identity.models import Account
-from govhub.identity.proving import (
+from govhub.identity.accounts.models import Account
+from govhub.identity.accounts.service import IdentityService, NewAccount
+from govhub.identity.proving.service import (
     MAX_FAILED_ATTEMPTS,
     PROVING_CLIENT,
     PURPOSE,
@@ -22,7 +23,6 @@ from govhub.identity.proving import (
     prove_identity,
     verified_identity,
 )
-from govhub.identity.service import IdentityService, NewAccount
 from govhub.kit.clock import utcnow
 from govhub.registries.models import PersonalDataUse
 from tests.support.proving import create_births_register

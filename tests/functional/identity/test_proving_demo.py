@@ -6,12 +6,14 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.identity import demo, proving_demo
-from govhub.identity.organisations import organisations_of
-from govhub.identity.proving import verified_identity
-from govhub.identity.repository import IdentityRepository
-from govhub.identity.service import IdentityService
+from govhub.identity import demo
+from govhub.identity.accounts.repository import IdentityRepository
+from govhub.identity.accounts.service import IdentityService
+from govhub.identity.organisations.service import organisations_of
+from govhub.identity.proving import demo as proving_demo
+from govhub.identity.proving.service import verified_identity
 from govhub.registries.demo import synthetic_births
+from tests.support.identity import check_password
 from tests.support.proving import create_births_register
 
 
@@ -43,8 +45,8 @@ async def test_the_demo_citizen_is_proved_and_the_representative_linked_once(
     verified = await verified_identity(session, citizen.id)
     assert verified is not None
     assert (verified.register, verified.record_key, verified.given_name) == ("birth", "B000002", "Freya")
-    representative = await IdentityService.for_session(session, settings).check_password(
-        "business@example.org", demo.DEMO_PASSWORD
+    representative = await check_password(
+        IdentityService.for_session(session, settings), "business@example.org", demo.DEMO_PASSWORD
     )
     assert representative is not None
     assert [(r.name, r.role) for r in await organisations_of(session, representative.id)] == [

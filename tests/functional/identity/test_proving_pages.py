@@ -12,11 +12,11 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.identity import sessions
-from govhub.identity.models import Account, SignInSession
-from govhub.identity.organisations import NewOrganisation, OrganisationsService
-from govhub.identity.proving import MAX_FAILED_ATTEMPTS, verified_identity
-from govhub.identity.service import IdentityService, NewAccount
+from govhub.identity.accounts import sessions
+from govhub.identity.accounts.models import Account, SignInSession
+from govhub.identity.accounts.service import IdentityService, NewAccount
+from govhub.identity.organisations.service import NewOrganisation, OrganisationsService
+from govhub.identity.proving.service import MAX_FAILED_ATTEMPTS, verified_identity
 from govhub.kit.clock import utcnow
 from govhub.kit.secret_digest import secret_digest
 from tests.support.proving import create_births_register

@@ -17,10 +17,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.identity import throttle
-from govhub.identity.models import Account, SignInSession
-from govhub.identity.security_key_models import SecurityKey, WebAuthnChallenge
-from govhub.identity.security_keys import relying_party
+from govhub.identity.accounts import throttle
+from govhub.identity.accounts.models import Account, SignInSession
+from govhub.identity.security_keys.models import SecurityKey, WebAuthnChallenge
+from govhub.identity.security_keys.service import relying_party
 from govhub.kit.clock import utcnow
 from tests.functional.identity.account_support import Citizen, create_citizen, hidden_fields, sign_in, submit
 from tests.support.webauthn_authenticator import SoftwareAuthenticator, b64url, from_b64url

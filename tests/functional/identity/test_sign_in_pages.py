@@ -10,8 +10,8 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.identity import sessions
-from govhub.identity.models import SignInSession
+from govhub.identity.accounts import sessions
+from govhub.identity.accounts.models import SignInSession
 from govhub.kit.clock import utcnow
 from govhub.kit.secret_digest import secret_digest
 from tests.functional.identity.account_support import (

@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.identity import throttle
-from govhub.identity.models import ThrottleEvent
+from govhub.identity.accounts import throttle
+from govhub.identity.accounts.models import ThrottleEvent
 from tests.functional.identity.account_support import create_citizen, fresh_code, submit
 
 

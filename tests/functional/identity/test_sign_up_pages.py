@@ -12,9 +12,9 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.identity import totp
-from govhub.identity.models import Account, EmailToken
-from govhub.identity.sign_up_pages import qr_code_svg
+from govhub.identity.accounts import totp
+from govhub.identity.accounts.models import Account, EmailToken
+from govhub.identity.accounts.pages.sign_up import qr_code_svg
 from govhub.kit.clock import utcnow
 from govhub.kit.dev_mailbox import DevMailbox
 from tests.functional.identity import account_support

@@ -14,8 +14,8 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.identity.models import Account
-from govhub.identity.repository import IdentityRepository
+from govhub.identity.accounts.models import Account
+from govhub.identity.accounts.repository import IdentityRepository
 from govhub.members.membership.service import grant_platform_admin
 from govhub.members.models import Application, Member
 from govhub.members.onboarding.service import ApplicationsService, Decider, NewApplication

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
 from govhub.identity.oidc.models import RelyingParty
-from govhub.identity.organisations import OrganisationsService
+from govhub.identity.organisations.service import OrganisationsService
 from govhub.members.models import Application, Member, Subsystem
 from tests.functional.members.support import (
     admin_headers,

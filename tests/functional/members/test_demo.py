@@ -7,11 +7,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
 from govhub.identity import demo as identity_demo
-from govhub.identity.service import IdentityService
+from govhub.identity.accounts.service import IdentityService
 from govhub.members import demo
 from govhub.members.membership.service import MembershipService, is_platform_admin, member_admin_viewer
 from govhub.members.onboarding.service import ApplicationsService
 from tests.functional.members.support import TEST_ADMIN
+from tests.support.identity import check_password
 
 
 async def test_the_demo_administrator_and_application_are_loaded_once(
@@ -26,8 +27,8 @@ async def test_the_demo_administrator_and_application_are_loaded_once(
     assert demo.PLATFORM_ADMIN_TOTP_SECRET in first
     assert "business@example.org applied for GOVHUB-DEV/COM/SC123456" in first
     assert "already there (pending)" in again
-    admin = await IdentityService.for_session(session, settings).check_password(
-        demo.PLATFORM_ADMIN_EMAIL, identity_demo.DEMO_PASSWORD
+    admin = await check_password(
+        IdentityService.for_session(session, settings), demo.PLATFORM_ADMIN_EMAIL, identity_demo.DEMO_PASSWORD
     )
     assert admin is not None
     assert admin.totp_secret is not None

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.identity.organisations import OrganisationsService
+from govhub.identity.organisations.service import OrganisationsService
 from govhub.members.models import Application, Member
 from tests.functional.identity.account_support import csrf_of, hidden_fields
 from tests.functional.members.support import (

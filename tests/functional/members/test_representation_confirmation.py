@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
 from govhub.identity.oidc.models import RelyingParty
-from govhub.identity.organisation_models import Organisation
-from govhub.identity.organisations import NewOrganisation, OrganisationsService, organisations_of
+from govhub.identity.organisations.models import Organisation
+from govhub.identity.organisations.service import NewOrganisation, OrganisationsService, organisations_of
 from govhub.members.errors import NoDirectorToConfirm
 from govhub.members.membership.service import MembershipService, member_admin_viewer
 from govhub.members.models import Application, Member

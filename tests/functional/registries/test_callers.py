@@ -29,7 +29,7 @@ from govhub.exchange.gateway.gateway_assertion import (
     sign_gateway_assertion,
 )
 from govhub.identity.oidc.provider import Provider
-from govhub.identity.proving import PROVING_CLIENT, IdentityClaim, Outcome, prove_identity
+from govhub.identity.proving.service import PROVING_CLIENT, IdentityClaim, Outcome, prove_identity
 from govhub.members.membership.service import MembershipService
 from govhub.members.xroad_ids import parse_member_id
 from govhub.registries import demo

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from govhub.config import Settings
-from govhub.identity import recovery_codes
-from govhub.identity.page_support import auth_level_or_refuse, return_to_or_default
+from govhub.identity.accounts import recovery_codes
+from govhub.identity.accounts.pages.support import auth_level_or_refuse, return_to_or_default
 from govhub.kit import csrf
 from govhub.kit.errors import BadRequest
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from argon2 import PasswordHasher
 
-from govhub.identity import passwords
+from govhub.identity.accounts import passwords
 
 GOOD = "correct horse battery staple"
 

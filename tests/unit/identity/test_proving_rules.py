@@ -7,8 +7,8 @@ from datetime import date
 
 from starlette.datastructures import FormData
 
-from govhub.identity.proving import IdentityClaim, normalised_name, normalised_record_key
-from govhub.identity.proving_pages import claim_from
+from govhub.identity.proving.pages import claim_from
+from govhub.identity.proving.service import IdentityClaim, normalised_name, normalised_record_key
 
 
 def test_names_compare_without_accents_case_punctuation_or_spacing() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from urllib.parse import parse_qs, urlparse
 
-from govhub.identity import totp
+from govhub.identity.accounts import totp
 
 RFC_SECRET = base64.b32encode(b"12345678901234567890").decode()
 

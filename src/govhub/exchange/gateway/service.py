@@ -27,11 +27,11 @@ from govhub.exchange.gateway.request_rules import override_problem, path_problem
 from govhub.exchange.message_log.models import MAX_PATH, MAX_PURPOSE
 from govhub.exchange.message_log.repository import ExchangeRepository
 from govhub.exchange.message_log.service import MESSAGE_ID, Exchange
+from govhub.identity import account_by_id
 from govhub.identity.oidc.access import access_token_holder
 from govhub.identity.oidc.clients import EXCHANGE_FOR_PERSON_SCOPE
 from govhub.identity.oidc.errors import OAuthError
 from govhub.identity.oidc.provider import provider_of
-from govhub.identity.oidc.repository import TokensRepository
 from govhub.identity.oidc.tokens import InvalidToken, check_access_token
 from govhub.members import (
     CallerView,
@@ -262,7 +262,7 @@ async def _user(session: AsyncSession, request: Request, checked: Checked) -> No
     if claims.jkt is not None:
         # A DPoP-bound token is only good with its holder's proof, which a member cannot make.
         raise _refuse(checked, INVALID_USER_TOKEN, "X-Govhub-User-Token must not be DPoP-bound.", 403)
-    account = await TokensRepository(session).account(account_id) if account_id is not None else None
+    account = await account_by_id(session, account_id) if account_id is not None else None
     if account is None:
         raise _refuse(checked, INVALID_USER_TOKEN, "X-Govhub-User-Token is not a person's access token.", 403)
     if EXCHANGE_FOR_PERSON_SCOPE not in claims.scopes:

@@ -19,21 +19,20 @@ from fastapi import Depends, Request
 
 from govhub.dependencies import DbSession
 from govhub.exchange.errors import NotAPerson
-from govhub.identity.models import Account
+from govhub.identity import AccountSummary, account_by_id
 from govhub.identity.oidc.access import access_token_holder, require_scope
 from govhub.identity.oidc.clients import DATA_USE_SCOPE
 from govhub.identity.oidc.provider import provider_of
-from govhub.identity.oidc.repository import TokensRepository
 from govhub.identity.oidc.tokens import AccessTokenClaims
 from govhub.kit.access import ACCESS_DEPENDENCIES
 
 
 async def tracked_account(
     request: Request, db: DbSession, claims: Annotated[AccessTokenClaims, Depends(access_token_holder)]
-) -> Account:
+) -> AccountSummary:
     """The account of the person the caller's access token is about."""
     account_id = claims.account_id(provider_of(request))
-    account = await TokensRepository(db).account(account_id) if account_id is not None else None
+    account = await account_by_id(db, account_id) if account_id is not None else None
     if account is None:
         raise NotAPerson(
             "The data tracker shows a person the exchanges about them: use an access token issued to you "
@@ -43,7 +42,7 @@ async def tracked_account(
     return account
 
 
-async def tracked_person(account: Annotated[Account, Depends(tracked_account)]) -> str:
+async def tracked_person(account: Annotated[AccountSummary, Depends(tracked_account)]) -> str:
     """The account public id of the person the caller's access token is about."""
     return account.public_id
 
@@ -51,5 +50,5 @@ async def tracked_person(account: Annotated[Account, Depends(tracked_account)]) 
 ACCESS_DEPENDENCIES.add(tracked_account)
 ACCESS_DEPENDENCIES.add(tracked_person)
 
-TrackedAccount = Annotated[Account, Depends(tracked_account)]
+TrackedAccount = Annotated[AccountSummary, Depends(tracked_account)]
 TrackedPerson = Annotated[str, Depends(tracked_person)]

@@ -22,10 +22,8 @@ from govhub.dependencies import AppSettings, DbSession, PageRenderer
 from govhub.exchange.message_log import leaves
 from govhub.exchange.message_log.service import LEDGER_NAME, MESSAGE_ID, MessageLog
 from govhub.exchange.tracker.service import EXCHANGE, Cursor, Tracker, TrackerItem, member_of
-from govhub.identity import page_support as support
-from govhub.identity import sessions
-from govhub.identity.models import Account
-from govhub.identity.signed_in import prove_identity_url
+from govhub.identity import SignedIn, current_sign_in, needs_sign_in, prove_identity_url
+from govhub.kit import forms
 from govhub.kit.access import PUBLIC
 from govhub.kit.routing import api_router
 from govhub.ledger import Ledgers
@@ -77,12 +75,12 @@ def _row(item: TrackerItem, names: dict[str, str]) -> dict[str, Any]:
     }
 
 
-async def _signed_in(request: Request, db: DbSession, path: str) -> Account | Response:
-    """The signed-in account, or the way to sign in and come back to `path`."""
-    found = await sessions.current_session(request, db)
-    if found is None or found[0].auth_level is None:
-        return support.needs_sign_in(path)
-    return found[1]
+async def _signed_in(request: Request, db: DbSession, path: str) -> SignedIn | Response:
+    """Who is signed in, or the way to sign in and come back to `path`."""
+    signed_in = await current_sign_in(request, db)
+    if signed_in is None:
+        return needs_sign_in(path)
+    return signed_in
 
 
 @router.get(DATA_USE)
@@ -92,9 +90,11 @@ async def data_use_page(request: Request, db: DbSession, pages: PageRenderer) ->
         return account
     raw_before = request.query_params.get("before")
     before = None if raw_before is None else Cursor.parse(raw_before)
-    view = await Tracker(db).view(account.id, account.public_id, before=before, limit=PAGE_SIZE)
+    view = await Tracker(db).view(
+        account.account_id, account.account_public_id, before=before, limit=PAGE_SIZE
+    )
     older = None if view.next is None else f"{DATA_USE}?{urlencode({'before': view.next.encode()})}"
-    return support.render(
+    return forms.render_page(
         pages,
         request,
         "exchange/data_use.html",
@@ -125,11 +125,11 @@ async def data_use_record_page(
     if isinstance(account, Response):
         return account
     tracker = Tracker(db)
-    record = await tracker.record(account.public_id, message_id)
+    record = await tracker.record(account.account_public_id, message_id)
     proof = await MessageLog.for_session(db, ledgers).proof(record.message_id)
     names = await tracker.member_names([record.client_id])
     document = leaves.document(record)
-    return support.render(
+    return forms.render_page(
         pages,
         request,
         "exchange/data_use_record.html",

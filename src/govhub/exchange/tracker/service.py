@@ -2,7 +2,7 @@
 (a) the exchanges about them in the message log and (b) the reads of their record in the register they
 proved their identity against (`govhub.registries`' personal data use log).
 
-How a person is linked to register reads: proving (`govhub.identity.proving`) keeps the register and
+How a person is linked to register reads: proving (`govhub.identity.proving.service`) keeps the register and
 record key an account matched. The registries log each read of a personal record under the record's
 *subject id* (the value of the version's subject field, such as the births register's `person_id`), so
 the registries say which reads those are (`govhub.registries.read_subject`, by the rule their log
@@ -31,7 +31,7 @@ from govhub.exchange.errors import ExchangeRecordNotFound
 from govhub.exchange.message_log.models import ExchangeRecord
 from govhub.exchange.message_log.repository import ExchangeRepository
 from govhub.exchange.message_log.service import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, check_message_id
-from govhub.identity.proving import verified_identity
+from govhub.identity import verified_identity
 from govhub.kit.errors import BadRequest
 from govhub.registries import PersonalDataUse, ReadSubject, Register, read_subject, reads_about
 

@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from govhub.identity.accounts.signed_in import SignedIn, prove_identity_url, sign_in_url
 from govhub.identity.oidc import errors
 from govhub.identity.oidc.authorize_repository import AuthorizeRepository
 from govhub.identity.oidc.clients import OFFLINE_ACCESS, PERSON_SCOPES, find_client
@@ -28,7 +29,6 @@ from govhub.identity.oidc.consent import Consents, needing_consent
 from govhub.identity.oidc.errors import OAuthError
 from govhub.identity.oidc.levels import LevelError, LevelRequest, Step, next_step, requested_levels
 from govhub.identity.oidc.models import AuthorizationCode, ClientSession, PendingAuthorization, RelyingParty
-from govhub.identity.signed_in import SignedIn, prove_identity_url, sign_in_url
 from govhub.kit.clock import utcnow
 from govhub.kit.secret_digest import secret_digest
 

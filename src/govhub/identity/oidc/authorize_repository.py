@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from govhub.identity.models import Account
+from govhub.identity.accounts.models import Account
 from govhub.identity.oidc.models import (
     AuthorizationCode,
     ClientSession,

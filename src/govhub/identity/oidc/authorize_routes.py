@@ -11,6 +11,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from govhub.dependencies import DbSession, PageRenderer
+from govhub.identity.accounts.sessions import current_sign_in
 from govhub.identity.oidc import errors
 from govhub.identity.oidc.authorization import (
     CONSENT_PATH,
@@ -33,7 +34,6 @@ from govhub.identity.oidc.logout_routes import router as logout_router
 from govhub.identity.oidc.models import PendingAuthorization, RelyingParty
 from govhub.identity.oidc.provider import provider_of
 from govhub.identity.oidc.services_pages import router as services_router
-from govhub.identity.sessions import current_sign_in
 from govhub.kit.access import PUBLIC
 from govhub.kit.csrf import CsrfChecked
 from govhub.kit.request_context import current_request_id

@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from govhub.config import Settings
 from govhub.db import READ_ONLY_BEGIN
-from govhub.identity import sessions as browser_sessions
+from govhub.identity.accounts import sessions as browser_sessions
 from govhub.identity.oidc import logout
 from govhub.identity.oidc.authorize_repository import AuthorizeRepository
 from govhub.identity.oidc.keys import sign_jwt

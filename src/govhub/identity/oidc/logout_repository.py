@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from govhub.identity.models import SignInSession
+from govhub.identity.accounts.models import SignInSession
 from govhub.identity.oidc.models import ClientSession
 
 

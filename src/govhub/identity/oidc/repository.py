@@ -11,7 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.db import PointReader
-from govhub.identity.models import Account
+from govhub.identity.accounts.models import Account
 from govhub.identity.oidc.models import (
     AuthorizationCode,
     RefreshToken,

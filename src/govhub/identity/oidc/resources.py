@@ -18,8 +18,8 @@ from govhub.identity.oidc.tokens import (
     check_access_token,
     issue_identity_jwt,
 )
-from govhub.identity.organisations import organisations_of
-from govhub.identity.proving import VerifiedIdentity, verified_identity
+from govhub.identity.organisations.service import organisations_of
+from govhub.identity.proving.service import VerifiedIdentity, verified_identity
 from govhub.kit.clock import utcnow
 from govhub.kit.secret_digest import secret_digest
 

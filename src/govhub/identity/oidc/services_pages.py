@@ -10,11 +10,11 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from govhub.dependencies import AppSettings, DbSession, PageRenderer
+from govhub.identity.accounts.sessions import current_sign_in
+from govhub.identity.accounts.signed_in import sign_in_url
 from govhub.identity.oidc.authorization import DECISION_PAGE_HEADERS
 from govhub.identity.oidc.authorize_repository import AuthorizeRepository
 from govhub.identity.oidc.consent import services_of, withdraw_service
-from govhub.identity.sessions import current_sign_in
-from govhub.identity.signed_in import sign_in_url
 from govhub.kit.access import PUBLIC
 from govhub.kit.clock import utcnow
 from govhub.kit.csrf import CsrfChecked

@@ -15,10 +15,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from govhub.identity import AccountNotFound, account_by_email, normalised_email, organisations_of
 from govhub.identity.oidc.clients import disable_client, enable_client
-from govhub.identity.organisations import AccountNotFound, organisations_of
-from govhub.identity.repository import IdentityRepository
-from govhub.identity.service import normalised_email
 from govhub.kit.clock import utcnow
 from govhub.members.errors import (
     MemberNotFound,
@@ -178,7 +176,7 @@ async def is_platform_admin(session: AsyncSession, account_id: int) -> bool:
 
 async def _account_id(session: AsyncSession, email: str) -> tuple[int, str]:
     address = normalised_email(email)
-    account = None if "\x00" in address else await IdentityRepository(session).account_by_email(address)
+    account = None if "\x00" in address else await account_by_email(session, address)
     if account is None:
         raise AccountNotFound(f"There is no account for {address[:254]}: make it first.")
     return account.id, account.email

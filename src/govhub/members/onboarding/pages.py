@@ -27,7 +27,7 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from govhub.dependencies import AppSettings, DbSession, PageRenderer
-from govhub.identity.signed_in import SignedIn, sign_in_url
+from govhub.identity import SignedIn, sign_in_url
 from govhub.kit.csrf import CsrfChecked
 from govhub.kit.errors import GovhubError
 from govhub.kit.forms import MAX_FIELD, field, redirect, render_page

@@ -23,14 +23,15 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from govhub.identity.oidc.clients import PRIVATE_KEY_JWT, ClientRegistration, register_client
-from govhub.identity.organisation_models import Organisation
-from govhub.identity.organisations import (
+from govhub.identity import (
     NewOrganisation,
     OrganisationsService,
+    email_problem,
+    normalised_email,
     normalised_registration_number,
 )
-from govhub.identity.service import email_problem, normalised_email
+from govhub.identity.oidc.clients import PRIVATE_KEY_JWT, ClientRegistration, register_client
+from govhub.identity.organisations.models import Organisation
 from govhub.kit.clock import utcnow
 from govhub.kit.constraints import violated_constraint
 from govhub.kit.errors import FieldError

@@ -9,7 +9,7 @@ from fastapi import Request
 from starlette.responses import Response
 
 from govhub.dependencies import DbSession, PageRenderer
-from govhub.identity.signed_in import sign_in_url
+from govhub.identity import sign_in_url
 from govhub.kit.csrf import CsrfChecked
 from govhub.kit.errors import GovhubError
 from govhub.kit.forms import field, redirect, render_page

@@ -28,7 +28,7 @@ from govhub.exchange import (
     readable_members,
     traffic_filter,
 )
-from govhub.identity.signed_in import sign_in_url
+from govhub.identity import sign_in_url
 from govhub.kit.clock import utcnow
 from govhub.kit.forms import redirect, render_page
 from govhub.kit.routing import api_router

@@ -13,9 +13,9 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from govhub.identity.models import Account
-from govhub.identity.proving_models import VerifiedIdentityRow
-from govhub.identity.proving_repository import ProvingRepository
+from govhub.identity.accounts.models import Account
+from govhub.identity.proving.models import VerifiedIdentityRow
+from govhub.identity.proving.repository import ProvingRepository
 from govhub.kit.clock import utcnow
 from tests.functional.identity.account_support import csrf_of
 from tests.functional.identity.oidc.authorize_support import (

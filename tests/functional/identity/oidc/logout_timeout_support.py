@@ -13,9 +13,9 @@ import pytest
 from fastapi import FastAPI, Form, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from govhub.identity.models import Account, SignInSession
+from govhub.identity.accounts.models import Account, SignInSession
+from govhub.identity.accounts.sessions import ABSOLUTE_TIMEOUT
 from govhub.identity.oidc.models import ClientSession
-from govhub.identity.sessions import ABSOLUTE_TIMEOUT
 from govhub.kit.clock import utcnow
 from tests.support.live_server import serve_in_thread
 

@@ -12,10 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.identity.models import Account
+from govhub.identity.accounts.models import Account
+from govhub.identity.accounts.signed_in import SignedIn
 from govhub.identity.oidc.authorization import Authorizations, Redirect, check_parameters
 from govhub.identity.oidc.models import AuthorizationCode, ClientSession, ConsentGrant, PendingAuthorization
-from govhub.identity.signed_in import SignedIn
 from govhub.kit.secret_digest import secret_digest
 from tests.functional.identity.account_support import (
     create_citizen,

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.identity.models import Account
+from govhub.identity.accounts.models import Account
 from govhub.identity.oidc.authorize_repository import AuthorizeRepository
 from govhub.identity.oidc.consent import Consents, withdraw_service
 from govhub.identity.oidc.models import ConsentGrant, ConsentRevision, RefreshToken

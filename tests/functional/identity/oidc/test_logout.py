@@ -226,7 +226,7 @@ async def test_back_channel_logout_is_delivered_with_a_logout_token(
     assert claims["exp"] - claims["iat"] == 120
     assert "nonce" not in claims
     assert claims["jti"]
-    from govhub.identity.models import Account  # noqa: PLC0415
+    from govhub.identity.accounts.models import Account  # noqa: PLC0415
 
     person = await session.get(Account, code.account_id)
     assert person is not None
@@ -281,7 +281,7 @@ async def test_an_unreachable_service_is_abandoned_after_the_last_attempt(
     from govhub.identity.oidc import logout_delivery  # noqa: PLC0415
 
     await create_citizen(session, settings, "gone@example.org")
-    from govhub.identity.models import Account  # noqa: PLC0415
+    from govhub.identity.accounts.models import Account  # noqa: PLC0415
 
     account = (await session.scalars(select(Account).where(Account.email == "gone@example.org"))).one()
     # Port 9 (discard) on loopback: nothing listens, the connection is refused.
@@ -304,7 +304,7 @@ async def test_an_unreachable_service_is_abandoned_after_the_last_attempt(
 
 
 async def test_a_delivery_is_claimed_by_one_node_only(session: AsyncSession, settings: Settings) -> None:
-    from govhub.identity.models import Account  # noqa: PLC0415
+    from govhub.identity.accounts.models import Account  # noqa: PLC0415
     from govhub.identity.oidc.authorize_repository import AuthorizeRepository  # noqa: PLC0415
 
     await create_citizen(session, settings, "claimed@example.org")
@@ -360,7 +360,7 @@ async def test_the_app_delivers_in_the_background_outside_tests(
         async with database.sessions() as session, session.begin():
             await create_relying_party(session, backchannel_logout_uri=relying_party_server.uri)
             await create_citizen(session, settings, "background@example.org")
-            from govhub.identity.models import Account  # noqa: PLC0415
+            from govhub.identity.accounts.models import Account  # noqa: PLC0415
 
             account = (await session.scalars(select(Account))).one()
             session.add(

@@ -21,7 +21,8 @@ from govhub.app import create_app
 from govhub.cli.main import cli
 from govhub.config import Environment, Settings
 from govhub.db import Database, session_factory
-from govhub.identity.models import Account, SignInSession
+from govhub.identity.accounts.models import Account, SignInSession
+from govhub.identity.accounts.sessions import ABSOLUTE_TIMEOUT, IDLE_TIMEOUT
 from govhub.identity.oidc import logout_delivery
 from govhub.identity.oidc.jose import unverified_parts
 from govhub.identity.oidc.keys import KeyRing
@@ -33,7 +34,6 @@ from govhub.identity.oidc.logout_delivery import (
 from govhub.identity.oidc.logout_repository import LogoutRepository
 from govhub.identity.oidc.models import AuthorizationCode, ClientSession, LogoutDelivery, RelyingParty
 from govhub.identity.oidc.subjects import Subjects
-from govhub.identity.sessions import ABSOLUTE_TIMEOUT, IDLE_TIMEOUT
 from govhub.kit.clock import utcnow
 from govhub.kit.secret_digest import secret_digest
 from tests.conftest import make_settings

@@ -10,9 +10,9 @@ import httpx
 from joserfc import jwk, jwt
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from govhub.identity.organisations import NewOrganisation, OrganisationsService
-from govhub.identity.proving_models import VerifiedIdentityRow
-from govhub.identity.proving_repository import ProvingRepository
+from govhub.identity.organisations.service import NewOrganisation, OrganisationsService
+from govhub.identity.proving.models import VerifiedIdentityRow
+from govhub.identity.proving.repository import ProvingRepository
 from govhub.kit.clock import utcnow
 from tests.support.oidc import ClientKeys, code_client, code_form, create_account, insert_code, machine_client
 

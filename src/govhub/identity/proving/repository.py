@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from govhub.identity.proving_models import ProvingAttempt, VerifiedIdentityRow
+from govhub.identity.proving.models import ProvingAttempt, VerifiedIdentityRow
 from govhub.kit.constraints import violated_constraint
 
 #: One identity per account, one account per register record.

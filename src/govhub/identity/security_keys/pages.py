@@ -13,12 +13,17 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from govhub.dependencies import AppSettings, DbSession, PageRenderer
-from govhub.identity import page_support as support
-from govhub.identity import sessions
-from govhub.identity.models import Account, SignInSession
-from govhub.identity.security_keys import MAX_CREDENTIAL_JSON, SecurityKeyRefused, SecurityKeys, name_problem
-from govhub.identity.sign_in_pages import second_factor_checks, second_factor_passed
-from govhub.identity.throttle import Throttle, TooManyAttempts
+from govhub.identity.accounts import sessions
+from govhub.identity.accounts.journeys import AccountJourneys, has_authenticator
+from govhub.identity.accounts.models import Account, SignInSession
+from govhub.identity.accounts.pages import support
+from govhub.identity.accounts.throttle import TooManyAttempts
+from govhub.identity.security_keys.service import (
+    MAX_CREDENTIAL_JSON,
+    SecurityKeyRefused,
+    SecurityKeys,
+    name_problem,
+)
 from govhub.kit import forms
 from govhub.kit.access import PUBLIC
 from govhub.kit.csrf import CsrfChecked
@@ -61,7 +66,7 @@ async def _two_factor_session(
     if found is None or found[0].auth_level is None:
         return support.needs_sign_in(here)
     sign_in, account = found
-    if account.totp_secret is None:
+    if not has_authenticator(account):
         # Keys come after the app, whose recovery codes are the way back in when a key is lost.
         return forms.redirect(support.onward("/account/authenticator", here))
     if sign_in.auth_level != "Cl.Cm":
@@ -83,7 +88,7 @@ async def _add_page(
 ) -> Response:
     # Every showing gets a new challenge, so a page shown again after an error can be answered.
     options = await keys.registration_options(*found)
-    return support.form_page(request, pages, ADD, {"options_json": options, "values": {"name": name}}, errors)
+    return forms.form_page(pages, request, ADD, {"options_json": options, "values": {"name": name}}, errors)
 
 
 @router.get("/account/security-keys/new")
@@ -155,7 +160,7 @@ async def _use_page(
         "level": level,
         "code_href": support.onward("/sign-in/code", back, level),
     }
-    return support.form_page(request, pages, USE, context, errors)
+    return forms.form_page(pages, request, USE, context, errors)
 
 
 async def _half_signed_in(
@@ -168,7 +173,7 @@ async def _half_signed_in(
     sign_in, account = found
     if sign_in.auth_level == "Cl.Cm":
         return forms.redirect(back)
-    if not await keys.repository.has_keys(account.id):
+    if not await keys.has_keys(account):
         return forms.redirect(support.onward("/sign-in/code", back, level))
     return sign_in, account
 
@@ -204,16 +209,15 @@ async def use_security_key(
     if isinstance(found, Response):
         return found
     sign_in, account = found
-    repository = support.service(db, settings).repository
-    throttle = Throttle(repository)
+    journeys = AccountJourneys(db, settings)
     credential = _credential(form)
     if not credential:
         # The browser's prompt was cancelled or timed out: not a guess, so not counted.
         errors = {"security-key": _browser_error(form)}
         return await _use_page(request, pages, keys, found, back=back, level=wanted, errors=errors)
     try:
-        attempt = await throttle.attempt(
-            second_factor_checks(request, account), what="attempts with a code or security key"
+        attempt = await journeys.second_factor_attempt(
+            account, support.client_address(request), what="attempts with a code or security key"
         )
     except TooManyAttempts as error:
         return support.too_many(request, pages, error, page_title="Too many attempts")
@@ -222,4 +226,5 @@ async def use_security_key(
     except SecurityKeyRefused as refused:
         errors = {"security-key": refused.message}
         return await _use_page(request, pages, keys, found, back=back, level=wanted, errors=errors)
-    return await second_factor_passed(throttle, attempt, sign_in, account, back=back, settings=settings)
+    token = await journeys.second_factor_passed(attempt, sign_in, account)
+    return support.signed_in_redirect(back, token, settings)

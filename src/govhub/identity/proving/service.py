@@ -20,9 +20,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.identity.proving_models import ProvingAttempt, VerifiedIdentityRow
-from govhub.identity.proving_repository import ProvingRepository
-from govhub.identity.repository import IdentityRepository
+from govhub.identity.accounts.repository import IdentityRepository
+from govhub.identity.proving.models import ProvingAttempt, VerifiedIdentityRow
+from govhub.identity.proving.repository import ProvingRepository
 from govhub.kit.clock import utcnow
 from govhub.kit.errors import ServiceUnavailable
 from govhub.registries import (

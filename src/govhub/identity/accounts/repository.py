@@ -12,7 +12,7 @@ from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from govhub.identity.models import Account, EmailToken, RecoveryCode, SignInSession, ThrottleEvent
+from govhub.identity.accounts.models import Account, EmailToken, RecoveryCode, SignInSession, ThrottleEvent
 
 
 class IdentityRepository:

@@ -10,7 +10,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from govhub.identity.security_key_models import SecurityKey, WebAuthnChallenge
+from govhub.identity.security_keys.models import SecurityKey, WebAuthnChallenge
 from govhub.kit.constraints import violated_constraint
 
 

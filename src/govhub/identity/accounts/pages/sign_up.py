@@ -9,21 +9,13 @@ from markupsafe import Markup
 from starlette.responses import Response
 
 from govhub.dependencies import AppSettings, DbSession, PageRenderer
-from govhub.identity import email_tokens, passwords, sessions, totp
-from govhub.identity import page_support as support
-from govhub.identity.errors import AccountExists
-from govhub.identity.service import NewAccount, email_problem, normalised_email, secret_problems
-from govhub.identity.signed_in import sign_in_url
-from govhub.identity.throttle import (
-    CODE_PER_ACCOUNT,
-    CODE_PER_CLIENT,
-    MAIL_PER_CLIENT,
-    MAIL_PER_EMAIL,
-    Throttle,
-    TooManyAttempts,
-    account_subject,
-    email_subject,
-)
+from govhub.identity.accounts import passwords, sessions, totp
+from govhub.identity.accounts.errors import AccountExists
+from govhub.identity.accounts.journeys import AccountJourneys, must_step_up_to_replace_authenticator
+from govhub.identity.accounts.pages import support
+from govhub.identity.accounts.service import email_problem, normalised_email, secret_problems
+from govhub.identity.accounts.signed_in import sign_in_url
+from govhub.identity.accounts.throttle import TooManyAttempts
 from govhub.kit import forms
 from govhub.kit.access import PUBLIC
 from govhub.kit.csrf import CsrfChecked
@@ -44,9 +36,7 @@ def _sign_up_context(return_to: str, email: str = "") -> dict[str, object]:
 
 @router.get("/sign-up")
 async def sign_up_page(request: Request, pages: PageRenderer, return_to: str | None = None) -> Response:
-    return support.form_page(
-        request, pages, SIGN_UP, _sign_up_context(support.return_to_or_default(return_to))
-    )
+    return forms.form_page(pages, request, SIGN_UP, _sign_up_context(support.return_to_or_default(return_to)))
 
 
 @router.post("/sign-up")
@@ -64,41 +54,15 @@ async def sign_up(
     elif problems := passwords.password_problems(password):
         errors["password"] = problems[0][0].upper() + problems[0][1:]
     if errors:
-        return support.form_page(request, pages, SIGN_UP, _sign_up_context(return_to, email), errors)
+        return forms.form_page(pages, request, SIGN_UP, _sign_up_context(return_to, email), errors)
     email = normalised_email(email)
-    service = support.service(db, settings)
-    throttle = Throttle(service.repository)
-    checks = [(MAIL_PER_EMAIL, email_subject(email)), (MAIL_PER_CLIENT, support.client_address(request))]
     try:
-        await throttle.attempt(checks, what="emails asked for")
+        await AccountJourneys(db, settings).start_sign_up(
+            email, password, return_to, support.client_address(request)
+        )
     except TooManyAttempts as error:
         return support.too_many(request, pages, error, page_title="Too many attempts")
-    # Hashed whether or not the address has an account, so the time taken does not tell.
-    password_hash = await passwords.hash_in_thread(password)
-    if await service.repository.account_by_email(email) is not None:
-        await support.send_mail(
-            settings,
-            email,
-            f"You already have a {settings.brand_name} account",
-            "Someone, perhaps you, tried to create an account with this email address, which already has "
-            f"one.\n\nSign in: {support.link(settings, '/sign-in')}\n"
-            f"Forgotten your password? {support.link(settings, '/password-reset')}\n\n"
-            "If it was not you, you need do nothing.",
-        )
-    else:
-        token = await email_tokens.issue(
-            service.repository, email_tokens.SIGN_UP, email, password_hash=password_hash
-        )
-        url = support.link(settings, "/sign-up/verify", token=token, return_to=return_to)
-        await support.send_mail(
-            settings,
-            email,
-            "Confirm your email address",
-            f"Confirm your email address to finish creating your {settings.brand_name} account:\n\n{url}\n\n"
-            "The link works once and expires after 24 hours. If you did not ask for an account, ignore this "
-            "email: none is made until the address is confirmed.",
-        )
-    return support.render(
+    return forms.render_page(
         pages,
         request,
         "identity/account/check_email.html",
@@ -111,7 +75,7 @@ async def sign_up(
 
 
 def _link_invalid(request: Request, pages: PageRenderer) -> Response:
-    return support.render(
+    return forms.render_page(
         pages,
         request,
         "identity/account/link_invalid.html",
@@ -130,10 +94,9 @@ async def verify_page(
     token: str = "",
     return_to: str | None = None,
 ) -> Response:
-    repository = support.service(db, settings).repository
-    if await email_tokens.usable(repository, token, email_tokens.SIGN_UP) is None:
+    if not await AccountJourneys(db, settings).sign_up_link_usable(token):
         return _link_invalid(request, pages)
-    return support.render(
+    return forms.render_page(
         pages,
         request,
         "identity/account/confirm_link.html",
@@ -154,17 +117,13 @@ async def verify(
 ) -> Response:
     form = await request.form()
     return_to = support.return_to_or_default(forms.field(form, "return_to"))
-    service = support.service(db, settings)
-    row = await email_tokens.usable(service.repository, forms.field(form, "token"), email_tokens.SIGN_UP)
-    if row is None or row.password_hash is None or not await email_tokens.use(service.repository, row):
-        return _link_invalid(request, pages)
     try:
-        account = await service.create_account(
-            NewAccount(row.email, "", email_verified=True), password_hash=row.password_hash
-        )
+        account = await AccountJourneys(db, settings).finish_sign_up(forms.field(form, "token"))
     except AccountExists:
         # Confirmed twice from two sign-ups: the account is there, so sign in to it.
         return forms.redirect(sign_in_url(return_to))
+    if account is None:
+        return _link_invalid(request, pages)
     token = await sessions.begin(request, db, account, "Cl")
     return support.signed_in_redirect(support.onward("/account/authenticator", return_to), token, settings)
 
@@ -201,7 +160,7 @@ def _authenticator_page(
         "return_to": return_to,
         "stepping_up": stepping_up,
     }
-    return support.form_page(request, pages, "identity/account/authenticator.html", context, errors)
+    return forms.form_page(pages, request, "identity/account/authenticator.html", context, errors)
 
 
 @router.get("/account/authenticator")
@@ -219,8 +178,7 @@ async def authenticator_page(
     if found is None or found[0].auth_level is None:
         return support.needs_sign_in(here)
     sign_in, account = found
-    if account.totp_secret is not None and sign_in.auth_level != "Cl.Cm":
-        # Replacing an app takes the one there is now: step up first.
+    if must_step_up_to_replace_authenticator(sign_in, account):
         return support.needs_sign_in(here, "Cl.Cm")
     return _authenticator_page(
         request,
@@ -245,24 +203,20 @@ async def set_up_authenticator(
     if found is None or found[0].auth_level is None:
         return support.needs_sign_in(here)
     sign_in, account = found
-    if account.totp_secret is not None and sign_in.auth_level != "Cl.Cm":
+    if must_step_up_to_replace_authenticator(sign_in, account):
         return support.needs_sign_in(here, "Cl.Cm")
-    service = support.service(db, settings)
     secret = forms.field(form, "secret").replace(" ", "").upper()
     if not secret or secret_problems(secret):
         # Only a tampered form gets here: start again with a fresh key.
         return forms.redirect(here)
     code = forms.field(form, "code")
-    throttle = Throttle(service.repository)
-    checks = [
-        (CODE_PER_ACCOUNT, account_subject(account.id)),
-        (CODE_PER_CLIENT, support.client_address(request)),
-    ]
     try:
-        attempt = await throttle.attempt(checks, what="codes entered")
+        enrolled = await AccountJourneys(db, settings).enrol_authenticator(
+            sign_in, account, secret, code, support.client_address(request)
+        )
     except TooManyAttempts as error:
         return support.too_many(request, pages, error, page_title="Too many attempts")
-    if not service.enrol_authenticator(account, secret, code):
+    if enrolled is None:
         message = (
             "Enter the 6-digit code your authenticator app shows for this key" if code else "Enter the code"
         )
@@ -275,11 +229,8 @@ async def set_up_authenticator(
             issuer=settings.brand_name,
             errors={"code": message},
         )
-    await throttle.release(attempt)
-    await throttle.forget(CODE_PER_ACCOUNT, account_subject(account.id))
-    token = sessions.raise_level(sign_in, "Cl.Cm")
-    codes = await service.new_recovery_codes(account)
-    response = support.render(
+    token, codes = enrolled
+    response = forms.render_page(
         pages, request, "identity/account/recovery_codes.html", {"codes": codes, "continue_href": return_to}
     )
     sessions.set_cookie(response, token, settings)

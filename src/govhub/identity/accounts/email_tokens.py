@@ -6,8 +6,8 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from govhub.identity.models import EmailToken
-from govhub.identity.repository import IdentityRepository
+from govhub.identity.accounts.models import EmailToken
+from govhub.identity.accounts.repository import IdentityRepository
 from govhub.kit.clock import utcnow
 from govhub.kit.secret_digest import secret_digest
 

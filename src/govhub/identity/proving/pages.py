@@ -14,10 +14,11 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from govhub.dependencies import AppSettings, DbSession, PageRenderer
-from govhub.identity import sessions
-from govhub.identity.organisations import organisations_of
-from govhub.identity.page_support import DEFAULT_RETURN_TO, needs_sign_in, return_to_or_default
-from govhub.identity.proving import (
+from govhub.identity.accounts import sessions
+from govhub.identity.accounts.pages.support import DEFAULT_RETURN_TO, needs_sign_in, return_to_or_default
+from govhub.identity.accounts.signed_in import SignedIn
+from govhub.identity.organisations.service import organisations_of
+from govhub.identity.proving.service import (
     MAX_FAILED_ATTEMPTS,
     IdentityClaim,
     Outcome,
@@ -25,7 +26,6 @@ from govhub.identity.proving import (
     prove_identity,
     verified_identity,
 )
-from govhub.identity.signed_in import SignedIn
 from govhub.kit.access import ACCESS_DEPENDENCIES
 from govhub.kit.clock import utcnow
 from govhub.kit.csrf import CsrfChecked

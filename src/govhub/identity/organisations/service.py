@@ -11,15 +11,15 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from govhub.identity.models import Account
-from govhub.identity.organisation_models import (
+from govhub.identity.accounts.models import Account
+from govhub.identity.accounts.repository import IdentityRepository
+from govhub.identity.organisations.models import (
     ORGANISATION_KINDS,
     REPRESENTATIVE_ROLES,
     Organisation,
     Representative,
 )
-from govhub.identity.organisations_repository import OrganisationsRepository
-from govhub.identity.repository import IdentityRepository
+from govhub.identity.organisations.repository import OrganisationsRepository
 from govhub.kit.clock import utcnow
 from govhub.kit.errors import Conflict, FieldError, GovhubError, NotFound
 

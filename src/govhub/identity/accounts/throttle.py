@@ -24,7 +24,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from govhub.identity.repository import IdentityRepository
+from govhub.identity.accounts.repository import IdentityRepository
 from govhub.kit.clock import utcnow
 from govhub.kit.errors import GovhubError
 

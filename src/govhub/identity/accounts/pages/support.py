@@ -1,27 +1,23 @@
-"""What the account pages share: reading a posted form, where to go back to (never off this site), the
-session cookie on a redirect, mail with a link, and the page for too many attempts."""
+"""What the identity pages share beyond `govhub.kit.forms`: where to go back to (never off this site), the
+level asked for, the session cookie on a redirect, and the page for too many attempts."""
 
 from __future__ import annotations
 
 import unicodedata
-from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
 from govhub.config import Settings
-from govhub.identity import sessions
-from govhub.identity.models import AUTH_LEVELS
-from govhub.identity.service import IdentityService
-from govhub.identity.signed_in import sign_in_url
-from govhub.identity.throttle import TooManyAttempts, client_subject
+from govhub.identity.accounts import sessions
+from govhub.identity.accounts.models import AUTH_LEVELS
+from govhub.identity.accounts.signed_in import sign_in_url
+from govhub.identity.accounts.throttle import TooManyAttempts, client_subject
 from govhub.kit import forms
 from govhub.kit.errors import BadRequest
 from govhub.kit.forms import redirect
-from govhub.kit.mail import Mail, Mailer
 from govhub.kit.templating import Pages
 
 DEFAULT_RETURN_TO = "/account"
@@ -68,30 +64,8 @@ def client_address(request: Request) -> str:
     return client_subject(request.client.host if request.client else "")
 
 
-def render(
-    pages: Pages,
-    request: Request,
-    template: str,
-    context: dict[str, Any],
-    *,
-    status_code: int = 200,
-    headers: dict[str, str] | None = None,
-) -> Response:
-    return forms.render_page(pages, request, template, context, status_code=status_code, headers=headers)
-
-
-def form_page(
-    request: Request,
-    pages: Pages,
-    template: str,
-    context: dict[str, Any],
-    errors: dict[str, str] | None = None,
-) -> Response:
-    return forms.form_page(pages, request, template, context, errors)
-
-
 def too_many(request: Request, pages: Pages, error: TooManyAttempts, *, page_title: str) -> Response:
-    return render(
+    return forms.render_page(
         pages,
         request,
         "identity/account/too_many.html",
@@ -101,17 +75,5 @@ def too_many(request: Request, pages: Pages, error: TooManyAttempts, *, page_tit
     )
 
 
-async def send_mail(settings: Settings, to: str, subject: str, text: str) -> None:
-    await Mailer(settings).send(Mail(to, subject, text + f"\n\n{settings.brand_name}\n"))
-
-
-def link(settings: Settings, path: str, **query: str) -> str:
-    return settings.public_url.rstrip("/") + path + ("?" + urlencode(query) if query else "")
-
-
 def needs_sign_in(path: str, level: str = "Cl") -> RedirectResponse:
     return redirect(sign_in_url(path, auth_level=level))
-
-
-def service(db: AsyncSession, settings: Settings) -> IdentityService:
-    return IdentityService.for_session(db, settings)

@@ -8,30 +8,15 @@ Every page takes `return_to` (a path on this site; anything else means the accou
 from __future__ import annotations
 
 from fastapi import Request
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
-from govhub.config import Settings
 from govhub.dependencies import AppSettings, DbSession, PageRenderer
-from govhub.identity import email_tokens, passwords, sessions
-from govhub.identity import page_support as support
-from govhub.identity.models import Account, SignInSession
-from govhub.identity.security_key_repository import SecurityKeyRepository
-from govhub.identity.service import email_problem, normalised_email
-from govhub.identity.throttle import (
-    CODE_PER_ACCOUNT,
-    CODE_PER_CLIENT,
-    MAIL_PER_CLIENT,
-    MAIL_PER_EMAIL,
-    SIGN_IN_PER_CLIENT,
-    SIGN_IN_PER_EMAIL,
-    Attempt,
-    Limit,
-    Throttle,
-    TooManyAttempts,
-    account_subject,
-    email_subject,
-)
+from govhub.identity.accounts import sessions
+from govhub.identity.accounts.journeys import AccountJourneys, has_authenticator
+from govhub.identity.accounts.models import Account
+from govhub.identity.accounts.pages import support
+from govhub.identity.accounts.service import email_problem, normalised_email
+from govhub.identity.accounts.throttle import TooManyAttempts
 from govhub.kit import forms
 from govhub.kit.access import PUBLIC
 from govhub.kit.csrf import CsrfChecked
@@ -43,33 +28,10 @@ SIGN_IN = "identity/account/sign_in.html"
 CODE = "identity/account/code.html"
 
 
-def second_factor_checks(request: Request, account: Account) -> list[tuple[Limit, str]]:
-    """The limits on second-factor guesses: codes and security keys count together."""
-    return [
-        (CODE_PER_ACCOUNT, account_subject(account.id)),
-        (CODE_PER_CLIENT, support.client_address(request)),
-    ]
-
-
-async def second_factor_passed(
-    throttle: Throttle,
-    attempt: Attempt,
-    sign_in: SignInSession,
-    account: Account,
-    *,
-    back: str,
-    settings: Settings,
-) -> Response:
-    """The second factor is checked, whichever it was: the session is raised to two factors (with a new
-    token) and the browser goes back where it was going."""
-    await throttle.release(attempt)
-    await throttle.forget(CODE_PER_ACCOUNT, account_subject(account.id))
-    token = sessions.raise_level(sign_in, "Cl.Cm")
-    return support.signed_in_redirect(back, token, settings)
-
-
-async def _code_context(db: AsyncSession, account: Account, back: str, level: str) -> dict[str, object]:
-    has_keys = await SecurityKeyRepository(db).has_keys(account.id)
+async def _code_context(
+    journeys: AccountJourneys, account: Account, back: str, level: str
+) -> dict[str, object]:
+    has_keys = await journeys.has_security_keys(account)
     return {
         "return_to": back,
         "level": level,
@@ -107,7 +69,7 @@ async def sign_in_page(
             return forms.redirect(back)
         # Signed in with a password; two factors asked for: straight to the second (step-up).
         return forms.redirect(support.onward("/sign-in/code", back, wanted))
-    return support.form_page(request, pages, SIGN_IN, _sign_in_context(back, wanted))
+    return forms.form_page(pages, request, SIGN_IN, _sign_in_context(back, wanted))
 
 
 @router.post("/sign-in")
@@ -125,28 +87,18 @@ async def sign_in(
     if not password:
         errors["password"] = "Enter your password"  # noqa: S105 (a message)
     if errors:
-        return support.form_page(request, pages, SIGN_IN, context, errors)
-    service = support.service(db, settings)
-    throttle = Throttle(service.repository)
-    checks = [
-        (SIGN_IN_PER_EMAIL, email_subject(email)),
-        (SIGN_IN_PER_CLIENT, support.client_address(request)),
-    ]
-    # Counted (and committed) before the password is checked, so concurrent guesses cannot all slip under
-    # the limit. The hash (about 20 ms) then runs in a thread with no lock held: on SQLite the reads here
-    # take none (`govhub.sqlite_connection`), on PostgreSQL reads never do.
+        return forms.form_page(pages, request, SIGN_IN, context, errors)
     try:
-        attempt = await throttle.attempt(checks, what="attempts to sign in")
+        account = await AccountJourneys(db, settings).check_password(
+            email, password, support.client_address(request)
+        )
     except TooManyAttempts as error:
         return support.too_many(request, pages, error, page_title="Too many attempts to sign in")
-    account = await service.account_for_sign_in(email)
-    if account is None or not await service.password_matches(account, password):
+    if account is None:
         # The same answer for an unknown address and a wrong password; the attempt stays counted.
         wrong = "The email address or password is not right. Check them and try again"
-        return support.form_page(request, pages, SIGN_IN, context, {"password": wrong})
-    await throttle.release(attempt)
-    await throttle.forget(SIGN_IN_PER_EMAIL, email_subject(email))
-    if account.totp_secret is not None:
+        return forms.form_page(pages, request, SIGN_IN, context, {"password": wrong})
+    if has_authenticator(account):
         token = await sessions.begin(request, db, account, None)
         return support.signed_in_redirect(support.onward("/sign-in/code", return_to, level), token, settings)
     token = await sessions.begin(request, db, account, "Cl")
@@ -160,9 +112,11 @@ async def sign_in(
 
 @router.get("/sign-in/code")
 async def code_page(
+    *,
     request: Request,
     db: DbSession,
     pages: PageRenderer,
+    settings: AppSettings,
     return_to: str | None = None,
     level: str | None = None,
 ) -> Response:
@@ -174,9 +128,10 @@ async def code_page(
     sign_in, account = found
     if sign_in.auth_level == "Cl.Cm":
         return forms.redirect(back)
-    if account.totp_secret is None:
+    if not has_authenticator(account):
         return forms.redirect(support.onward("/account/authenticator", back, "Cl.Cm"))
-    return support.form_page(request, pages, CODE, await _code_context(db, account, back, wanted))
+    context = await _code_context(AccountJourneys(db, settings), account, back, wanted)
+    return forms.form_page(pages, request, CODE, context)
 
 
 @router.post("/sign-in/code")
@@ -190,24 +145,22 @@ async def enter_code(
     if found is None:
         return support.needs_sign_in(back, wanted)
     sign_in, account = found
-    if account.totp_secret is None:
+    if not has_authenticator(account):
         return forms.redirect(support.onward("/account/authenticator", back, "Cl.Cm"))
-    service = support.service(db, settings)
-    throttle = Throttle(service.repository)
+    journeys = AccountJourneys(db, settings)
     code = forms.field(form, "code").strip()
-    context = await _code_context(db, account, back, wanted)
+    context = await _code_context(journeys, account, back, wanted)
     if not code:
         # No guess, so nothing to count.
-        return support.form_page(request, pages, CODE, context, {"code": "Enter the code"})
+        return forms.form_page(pages, request, CODE, context, {"code": "Enter the code"})
     try:
-        attempt = await throttle.attempt(second_factor_checks(request, account), what="codes entered")
+        token = await journeys.check_code(sign_in, account, code, support.client_address(request))
     except TooManyAttempts as error:
         return support.too_many(request, pages, error, page_title="Too many codes entered")
-    accepted = await service.claim_code(account, code) or await service.use_recovery_code(account, code)
-    if not accepted:
+    if token is None:
         wrong = "The code is not right, or has been used already. Enter the code your app shows now"
-        return support.form_page(request, pages, CODE, context, {"code": wrong})
-    return await second_factor_passed(throttle, attempt, sign_in, account, back=back, settings=settings)
+        return forms.form_page(pages, request, CODE, context, {"code": wrong})
+    return support.signed_in_redirect(back, token, settings)
 
 
 @router.post("/sign-out")
@@ -222,7 +175,7 @@ async def sign_out(request: Request, _: CsrfChecked, db: DbSession, settings: Ap
 
 @router.get("/signed-out")
 async def signed_out_page(request: Request, pages: PageRenderer) -> Response:
-    return support.render(
+    return forms.render_page(
         pages,
         request,
         "identity/account/message.html",
@@ -243,7 +196,7 @@ NEW_PASSWORD = "identity/account/new_password.html"  # noqa: S105 (a template)
 
 @router.get("/password-reset")
 async def password_reset_page(request: Request, pages: PageRenderer) -> Response:
-    return support.form_page(request, pages, RESET, {"values": {"email": ""}})
+    return forms.form_page(pages, request, RESET, {"values": {"email": ""}})
 
 
 @router.post("/password-reset")
@@ -254,31 +207,14 @@ async def password_reset(
     email = forms.field(form, "email")
     if (problem := email_problem(email)) is not None:
         errors = {"email": problem[0].upper() + problem[1:]}
-        return support.form_page(request, pages, RESET, {"values": {"email": email}}, errors)
+        return forms.form_page(pages, request, RESET, {"values": {"email": email}}, errors)
     email = normalised_email(email)
-    service = support.service(db, settings)
-    throttle = Throttle(service.repository)
-    checks = [(MAIL_PER_EMAIL, email_subject(email)), (MAIL_PER_CLIENT, support.client_address(request))]
     try:
-        await throttle.attempt(checks, what="emails asked for")
+        await AccountJourneys(db, settings).send_password_reset(email, support.client_address(request))
     except TooManyAttempts as error:
         return support.too_many(request, pages, error, page_title="Too many attempts")
-    account = await service.repository.account_by_email(email)
-    if account is not None:
-        token = await email_tokens.issue(
-            service.repository, email_tokens.PASSWORD_RESET, email, account_id=account.id
-        )
-        url = support.link(settings, "/password-reset/new", token=token)
-        await support.send_mail(
-            settings,
-            email,
-            "Reset your password",
-            f"Choose a new password for your {settings.brand_name} account:\n\n{url}\n\n"
-            "The link works once and expires after 1 hour. If you did not ask to reset your password, "
-            "ignore this email: your password has not changed.",
-        )
     # The same page whether or not there is an account, so it tells nobody which addresses have one.
-    return support.render(
+    return forms.render_page(
         pages,
         request,
         "identity/account/check_email.html",
@@ -292,7 +228,7 @@ async def password_reset(
 
 
 def _reset_link_invalid(request: Request, pages: PageRenderer) -> Response:
-    return support.render(
+    return forms.render_page(
         pages,
         request,
         "identity/account/link_invalid.html",
@@ -305,12 +241,10 @@ def _reset_link_invalid(request: Request, pages: PageRenderer) -> Response:
 async def new_password_page(
     request: Request, db: DbSession, pages: PageRenderer, settings: AppSettings, token: str = ""
 ) -> Response:
-    row = await email_tokens.usable(
-        support.service(db, settings).repository, token, email_tokens.PASSWORD_RESET
-    )
-    if row is None:
+    email = await AccountJourneys(db, settings).password_reset_email(token)
+    if email is None:
         return _reset_link_invalid(request, pages)
-    return support.form_page(request, pages, NEW_PASSWORD, {"token": token, "email": row.email})
+    return forms.form_page(pages, request, NEW_PASSWORD, {"token": token, "email": email})
 
 
 @router.post("/password-reset/new")
@@ -319,28 +253,15 @@ async def choose_new_password(
 ) -> Response:
     form = await request.form()
     token, password = forms.field(form, "token"), forms.field(form, "password")
-    service = support.service(db, settings)
-    row = await email_tokens.usable(service.repository, token, email_tokens.PASSWORD_RESET)
-    account = (
-        None
-        if row is None or row.account_id is None
-        else await service.repository.account_by_id(row.account_id)
-    )
-    if row is None or account is None:
+    outcome = await AccountJourneys(db, settings).choose_new_password(token, password)
+    if not outcome.link_ok:
         return _reset_link_invalid(request, pages)
-    problems = passwords.password_problems(password) if password else ["enter a new password"]
-    if problems:
-        errors = {"password": problems[0][0].upper() + problems[0][1:]}
-        return support.form_page(request, pages, NEW_PASSWORD, {"token": token, "email": row.email}, errors)
-    if not await email_tokens.use(service.repository, row):
-        return _reset_link_invalid(request, pages)
-    await service.set_password(account, password)
-    if account.email_verified_at is None:
-        account.email_verified_at = row.created_at  # the link reached the mailbox: the address is proved
+    if outcome.problem is not None:
+        errors = {"password": outcome.problem[0].upper() + outcome.problem[1:]}
+        context = {"token": token, "email": outcome.email}
+        return forms.form_page(pages, request, NEW_PASSWORD, context, errors)
     # Whoever knew the old password is signed out, on every device.
-    await sessions.end_every_session(db, account.id, settings)
-    await Throttle(service.repository).forget(SIGN_IN_PER_EMAIL, email_subject(account.email))
-    response = support.render(
+    response = forms.render_page(
         pages,
         request,
         "identity/account/message.html",

@@ -22,10 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
 from govhub.config import Settings
-from govhub.identity.models import Account, SignInSession
+from govhub.identity.accounts.models import Account, SignInSession
+from govhub.identity.accounts.repository import IdentityRepository
+from govhub.identity.accounts.signed_in import SignedIn
 from govhub.identity.oidc import logout, revocation
-from govhub.identity.repository import IdentityRepository
-from govhub.identity.signed_in import SignedIn
 from govhub.kit import cookies
 from govhub.kit.clock import utcnow
 from govhub.kit.secret_digest import secret_digest

@@ -10,13 +10,12 @@ from fastapi import Request
 from starlette.responses import Response
 
 from govhub.dependencies import AppSettings, DbSession, PageRenderer
-from govhub.identity import page_support as support
-from govhub.identity import sessions
-from govhub.identity.security_key_repository import SecurityKeyRepository
-from govhub.identity.signed_in import prove_identity_url
+from govhub.identity.accounts import sessions
+from govhub.identity.accounts.journeys import AccountJourneys, has_authenticator
+from govhub.identity.accounts.pages import support
+from govhub.identity.accounts.signed_in import prove_identity_url
 from govhub.kit import forms
 from govhub.kit.access import PUBLIC
-from govhub.kit.clock import utcnow
 from govhub.kit.csrf import CsrfChecked
 from govhub.kit.routing import api_router
 
@@ -58,8 +57,7 @@ async def account_page(
     if found is None or found[0].auth_level is None:
         return support.needs_sign_in("/account")
     this_session, account = found
-    service = support.service(db, settings)
-    now = utcnow()
+    journeys = AccountJourneys(db, settings)
     devices = [
         {
             "sid": live.sid,
@@ -70,8 +68,7 @@ async def account_page(
             "level": "Password and code" if live.auth_level == "Cl.Cm" else "Password",
             "this_device": live.sid == this_session.sid,
         }
-        for live in await service.repository.sessions_of(account.id, now)
-        if live.last_seen_at + sessions.IDLE_TIMEOUT > now
+        for live in await journeys.live_sessions(account.id)
     ]
     security_keys = [
         {
@@ -82,9 +79,9 @@ async def account_page(
             if key.last_used_at
             else "Not yet",
         }
-        for key in await SecurityKeyRepository(db).keys_of(account.id)
+        for key in await journeys.security_keys_of(account)
     ]
-    return support.render(
+    return forms.render_page(
         pages,
         request,
         "identity/account/account.html",
@@ -93,8 +90,8 @@ async def account_page(
             "account": account,
             "auth_level": this_session.auth_level,
             "identity_level_text": IDENTITY_LEVELS.get(account.identity_level, account.identity_level),
-            "has_authenticator": account.totp_secret is not None,
-            "codes_left": await service.recovery_codes_left(account),
+            "has_authenticator": has_authenticator(account),
+            "codes_left": await journeys.recovery_codes_left(account),
             "devices": devices,
             "security_keys": security_keys,
             "prove_identity_href": prove_identity_url("/account"),
@@ -110,12 +107,12 @@ async def new_recovery_codes(
     if found is None or found[0].auth_level is None:
         return support.needs_sign_in("/account")
     this_session, account = found
-    if account.totp_secret is None:
+    if not has_authenticator(account):
         return forms.redirect("/account/authenticator")
     if this_session.auth_level != "Cl.Cm":
         return support.needs_sign_in("/account", "Cl.Cm")
-    codes = await support.service(db, settings).new_recovery_codes(account)
-    return support.render(
+    codes = await AccountJourneys(db, settings).new_recovery_codes(account)
+    return forms.render_page(
         pages, request, "identity/account/recovery_codes.html", {"codes": codes, "continue_href": "/account"}
     )
 
@@ -128,9 +125,7 @@ async def sign_out_device(request: Request, _: CsrfChecked, db: DbSession, setti
     this_session, account = found
     form = await request.form()
     sid = forms.field(form, "sid")
-    # Only the account's own sessions: a sid of someone else's is not found, and nothing happens.
-    if sid in await support.service(db, settings).repository.all_session_sids(account.id):
-        await sessions.end_sessions(db, [sid])
+    await AccountJourneys(db, settings).sign_out_device(account.id, sid)
     if sid == this_session.sid:
         response = forms.redirect("/signed-out")
         sessions.clear_cookie(response, settings)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from govhub.identity.models import Account
-from govhub.identity.organisation_models import Organisation, Representative
+from govhub.identity.accounts.models import Account
+from govhub.identity.organisations.models import Organisation, Representative
 
 
 class OrganisationsRepository:

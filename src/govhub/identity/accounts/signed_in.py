@@ -1,5 +1,6 @@
 """Who is signed in on this browser: the one interface the OpenID Connect provider uses to ask the account
-pages. The account pages own sessions (`govhub.identity.sessions`); the provider never reads their tables.
+pages. The account pages own sessions (`govhub.identity.accounts.sessions`); the provider never reads
+their tables.
 """
 
 from __future__ import annotations

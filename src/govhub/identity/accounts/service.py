@@ -12,11 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from govhub.config import Settings
-from govhub.identity import passwords, recovery_codes, totp
-from govhub.identity.errors import AccountExists, InvalidAccount
-from govhub.identity.models import IDENTITY_LEVELS, Account, RecoveryCode
-from govhub.identity.repository import IdentityRepository
-from govhub.identity.secret_box import SecretBox
+from govhub.identity.accounts import passwords, recovery_codes, totp
+from govhub.identity.accounts.errors import AccountExists, InvalidAccount
+from govhub.identity.accounts.models import IDENTITY_LEVELS, Account, RecoveryCode
+from govhub.identity.accounts.repository import IdentityRepository
+from govhub.identity.accounts.secret_box import SecretBox
 from govhub.kit.clock import utcnow
 from govhub.kit.errors import FieldError
 
@@ -54,6 +54,29 @@ class NewAccount:
     identity_level: str = "P0"
     #: Operators creating test users and migrating accounts vouch for the address themselves.
     email_verified: bool = False
+
+
+@dataclass(frozen=True)
+class AccountSummary:
+    """What other blocks may know of an account: its ids and address, never its row (`govhub.identity`)."""
+
+    id: int
+    #: The account's public id (a UUID), from which pairwise subjects are derived.
+    public_id: str
+    email: str
+
+
+def _summary(account: Account | None) -> AccountSummary | None:
+    return None if account is None else AccountSummary(account.id, account.public_id, account.email)
+
+
+async def account_by_email(session: AsyncSession, email: str) -> AccountSummary | None:
+    """The account with exactly this address (normalise it first), or None."""
+    return _summary(await IdentityRepository(session).account_by_email(email))
+
+
+async def account_by_id(session: AsyncSession, account_id: int) -> AccountSummary | None:
+    return _summary(await IdentityRepository(session).account_by_id(account_id))
 
 
 class IdentityService:
@@ -98,18 +121,13 @@ class IdentityService:
             )
         )
 
-    async def check_password(self, email: str, password: str) -> Account | None:
-        """The account if `password` is its password (`account_for_sign_in`, then `password_matches`)."""
-        account = await self.account_for_sign_in(email)
-        return account if await self.password_matches(account, password) else None
-
     async def account_for_sign_in(self, email: str) -> Account | None:
         return await self.repository.account_by_email(normalised_email(email))
 
     async def password_matches(self, account: Account | None, password: str) -> bool:
-        """Whether `password` is the account's. As slow with no account as with a wrong password, so timing
-        does not tell which addresses have accounts. A hash made with older parameters is replaced (a
-        write)."""
+        """Whether `password` is the account's (sign-in asks `account_for_sign_in` first). As slow with no
+        account as with a wrong password, so timing does not tell which addresses have accounts. A hash
+        made with older parameters is replaced (a write)."""
         matched = await passwords.verify_in_thread(account.password_hash if account else None, password)
         if account is None or not matched:
             return False
@@ -124,17 +142,6 @@ class IdentityService:
 
     def totp_secret_of(self, account: Account) -> str | None:
         return None if account.totp_secret is None else self.box.open(account.totp_secret, account.public_id)
-
-    def check_code(self, account: Account, code: str, at: float | None = None) -> bool:
-        """Whether `code` is the account's current TOTP code, not used before; marks it used."""
-        secret = self.totp_secret_of(account)
-        if secret is None:
-            return False
-        step = totp.matching_step(secret, code, at)
-        if step is None or (account.totp_last_step is not None and step <= account.totp_last_step):
-            return False
-        account.totp_last_step = step
-        return True
 
     async def claim_code(self, account: Account, code: str, at: float | None = None) -> bool:
         """Whether `code` is the account's current TOTP code, never used before; marks it used in one

@@ -31,9 +31,9 @@ from webauthn.helpers.structs import (
 )
 
 from govhub.config import Settings
-from govhub.identity.models import Account, SignInSession
-from govhub.identity.security_key_models import MAX_CREDENTIAL_ID, MAX_NAME, SecurityKey
-from govhub.identity.security_key_repository import SecurityKeyRepository
+from govhub.identity.accounts.models import Account, SignInSession
+from govhub.identity.security_keys.models import MAX_CREDENTIAL_ID, MAX_NAME, SecurityKey
+from govhub.identity.security_keys.repository import SecurityKeyRepository
 from govhub.kit.clock import utcnow
 
 logger = logging.getLogger("govhub.identity.security_keys")
@@ -130,6 +130,9 @@ class SecurityKeys:
 
     async def keys_of(self, account: Account) -> list[SecurityKey]:
         return await self.repository.keys_of(account.id)
+
+    async def has_keys(self, account: Account) -> bool:
+        return await self.repository.has_keys(account.id)
 
     async def _new_challenge(self, sign_in: SignInSession, purpose: str, challenge: bytes) -> None:
         await self.repository.replace_challenge(

@@ -9,9 +9,11 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.identity.organisation_models import Organisation
-from govhub.identity.organisations import NewOrganisation, OrganisationsService
-from govhub.identity.proving import (
+from govhub.identity.accounts.repository import IdentityRepository
+from govhub.identity.accounts.service import IdentityService, NewAccount
+from govhub.identity.organisations.models import Organisation
+from govhub.identity.organisations.service import NewOrganisation, OrganisationsService
+from govhub.identity.proving.service import (
     BIRTHS_REGISTER,
     PROVING_CLIENT,
     IdentityClaim,
@@ -19,8 +21,6 @@ from govhub.identity.proving import (
     prove_identity,
     verified_identity,
 )
-from govhub.identity.repository import IdentityRepository
-from govhub.identity.service import IdentityService, NewAccount
 from govhub.registries import RegistriesService
 
 #: Records of the demo births register (`registries.demo.synthetic_births`, fixed seed): the citizen's, and

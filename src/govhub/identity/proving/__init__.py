@@ -1,0 +1,1 @@
+"""Proving an identity (P2) against a register: the attempts, the matched identities and their pages."""
