@@ -17,7 +17,7 @@ from joserfc import jwk, jwt
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.identity.models import Account
-from govhub.identity.oidc.clients import ClientRegistration, Registered, register_client
+from govhub.identity.oidc.clients.service import ClientRegistration, Registered, register_client
 from govhub.identity.oidc.models import AuthorizationCode
 from govhub.kit.clock import utcnow
 

@@ -14,7 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.cli.common import in_unit_of_work, load_settings
 from govhub.config import Settings
-from govhub.identity.oidc.clients import (
+from govhub.identity.oidc.clients.repository import ClientsRepository
+from govhub.identity.oidc.clients.schemas import ClientView
+from govhub.identity.oidc.clients.service import (
     AUTH_METHODS,
     GRANT_TYPES,
     LEVELS,
@@ -22,9 +24,7 @@ from govhub.identity.oidc.clients import (
     disable_client,
     register_client,
 )
-from govhub.identity.oidc.keys import SIGNING_ALGORITHMS, KeyRing, LoadedKey, UnknownAlgorithm
-from govhub.identity.oidc.repository import ClientsRepository
-from govhub.identity.oidc.schemas import ClientView
+from govhub.identity.oidc.discovery.keys import SIGNING_ALGORITHMS, KeyRing, LoadedKey, UnknownAlgorithm
 from govhub.kit.clock import utcnow
 from govhub.kit.errors import GovhubError
 

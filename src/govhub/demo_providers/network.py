@@ -29,7 +29,7 @@ from govhub.demo_providers.blue_badge.settings import (
 from govhub.demo_service.keys import load_subsystem_key, public_jwks
 from govhub.demo_service.settings import COUNCIL_CODE, DemoServiceSettings
 from govhub.demo_service.settings import SUBSYSTEM_CODE as COUNCIL_SUBSYSTEM
-from govhub.identity.oidc.repository import ClientsRepository
+from govhub.identity.oidc.clients.repository import ClientsRepository
 from govhub.identity.oidc.subjects import Subjects
 from govhub.identity.repository import IdentityRepository
 from govhub.kit.outbound import OutboundGuard

@@ -6,8 +6,12 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.demo_service.settings import DemoServiceSettings
-from govhub.identity.oidc.clients import EXCHANGE_FOR_PERSON_SCOPE, ClientRegistration, register_client
-from govhub.identity.oidc.repository import ClientsRepository
+from govhub.identity.oidc.clients.repository import ClientsRepository
+from govhub.identity.oidc.clients.service import (
+    EXCHANGE_FOR_PERSON_SCOPE,
+    ClientRegistration,
+    register_client,
+)
 
 PURPOSE = (
     "To check that you live in the permit zone and to issue a resident parking permit in your name. "

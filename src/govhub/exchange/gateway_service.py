@@ -27,12 +27,12 @@ from govhub.exchange.models import MAX_PATH, MAX_PURPOSE
 from govhub.exchange.repository import ExchangeRepository
 from govhub.exchange.request_rules import override_problem, path_problem
 from govhub.exchange.service import MESSAGE_ID, Exchange
-from govhub.identity.oidc.access import access_token_holder
-from govhub.identity.oidc.clients import EXCHANGE_FOR_PERSON_SCOPE
+from govhub.identity.oidc.clients.service import EXCHANGE_FOR_PERSON_SCOPE
 from govhub.identity.oidc.errors import OAuthError
 from govhub.identity.oidc.provider import provider_of
-from govhub.identity.oidc.repository import TokensRepository
-from govhub.identity.oidc.tokens import InvalidToken, check_access_token
+from govhub.identity.oidc.tokens.access import access_token_holder
+from govhub.identity.oidc.tokens.repository import TokensRepository
+from govhub.identity.oidc.tokens.service import InvalidToken, check_access_token
 from govhub.members.network_view import CallerView, CurrentNetwork, NetworkView
 from govhub.members.openapi_documents import match_endpoint
 from govhub.members.xroad_ids import InvalidIdentifier, ServiceId, parse_service_id, parse_subsystem_id

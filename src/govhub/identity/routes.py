@@ -6,12 +6,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from govhub.identity import pages, proving_pages
-from govhub.identity.oidc import admin_routes, authorize_routes
-from govhub.identity.oidc import routes as protocol_routes
+from govhub.identity.oidc import routes as oidc_routes
 
 router = APIRouter()
 router.include_router(pages.router)
 router.include_router(proving_pages.router)
-router.include_router(protocol_routes.router)
-router.include_router(authorize_routes.router)
-router.include_router(admin_routes.router)
+router.include_router(oidc_routes.router)

@@ -23,7 +23,8 @@ from starlette.responses import Response
 
 from govhub.config import Settings
 from govhub.identity.models import Account, SignInSession
-from govhub.identity.oidc import logout, revocation
+from govhub.identity.oidc.logout import service as logout
+from govhub.identity.oidc.tokens import revocation
 from govhub.identity.repository import IdentityRepository
 from govhub.identity.signed_in import SignedIn
 from govhub.kit import cookies

@@ -14,9 +14,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from govhub.dependencies import DbSession
-from govhub.identity.oidc.access import access_token_holder
 from govhub.identity.oidc.errors import INSUFFICIENT_SCOPE, OAuthError, bearer_challenge
-from govhub.identity.oidc.tokens import AccessTokenClaims
+from govhub.identity.oidc.tokens.access import access_token_holder
+from govhub.identity.oidc.tokens.service import AccessTokenClaims
 from govhub.identity.sessions import current_sign_in
 from govhub.identity.signed_in import SignedIn
 from govhub.kit.access import ACCESS_DEPENDENCIES

@@ -31,7 +31,7 @@ from govhub.demo_service.registration import registration
 from govhub.demo_service.settings import PURPOSE, DemoServiceSettings
 from govhub.exchange.forwarding import Forwarder
 from govhub.exchange.repository import ExchangeRepository
-from govhub.identity.oidc.clients import register_client
+from govhub.identity.oidc.clients.service import register_client
 from govhub.identity.oidc.subjects import Subjects
 from govhub.identity.repository import IdentityRepository
 from govhub.members.services import COMMAND_LINE_ACTOR, ServicesService

@@ -23,8 +23,8 @@ from govhub.exchange.gateway import MAX_REQUEST_BYTES
 from govhub.exchange.gateway_service import INVALID_USER_TOKEN, UNAUTHORIZED
 from govhub.exchange.models import ExchangeRecord
 from govhub.exchange.repository import ExchangeRepository
-from govhub.identity.oidc import tokens
 from govhub.identity.oidc.subjects import Subjects
+from govhub.identity.oidc.tokens import service as tokens
 from govhub.kit.clock import utcnow
 from govhub.ledger.service import LedgerService
 from govhub.members.membership import MembershipService

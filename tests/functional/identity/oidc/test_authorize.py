@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
 from govhub.identity.models import Account
-from govhub.identity.oidc.authorization import Authorizations, Redirect, check_parameters
+from govhub.identity.oidc.authorize.service import Authorizations, Redirect, check_parameters
 from govhub.identity.oidc.models import AuthorizationCode, ClientSession, ConsentGrant, PendingAuthorization
 from govhub.identity.signed_in import SignedIn
 from govhub.kit.secret_digest import secret_digest

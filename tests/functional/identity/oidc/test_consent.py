@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
 from govhub.identity.models import Account
-from govhub.identity.oidc.authorize_repository import AuthorizeRepository
-from govhub.identity.oidc.consent import Consents, withdraw_service
+from govhub.identity.oidc.authorize.repository import AuthorizeRepository
+from govhub.identity.oidc.consent.service import Consents, withdraw_service
 from govhub.identity.oidc.models import ConsentGrant, ConsentRevision, RefreshToken
 from govhub.kit.clock import utcnow
 from tests.functional.identity.account_support import create_citizen, csrf_of, sign_in

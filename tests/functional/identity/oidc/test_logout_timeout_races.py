@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import select
 
 from govhub.db import Database
-from govhub.identity.oidc.logout import SessionsEnded, sessions_ended
-from govhub.identity.oidc.logout_delivery import end_timed_out_sessions
-from govhub.identity.oidc.logout_repository import LogoutRepository
+from govhub.identity.oidc.logout.delivery import end_timed_out_sessions
+from govhub.identity.oidc.logout.repository import LogoutRepository
+from govhub.identity.oidc.logout.service import SessionsEnded, sessions_ended
 from govhub.identity.oidc.models import LogoutDelivery
 from govhub.identity.repository import IdentityRepository
 from govhub.identity.sessions import IDLE_TIMEOUT

@@ -20,12 +20,12 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from govhub.identity.oidc.discovery.keys import SIGNING_ALGORITHMS
 from govhub.identity.oidc.errors import OAuthError
 from govhub.identity.oidc.jose import unverified_parts
-from govhub.identity.oidc.keys import SIGNING_ALGORITHMS
 from govhub.identity.oidc.levels import TRUSTMARK_PATH
 from govhub.identity.oidc.provider import Provider
-from govhub.identity.oidc.repository import TokensRepository, revoked_by_point_read
+from govhub.identity.oidc.tokens.repository import TokensRepository, revoked_by_point_read
 from govhub.kit.clock import utcnow
 
 ACCESS_TOKEN_TYP = "at+jwt"  # noqa: S105 (a media type, not a secret)

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from govhub.dependencies import DbSession, PageRenderer
 from govhub.identity.oidc import errors
-from govhub.identity.oidc.authorization import (
+from govhub.identity.oidc.authorize.service import (
     CONSENT_PATH,
     DECISION_PAGE_HEADERS,
     PUSHED_REQUEST_SECONDS,
@@ -25,14 +25,12 @@ from govhub.identity.oidc.authorization import (
     verified_client,
     verified_redirect,
 )
-from govhub.identity.oidc.client_auth import authenticate_client
-from govhub.identity.oidc.consent import SCOPE_DATA
+from govhub.identity.oidc.consent.service import SCOPE_DATA
 from govhub.identity.oidc.errors import OAuthError
 from govhub.identity.oidc.levels import AUTH_LEVELS, IDENTITY_LEVELS, TRUSTMARK_PATH
-from govhub.identity.oidc.logout_routes import router as logout_router
 from govhub.identity.oidc.models import PendingAuthorization, RelyingParty
 from govhub.identity.oidc.provider import provider_of
-from govhub.identity.oidc.services_pages import router as services_router
+from govhub.identity.oidc.tokens.client_auth import authenticate_client
 from govhub.identity.sessions import current_sign_in
 from govhub.kit.access import PUBLIC
 from govhub.kit.csrf import CsrfChecked
@@ -41,8 +39,6 @@ from govhub.kit.routing import api_router
 from govhub.kit.templating import Pages
 
 router = api_router(dependencies=[PUBLIC], include_in_schema=False)
-router.include_router(logout_router)
-router.include_router(services_router)
 
 #: Parameters longer than this are refused before anything else looks at them.
 _MAX_PARAMETER = 4000

@@ -10,12 +10,12 @@ from typing import Annotated, Any
 from fastapi import Path, Request
 
 from govhub.dependencies import DbSession
-from govhub.identity.oidc import clients as registry
-from govhub.identity.oidc.access import IdentityAdmin
-from govhub.identity.oidc.clients import register_client
+from govhub.identity.oidc.clients import service as registry
+from govhub.identity.oidc.clients.repository import ClientsRepository
+from govhub.identity.oidc.clients.schemas import ClientCreate, ClientView, CreatedClient
+from govhub.identity.oidc.clients.service import register_client
 from govhub.identity.oidc.provider import provider_of
-from govhub.identity.oidc.repository import ClientsRepository
-from govhub.identity.oidc.schemas import ClientCreate, ClientView, CreatedClient
+from govhub.identity.oidc.tokens.access import IdentityAdmin
 from govhub.kit.errors import NotFound
 from govhub.kit.problems import PROBLEM_JSON
 from govhub.kit.routing import api_router

@@ -20,8 +20,8 @@ from joserfc.errors import JoseError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.db import Database
+from govhub.identity.oidc.clients.repository import ClientsRepository
 from govhub.identity.oidc.models import RelyingParty
-from govhub.identity.oidc.repository import ClientsRepository
 from govhub.identity.oidc.subjects import SUBJECT_TYPES
 from govhub.kit.clock import utcnow
 from govhub.kit.errors import Conflict, FieldError, GovhubError

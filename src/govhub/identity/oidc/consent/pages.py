@@ -10,9 +10,9 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from govhub.dependencies import AppSettings, DbSession, PageRenderer
-from govhub.identity.oidc.authorization import DECISION_PAGE_HEADERS
-from govhub.identity.oidc.authorize_repository import AuthorizeRepository
-from govhub.identity.oidc.consent import services_of, withdraw_service
+from govhub.identity.oidc.authorize.repository import AuthorizeRepository
+from govhub.identity.oidc.authorize.service import DECISION_PAGE_HEADERS
+from govhub.identity.oidc.consent.service import services_of, withdraw_service
 from govhub.identity.sessions import current_sign_in
 from govhub.identity.signed_in import sign_in_url
 from govhub.kit.access import PUBLIC

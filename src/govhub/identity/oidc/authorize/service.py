@@ -22,9 +22,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.identity.oidc import errors
-from govhub.identity.oidc.authorize_repository import AuthorizeRepository
-from govhub.identity.oidc.clients import OFFLINE_ACCESS, PERSON_SCOPES, find_client
-from govhub.identity.oidc.consent import Consents, needing_consent
+from govhub.identity.oidc.authorize.repository import AuthorizeRepository
+from govhub.identity.oidc.clients.service import OFFLINE_ACCESS, PERSON_SCOPES, find_client
+from govhub.identity.oidc.consent.service import Consents, needing_consent
 from govhub.identity.oidc.errors import OAuthError
 from govhub.identity.oidc.levels import LevelError, LevelRequest, Step, next_step, requested_levels
 from govhub.identity.oidc.models import AuthorizationCode, ClientSession, PendingAuthorization, RelyingParty
