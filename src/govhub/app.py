@@ -19,8 +19,7 @@ from govhub.db import Database, migration_heads, migration_status
 from govhub.devtools.routes import router as devtools_router
 from govhub.health.routes import router as health_router
 from govhub.home.routes import router as home_router
-from govhub.identity.oidc.errors import install_oauth_error_handler
-from govhub.identity.oidc.logout.delivery import BackgroundDelivery
+from govhub.identity.oidc import BackgroundDelivery, install_oauth_error_handler
 from govhub.kit.body_limit import BodySizeLimitMiddleware
 from govhub.kit.dev_mailbox import DevMailbox
 from govhub.kit.logging import AccessLogMiddleware

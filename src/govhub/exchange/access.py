@@ -20,11 +20,14 @@ from fastapi import Depends, Request
 from govhub.dependencies import DbSession
 from govhub.exchange.errors import NotAPerson
 from govhub.identity.models import Account
-from govhub.identity.oidc.clients.service import DATA_USE_SCOPE
-from govhub.identity.oidc.provider import provider_of
-from govhub.identity.oidc.tokens.access import access_token_holder, require_scope
-from govhub.identity.oidc.tokens.repository import TokensRepository
-from govhub.identity.oidc.tokens.service import AccessTokenClaims
+from govhub.identity.oidc import (
+    DATA_USE_SCOPE,
+    AccessTokenClaims,
+    access_token_holder,
+    provider_of,
+    require_scope,
+    token_account,
+)
 from govhub.kit.access import ACCESS_DEPENDENCIES
 
 
@@ -33,7 +36,7 @@ async def tracked_account(
 ) -> Account:
     """The account of the person the caller's access token is about."""
     account_id = claims.account_id(provider_of(request))
-    account = await TokensRepository(db).account(account_id) if account_id is not None else None
+    account = await token_account(db, account_id)
     if account is None:
         raise NotAPerson(
             "The data tracker shows a person the exchanges about them: use an access token issued to you "

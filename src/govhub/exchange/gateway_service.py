@@ -27,12 +27,15 @@ from govhub.exchange.models import MAX_PATH, MAX_PURPOSE
 from govhub.exchange.repository import ExchangeRepository
 from govhub.exchange.request_rules import override_problem, path_problem
 from govhub.exchange.service import MESSAGE_ID, Exchange
-from govhub.identity.oidc.clients.service import EXCHANGE_FOR_PERSON_SCOPE
-from govhub.identity.oidc.errors import OAuthError
-from govhub.identity.oidc.provider import provider_of
-from govhub.identity.oidc.tokens.access import access_token_holder
-from govhub.identity.oidc.tokens.repository import TokensRepository
-from govhub.identity.oidc.tokens.service import InvalidToken, check_access_token
+from govhub.identity.oidc import (
+    EXCHANGE_FOR_PERSON_SCOPE,
+    InvalidToken,
+    OAuthError,
+    access_token_holder,
+    check_access_token,
+    provider_of,
+    token_account,
+)
 from govhub.members.network_view import CallerView, CurrentNetwork, NetworkView
 from govhub.members.openapi_documents import match_endpoint
 from govhub.members.xroad_ids import InvalidIdentifier, ServiceId, parse_service_id, parse_subsystem_id
@@ -250,7 +253,7 @@ async def _user(session: AsyncSession, request: Request, checked: Checked) -> No
     if claims.jkt is not None:
         # A DPoP-bound token is only good with its holder's proof, which a member cannot make.
         raise _refuse(checked, INVALID_USER_TOKEN, "X-Govhub-User-Token must not be DPoP-bound.", 403)
-    account = await TokensRepository(session).account(account_id) if account_id is not None else None
+    account = await token_account(session, account_id)
     if account is None:
         raise _refuse(checked, INVALID_USER_TOKEN, "X-Govhub-User-Token is not a person's access token.", 403)
     if EXCHANGE_FOR_PERSON_SCOPE not in claims.scopes:

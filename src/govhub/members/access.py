@@ -14,9 +14,13 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from govhub.dependencies import DbSession
-from govhub.identity.oidc.errors import INSUFFICIENT_SCOPE, OAuthError, bearer_challenge
-from govhub.identity.oidc.tokens.access import access_token_holder
-from govhub.identity.oidc.tokens.service import AccessTokenClaims
+from govhub.identity.oidc import (
+    INSUFFICIENT_SCOPE,
+    AccessTokenClaims,
+    OAuthError,
+    access_token_holder,
+    bearer_challenge,
+)
 from govhub.identity.sessions import current_sign_in
 from govhub.identity.signed_in import SignedIn
 from govhub.kit.access import ACCESS_DEPENDENCIES

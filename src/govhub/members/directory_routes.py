@@ -22,8 +22,7 @@ from fastapi import Depends, Path, Query, Request
 from starlette.responses import Response
 
 from govhub.dependencies import AppSettings, DbSession, PageRenderer
-from govhub.identity.oidc.tokens.access import access_token_holder
-from govhub.identity.oidc.tokens.service import ACCOUNT_CLAIM
+from govhub.identity.oidc import ACCOUNT_CLAIM, access_token_holder
 from govhub.kit.access import ACCESS_DEPENDENCIES, PUBLIC
 from govhub.kit.routing import api_router
 from govhub.members.catalogue import as_csv, as_json, catalogue

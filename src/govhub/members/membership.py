@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from govhub.identity.oidc.clients.service import disable_client, enable_client
+from govhub.identity.oidc import disable_client, enable_client
 from govhub.identity.organisations import AccountNotFound, organisations_of
 from govhub.identity.repository import IdentityRepository
 from govhub.identity.service import normalised_email

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import Request
 from starlette.responses import Response
 
-from govhub.identity.oidc.provider import provider_of
+from govhub.identity.oidc import provider_of
 from govhub.identity.signed_in import sign_in_url
 from govhub.kit import forms
 from govhub.kit.forms import redirect

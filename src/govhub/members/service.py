@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from govhub.identity.oidc.clients.service import PRIVATE_KEY_JWT, ClientRegistration, register_client
+from govhub.identity.oidc import PRIVATE_KEY_JWT, ClientRegistration, register_client
 from govhub.identity.organisation_models import Organisation
 from govhub.identity.organisations import (
     NewOrganisation,

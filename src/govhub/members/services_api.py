@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Path, Query, Request
 
 from govhub.dependencies import DbSession, Outbound
-from govhub.identity.oidc.tokens.access import access_token_holder
+from govhub.identity.oidc import access_token_holder
 from govhub.identity.sessions import current_sign_in
 from govhub.kit.access import ACCESS_DEPENDENCIES
 from govhub.kit.errors import Unauthorized

@@ -33,10 +33,7 @@ from govhub.db import Database
 from govhub.exchange.gateway_assertion import HEADER as ASSERTION_HEADER
 from govhub.exchange.gateway_assertion import OwnKeys
 from govhub.exchange.provider_guard import AssertionRefused, SeenMessages, verify_request_assertion
-from govhub.identity.oidc.errors import OAuthError
-from govhub.identity.oidc.provider import provider_of
-from govhub.identity.oidc.tokens.access import access_token_holder
-from govhub.identity.oidc.tokens.service import ACCOUNT_CLAIM
+from govhub.identity.oidc import ACCOUNT_CLAIM, OAuthError, access_token_holder, provider_of
 from govhub.kit.peers import peer_address
 from govhub.members.membership import active_subsystem_of_client
 from govhub.members.xroad_ids import MemberId, ServiceId

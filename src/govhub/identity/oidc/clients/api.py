@@ -11,7 +11,6 @@ from fastapi import Path, Request
 
 from govhub.dependencies import DbSession
 from govhub.identity.oidc.clients import service as registry
-from govhub.identity.oidc.clients.repository import ClientsRepository
 from govhub.identity.oidc.clients.schemas import ClientCreate, ClientView, CreatedClient
 from govhub.identity.oidc.clients.service import register_client
 from govhub.identity.oidc.provider import provider_of
@@ -52,12 +51,12 @@ async def create_client(
 
 @router.get("", summary="List relying parties")
 async def list_clients(db: DbSession, _admin: IdentityAdmin) -> list[ClientView]:
-    return [ClientView.of(client) for client in await ClientsRepository(db).all_clients()]
+    return [ClientView.of(client) for client in await registry.all_clients(db)]
 
 
 @router.get("/{clientId}", summary="Read a relying party")
 async def get_client(client_id: ClientId, db: DbSession, _admin: IdentityAdmin) -> ClientView:
-    client = await ClientsRepository(db).by_client_id(client_id)
+    client = await registry.client_by_id(db, client_id)
     if client is None:
         raise ClientNotFound(f"There is no client {client_id!r}.")
     return ClientView.of(client)

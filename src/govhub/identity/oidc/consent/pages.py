@@ -10,9 +10,8 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from govhub.dependencies import AppSettings, DbSession, PageRenderer
-from govhub.identity.oidc.authorize.repository import AuthorizeRepository
 from govhub.identity.oidc.authorize.service import DECISION_PAGE_HEADERS
-from govhub.identity.oidc.consent.service import services_of, withdraw_service
+from govhub.identity.oidc.consent.service import services_of, withdraw_service, withdrawn_service
 from govhub.identity.sessions import current_sign_in
 from govhub.identity.signed_in import sign_in_url
 from govhub.kit.access import PUBLIC
@@ -32,8 +31,7 @@ async def services_page(request: Request, db: DbSession, pages: PageRenderer) ->
     if signed_in is None:
         return RedirectResponse(sign_in_url(SERVICES_PATH), status_code=303)
     services = await services_of(db, signed_in.account_id, utcnow())
-    withdrawn_id = request.query_params.get("withdrawn")
-    withdrawn = await AuthorizeRepository(db).client(withdrawn_id[:100]) if withdrawn_id else None
+    withdrawn = await withdrawn_service(db, request.query_params.get("withdrawn"))
     return pages.render(
         request,
         "identity/oidc/services.html",

@@ -90,6 +90,11 @@ async def services_of(db: AsyncSession, account_id: int, now: datetime) -> list[
     return sorted(services, key=lambda service: (service.client.name, service.client.client_id))
 
 
+async def withdrawn_service(db: AsyncSession, client_id: str | None) -> RelyingParty | None:
+    """The service named in the services page's `?withdrawn=` (to say it was withdrawn), if any."""
+    return await AuthorizeRepository(db).client(client_id[:100]) if client_id else None
+
+
 async def withdraw_service(
     db: AsyncSession, settings: Settings, account_id: int, client_id: str, now: datetime
 ) -> bool:
