@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -46,6 +46,23 @@ PROMPTS = ("none", "login", "consent", "select_account")
 #: never shown inside another site's frame (clickjacking: a hidden consent page under a decoy button):
 #: `govhub.kit.security_headers` sends `frame-ancestors 'none'` and `X-Frame-Options: DENY` on them all.
 DECISION_PAGE_HEADERS = {"Cache-Control": "no-store"}
+
+#: Parameters longer than this are refused before anything else looks at them.
+MAX_PARAMETER = 4000
+
+
+def single_values(items: Iterable[tuple[str, Any]]) -> tuple[dict[str, str], list[str]]:
+    """RFC 6749 §3.1: a parameter sent twice is an error. The values, and the names sent twice."""
+    values: dict[str, str] = {}
+    repeated: list[str] = []
+    for name, value in items:
+        if not isinstance(value, str):
+            continue
+        if name in values:
+            repeated.append(name)
+        values[name] = value[: MAX_PARAMETER + 1]
+    return values, repeated
+
 
 _CODE_CHALLENGE = re.compile(r"^[A-Za-z0-9_-]{43}$")
 _JKT = re.compile(r"^[A-Za-z0-9_-]{43}$")
