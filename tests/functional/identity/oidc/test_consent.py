@@ -17,6 +17,7 @@ from govhub.identity.oidc.models import ConsentGrant, ConsentRevision, RefreshTo
 from govhub.kit.clock import utcnow
 from tests.functional.identity.account_support import create_citizen, csrf_of, sign_in
 from tests.functional.identity.oidc.authorize_support import authorize_url, create_relying_party, returned
+from tests.support.oidc import consent_history
 
 HTML = {"Accept": "text/html"}
 
@@ -62,7 +63,7 @@ async def test_grants_add_up_and_withdrawal_starts_again(session: AsyncSession, 
     assert await consents.missing(account.id, "parking-permits", ["openid", "email"]) == ["email"]
     again = await consents.grant(account.id, "parking-permits", ["openid", "email"], now)
     assert again.scopes == ["email"]
-    history = await AuthorizeRepository(session).consent_history(account.id, "parking-permits")
+    history = await consent_history(session, account.id, "parking-permits")
     assert [(r.action, r.scopes) for r in history] == [
         ("granted", ["email"]),
         ("granted", ["email", "business"]),
