@@ -11,7 +11,7 @@ names a caller, but on its own proves nothing. The caller is believed when one o
    service's id as the audience. The caller is the assertion's client subsystem; the purpose, the
    request's `X-Road-Purpose`.
 2. **The subsystem's own access token** (`Authorization: Bearer`, from the `client_credentials` grant):
-   verified as every protected resource verifies one (`identity.oidc.access.access_token_holder`), it must
+   verified as every protected resource verifies one (`identity.oidc.access_token_holder`), it must
    be an active member subsystem's (not a person's), and that subsystem must be the one the client header
    names.
 3. **A trusted mediator**: the bare header, when the request's socket peer (never `X-Forwarded-For`) is in
