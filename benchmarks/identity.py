@@ -46,9 +46,9 @@ from govhub.config import Environment, Settings
 from govhub.db import Database, alembic_config
 from govhub.identity.accounts import passwords, totp
 from govhub.identity.accounts.service import IdentityService, NewAccount
-from govhub.identity.oidc.authorize_repository import AuthorizeRepository
-from govhub.identity.oidc.clients import ClientRegistration, register_client
-from govhub.identity.oidc.consent import Consents
+from govhub.identity.oidc.authorize.repository import AuthorizeRepository
+from govhub.identity.oidc.clients.service import ClientRegistration, register_client
+from govhub.identity.oidc.consent.service import Consents
 from govhub.kit.clock import utcnow
 from govhub.ledger import NoteSigner
 

@@ -20,7 +20,7 @@ from govhub.devtools.routes import router as devtools_router
 from govhub.exchange import ExchangeMetrics
 from govhub.health.routes import router as health_router
 from govhub.home.routes import router as home_router
-from govhub.identity.oidc.errors import install_oauth_error_handler
+from govhub.identity.oidc import install_oauth_error_handler
 from govhub.kit.body_limit import BodySizeLimitMiddleware
 from govhub.kit.metrics import HttpMetrics
 from govhub.kit.observation import ObservationMiddleware

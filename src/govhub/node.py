@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from govhub.exchange.gateway.gateway import Limits
     from govhub.exchange.gateway.provider_guard import SeenMessages
     from govhub.exchange.message_log.log_writer import LogWriter
-    from govhub.identity.oidc.logout_delivery import BackgroundDelivery
+    from govhub.identity.oidc.logout.delivery import BackgroundDelivery
     from govhub.identity.oidc.provider import Provider
     from govhub.kit.dev_mailbox import DevMailbox
     from govhub.ledger.keys import Keyring
@@ -133,7 +133,7 @@ async def _start_logout_delivery(node: NodeState) -> None:
     settings = node.settings
     if not settings.oidc_logout_delivery or settings.environment is Environment.TEST:
         return
-    from govhub.identity.oidc.logout_delivery import BackgroundDelivery  # noqa: PLC0415 (see the docstring)
+    from govhub.identity.oidc.logout.delivery import BackgroundDelivery  # noqa: PLC0415 (see the docstring)
 
     delivery = BackgroundDelivery(
         node.database.sessions, settings, settings.oidc_logout_delivery_interval_seconds

@@ -24,7 +24,7 @@ from govhub.demo_service.registration import register_demo_service
 from govhub.demo_service.sessions import SessionStore
 from govhub.demo_service.settings import DemoServiceSettings
 from govhub.identity.accounts import totp
-from govhub.identity.oidc.logout_delivery import deliver_due_logouts
+from govhub.identity.oidc.logout.delivery import deliver_due_logouts
 from tests.browser.accessibility import axe_violations
 from tests.support.live_server import free_port, serve_in_thread
 from tests.support.oidc_journey import MATCHED_FAMILY_NAME, MATCHED_GIVEN_NAME, Person, create_person

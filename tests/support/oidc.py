@@ -14,11 +14,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from joserfc import jwk, jwt
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.identity.accounts.models import Account
-from govhub.identity.oidc.clients import ClientRegistration, Registered, register_client
-from govhub.identity.oidc.models import AuthorizationCode
+from govhub.identity.oidc.clients.service import ClientRegistration, Registered, register_client
+from govhub.identity.oidc.models import AuthorizationCode, ConsentRevision
 from govhub.kit.clock import utcnow
 
 ISSUER = "http://127.0.0.1:8000"
@@ -195,3 +196,14 @@ def code_form(issued: IssuedCode, **overrides: str) -> dict[str, str]:
         "code_verifier": issued.verifier,
         **overrides,
     }
+
+
+async def consent_history(session: AsyncSession, account_id: int, client_id: str) -> list[ConsentRevision]:
+    """Every revision of a person's consent to a client, oldest first (the append-only history; only
+    tests read it back)."""
+    rows = await session.scalars(
+        select(ConsentRevision)
+        .where(ConsentRevision.account_id == account_id, ConsentRevision.client_id == client_id)
+        .order_by(ConsentRevision.id)
+    )
+    return list(rows.all())

@@ -13,17 +13,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.cli.common import run_unit_of_work
 from govhub.config import Settings
-from govhub.identity.oidc.clients import (
+from govhub.identity.oidc import (
     AUTH_METHODS,
     GRANT_TYPES,
     LEVELS,
+    SIGNING_ALGORITHMS,
     ClientRegistration,
+    ClientView,
+    KeyRing,
+    LoadedKey,
+    UnknownAlgorithm,
+    all_clients,
     disable_client,
     register_client,
 )
-from govhub.identity.oidc.keys import SIGNING_ALGORITHMS, KeyRing, LoadedKey, UnknownAlgorithm
-from govhub.identity.oidc.repository import ClientsRepository
-from govhub.identity.oidc.schemas import ClientView
 from govhub.kit.clock import utcnow
 
 T = TypeVar("T")
@@ -148,7 +151,7 @@ def list_clients(as_json: bool) -> None:
     """List relying parties."""
 
     async def work(session: AsyncSession, _settings: Settings) -> list[dict[str, Any]]:
-        clients = await ClientsRepository(session).all_clients()
+        clients = await all_clients(session)
         return [ClientView.of(c).model_dump(mode="json", by_alias=True) for c in clients]
 
     clients = _run(work)

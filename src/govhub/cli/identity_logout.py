@@ -13,7 +13,7 @@ import click
 
 from govhub.cli.common import load_settings
 from govhub.db import Database
-from govhub.identity.oidc.logout_delivery import (
+from govhub.identity.oidc import (
     DeliveryRound,
     SweepRound,
     deliver_due_logouts,

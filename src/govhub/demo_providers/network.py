@@ -30,8 +30,7 @@ from govhub.demo_service.keys import load_subsystem_key, public_jwks
 from govhub.demo_service.settings import COUNCIL_CODE, DemoServiceSettings
 from govhub.demo_service.settings import SUBSYSTEM_CODE as COUNCIL_SUBSYSTEM
 from govhub.identity import account_by_email
-from govhub.identity.oidc.repository import ClientsRepository
-from govhub.identity.oidc.subjects import Subjects
+from govhub.identity.oidc import Subjects, client_by_id
 from govhub.kit.outbound import OutboundGuard
 from govhub.members import (
     COMMAND_LINE_ACTOR,
@@ -98,7 +97,7 @@ async def _member(
         return member_id, "added"
     if not keep_key:
         return member_id, "there"
-    client = await ClientsRepository(session).by_client_id(subsystem_id.client_id)
+    client = await client_by_id(session, subsystem_id.client_id)
     wanted = {key["kid"] for key in jwks["keys"]}
     if client is not None and not wanted <= {key.get("kid") for key in (client.jwks or {}).get("keys", [])}:
         # The key file was made again (var/ cleared, the database kept): register its public half.

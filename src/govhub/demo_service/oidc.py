@@ -25,7 +25,7 @@ from joserfc.jwk import ECKey, KeySet
 
 from govhub.demo_service.settings import DemoServiceSettings
 
-#: As govhub names it (`govhub.identity.oidc.clients.EXCHANGE_FOR_PERSON_SCOPE`); spelt out here, as any
+#: As govhub names it (`govhub.identity.oidc.EXCHANGE_FOR_PERSON_SCOPE`); spelt out here, as any
 #: relying party would, rather than imported from the provider it talks to over HTTP.
 EXCHANGE_FOR_PERSON_SCOPE = "govhub:exchange-on-behalf"
 

@@ -6,8 +6,12 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.demo_service.settings import DemoServiceSettings
-from govhub.identity.oidc.clients import EXCHANGE_FOR_PERSON_SCOPE, ClientRegistration, register_client
-from govhub.identity.oidc.repository import ClientsRepository
+from govhub.identity.oidc import (
+    EXCHANGE_FOR_PERSON_SCOPE,
+    ClientRegistration,
+    client_by_id,
+    register_client,
+)
 
 PURPOSE = (
     "To check that you live in the permit zone and to issue a resident parking permit in your name. "
@@ -36,7 +40,7 @@ def registration(demo: DemoServiceSettings) -> ClientRegistration:
 
 async def register_demo_service(session: AsyncSession, demo: DemoServiceSettings | None = None) -> str:
     demo = demo or DemoServiceSettings()
-    existing = await ClientsRepository(session).by_client_id(demo.client_id)
+    existing = await client_by_id(session, demo.client_id)
     if existing is not None:
         wanted = registration(demo)
         if (existing.exchange_subsystem, existing.allowed_scopes) == (

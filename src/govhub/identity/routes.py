@@ -7,8 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from govhub.identity.accounts import routes as accounts_routes
-from govhub.identity.oidc import admin_routes, authorize_routes
-from govhub.identity.oidc import routes as protocol_routes
+from govhub.identity.oidc import routes as oidc_routes
 from govhub.identity.proving import pages as proving_pages
 from govhub.identity.security_keys import pages as security_key_pages
 
@@ -16,6 +15,4 @@ router = APIRouter()
 router.include_router(accounts_routes.router)
 router.include_router(security_key_pages.router)
 router.include_router(proving_pages.router)
-router.include_router(protocol_routes.router)
-router.include_router(authorize_routes.router)
-router.include_router(admin_routes.router)
+router.include_router(oidc_routes.router)

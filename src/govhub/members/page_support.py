@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
 from govhub.identity import sign_in_url
-from govhub.identity.oidc.provider import provider_of
+from govhub.identity.oidc import provider_of
 from govhub.kit.forms import redirect
 from govhub.members.errors import NotPlatformAdmin
 from govhub.members.membership.access import PageCaller

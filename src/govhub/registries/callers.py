@@ -11,7 +11,7 @@ names a caller, but on its own proves nothing. The caller is believed when one o
    service's id as the audience. The caller is the assertion's client subsystem; the purpose, the
    request's `X-Road-Purpose`.
 2. **The subsystem's own access token** (`Authorization: Bearer`, from the `client_credentials` grant):
-   verified as every protected resource verifies one (`identity.oidc.access.access_token_holder`), it must
+   verified as every protected resource verifies one (`identity.oidc.access_token_holder`), it must
    be an active member subsystem's (not a person's), and that subsystem must be the one the client header
    names.
 3. **A trusted mediator**: the bare header, when the request's socket peer (never `X-Forwarded-For`) is in
@@ -37,10 +37,7 @@ from govhub.exchange import (
     SeenMessages,
     verify_request_assertion,
 )
-from govhub.identity.oidc.access import access_token_holder
-from govhub.identity.oidc.errors import OAuthError
-from govhub.identity.oidc.provider import provider_of
-from govhub.identity.oidc.tokens import ACCOUNT_CLAIM
+from govhub.identity.oidc import ACCOUNT_CLAIM, OAuthError, access_token_holder, provider_of
 from govhub.kit.peers import peer_address
 from govhub.members import MemberId, ServiceId, active_subsystem_of_client
 from govhub.registries.caller import HOW_TO_IDENTIFY, Caller

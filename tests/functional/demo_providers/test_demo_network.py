@@ -18,7 +18,7 @@ from govhub.demo_service.keys import load_subsystem_key
 from govhub.demo_service.settings import DemoServiceSettings
 from govhub.identity import demo as identity_demo
 from govhub.identity.accounts.repository import IdentityRepository
-from govhub.identity.oidc.repository import ClientsRepository
+from govhub.identity.oidc.clients.repository import ClientsRepository
 from govhub.identity.oidc.subjects import Subjects
 from govhub.members.repository import PLATFORM, MembersRepository
 from govhub.members.services.repository import ServicesRepository

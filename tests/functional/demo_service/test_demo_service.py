@@ -19,8 +19,8 @@ from govhub.demo_service.app import create_app as create_demo_service
 from govhub.demo_service.keys import new_key, public_jwks
 from govhub.demo_service.registration import registration
 from govhub.demo_service.settings import DemoServiceSettings
-from govhub.identity.oidc.clients import register_client
-from govhub.identity.oidc.logout_delivery import deliver_due_logouts
+from govhub.identity.oidc.clients.service import register_client
+from govhub.identity.oidc.logout.delivery import deliver_due_logouts
 from tests.support.oidc_journey import (
     MATCHED_FAMILY_NAME,
     MATCHED_GIVEN_NAME,

@@ -32,7 +32,7 @@ from govhub.demo_service.settings import PURPOSE, DemoServiceSettings
 from govhub.exchange.gateway.forwarding import Forwarder
 from govhub.exchange.message_log.repository import ExchangeRepository
 from govhub.identity.accounts.repository import IdentityRepository
-from govhub.identity.oidc.clients import register_client
+from govhub.identity.oidc.clients.service import register_client
 from govhub.identity.oidc.subjects import Subjects
 from govhub.members.services.service import COMMAND_LINE_ACTOR, ServicesService
 from govhub.members.xroad_ids import parse_service_id

@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.demo_service.registration import register_demo_service, registration
 from govhub.demo_service.settings import DemoServiceSettings
-from govhub.identity.oidc.clients import register_client
-from govhub.identity.oidc.repository import ClientsRepository
+from govhub.identity.oidc.clients.repository import ClientsRepository
+from govhub.identity.oidc.clients.service import register_client
 
 
 async def test_an_earlier_registration_is_linked_to_its_subsystem_once(session: AsyncSession) -> None:

@@ -22,8 +22,8 @@ from govhub.exchange.gateway.forwarding import Forwarder, ForwarderConfig
 from govhub.exchange.gateway.service import INVALID_USER_TOKEN, UNAUTHORIZED
 from govhub.exchange.message_log.models import ExchangeRecord
 from govhub.exchange.message_log.repository import ExchangeRepository
-from govhub.identity.oidc import tokens
 from govhub.identity.oidc.subjects import Subjects
+from govhub.identity.oidc.tokens import service as tokens
 from govhub.kit.clock import utcnow
 from govhub.ledger.service import LedgerService
 from govhub.members.membership.service import MembershipService

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
 from govhub.demo_service.oidc import ShortLivedPrivateKeyJWT
-from govhub.identity.oidc.clients import ClientRegistration, register_client
+from govhub.identity.oidc.clients.service import ClientRegistration, register_client
 from tests.support.oidc_journey import Person, create_person, sign_in
 
 with warnings.catch_warnings():

@@ -16,7 +16,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.exchange import gateway_service
+from govhub.exchange.gateway import service as gateway_service
 from govhub.members import (
     MembershipService,
     NetworkView,

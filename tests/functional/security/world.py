@@ -49,7 +49,7 @@ from starlette.responses import JSONResponse, Response
 from govhub.app import create_app
 from govhub.config import Settings
 from govhub.db import Database, alembic_config, create_async_engine, session_factory
-from govhub.identity.oidc import clients as oidc_clients
+from govhub.identity.oidc.clients import service as oidc_clients
 from govhub.identity.organisations.service import NewOrganisation, OrganisationsService
 from govhub.kit import csrf
 from govhub.kit.clock import utcnow

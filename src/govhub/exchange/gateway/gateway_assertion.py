@@ -33,8 +33,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from joserfc import jwk
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from govhub.identity.oidc.jose import b64url
-from govhub.identity.oidc.provider import Provider
+from govhub.identity.oidc import Provider, b64url
 
 HEADER = "X-Govhub-Gateway-Assertion"
 #: Seconds an assertion is good for: long enough for a slow hop, too short to be worth replaying.

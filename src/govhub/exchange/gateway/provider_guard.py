@@ -34,7 +34,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from govhub.exchange.gateway import xroad_errors as xe
 from govhub.exchange.gateway.gateway_assertion import ALGORITHM, HEADER, LIFETIME, TYP
-from govhub.identity.oidc.jose import b64url_decode, es256_verifies
+from govhub.identity.oidc import b64url_decode, es256_verifies
 
 #: Seconds of clock difference between the platform and the provider that are tolerated.
 LEEWAY = 5

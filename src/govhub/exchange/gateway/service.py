@@ -28,11 +28,14 @@ from govhub.exchange.message_log.models import MAX_PATH, MAX_PURPOSE
 from govhub.exchange.message_log.repository import ExchangeRepository
 from govhub.exchange.message_log.service import MESSAGE_ID, Exchange
 from govhub.identity import account_by_id
-from govhub.identity.oidc.access import access_token_holder
-from govhub.identity.oidc.clients import EXCHANGE_FOR_PERSON_SCOPE
-from govhub.identity.oidc.errors import OAuthError
-from govhub.identity.oidc.provider import provider_of
-from govhub.identity.oidc.tokens import InvalidToken, check_access_token
+from govhub.identity.oidc import (
+    EXCHANGE_FOR_PERSON_SCOPE,
+    InvalidToken,
+    OAuthError,
+    access_token_holder,
+    check_access_token,
+    provider_of,
+)
 from govhub.members import (
     CallerView,
     CurrentNetwork,

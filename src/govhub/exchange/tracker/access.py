@@ -6,8 +6,8 @@ tells who used the person's data, and a service learns that only when the person
 own pages (`tracker.pages`) use the person's session instead.
 
 The token's `sub` is pairwise per client, so it cannot name the person here; the provider seals the
-account into its access tokens (`govhub.identity.oidc.tokens.ACCOUNT_CLAIM`), and opening that seal gives
-the account, whose public id is the `user_id` the message log keeps. A machine client's token
+account into its access tokens (`govhub.identity.oidc.ACCOUNT_CLAIM`), and opening
+that seal gives the account, whose public id is the `user_id` the message log keeps. A machine client's token
 (`client_credentials`) has no account in it and is refused.
 """
 
@@ -20,10 +20,13 @@ from fastapi import Depends, Request
 from govhub.dependencies import DbSession
 from govhub.exchange.errors import NotAPerson
 from govhub.identity import AccountSummary, account_by_id
-from govhub.identity.oidc.access import access_token_holder, require_scope
-from govhub.identity.oidc.clients import DATA_USE_SCOPE
-from govhub.identity.oidc.provider import provider_of
-from govhub.identity.oidc.tokens import AccessTokenClaims
+from govhub.identity.oidc import (
+    DATA_USE_SCOPE,
+    AccessTokenClaims,
+    access_token_holder,
+    provider_of,
+    require_scope,
+)
 from govhub.kit.access import ACCESS_DEPENDENCIES
 
 

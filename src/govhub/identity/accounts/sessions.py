@@ -25,7 +25,8 @@ from govhub.config import Settings
 from govhub.identity.accounts.models import Account, SignInSession
 from govhub.identity.accounts.repository import IdentityRepository
 from govhub.identity.accounts.signed_in import SignedIn
-from govhub.identity.oidc import logout, revocation
+from govhub.identity.oidc.logout import service as logout
+from govhub.identity.oidc.tokens import revocation
 from govhub.kit import cookies
 from govhub.kit.clock import utcnow
 from govhub.kit.secret_digest import secret_digest

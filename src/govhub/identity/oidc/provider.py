@@ -15,11 +15,11 @@ from starlette.requests import Request
 
 from govhub.config import Settings
 from govhub.db import Database
-from govhub.identity.oidc.clients import ClientCache, RemoteKeySets
-from govhub.identity.oidc.keys import AccountSeal, KeyRing, derive_key
-from govhub.identity.oidc.one_time_ids import OneTimeIds
-from govhub.identity.oidc.repository import TokensRepository
+from govhub.identity.oidc.clients.service import ClientCache, RemoteKeySets
+from govhub.identity.oidc.discovery.keys import AccountSeal, KeyRing, derive_key
 from govhub.identity.oidc.subjects import Subjects
+from govhub.identity.oidc.tokens.one_time_ids import OneTimeIds
+from govhub.identity.oidc.tokens.repository import TokensRepository
 from govhub.kit.clock import utcnow
 
 #: Expired one-time ids are swept at most this often per node; the unique constraint, not the sweep,

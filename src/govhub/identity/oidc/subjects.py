@@ -14,7 +14,7 @@ import hashlib
 import hmac
 
 from govhub.config import Settings
-from govhub.identity.oidc.keys import derive_key
+from govhub.identity.oidc.discovery.keys import derive_key
 
 SUBJECT_TYPES = ("pairwise", "public")
 

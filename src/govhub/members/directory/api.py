@@ -22,8 +22,7 @@ from fastapi import Depends, Path, Query, Request
 from starlette.responses import Response
 
 from govhub.dependencies import AppSettings, DbSession
-from govhub.identity.oidc.access import access_token_holder
-from govhub.identity.oidc.tokens import ACCOUNT_CLAIM
+from govhub.identity.oidc import ACCOUNT_CLAIM, access_token_holder
 from govhub.kit.access import ACCESS_DEPENDENCIES, PUBLIC
 from govhub.kit.routing import api_router
 from govhub.members.directory.catalogue import as_csv, as_json, catalogue

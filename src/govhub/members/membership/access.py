@@ -15,9 +15,13 @@ from fastapi import Depends, Request
 
 from govhub.dependencies import DbSession
 from govhub.identity import SignedIn, current_sign_in
-from govhub.identity.oidc.access import access_token_holder
-from govhub.identity.oidc.errors import INSUFFICIENT_SCOPE, OAuthError, bearer_challenge
-from govhub.identity.oidc.tokens import AccessTokenClaims
+from govhub.identity.oidc import (
+    INSUFFICIENT_SCOPE,
+    AccessTokenClaims,
+    OAuthError,
+    access_token_holder,
+    bearer_challenge,
+)
 from govhub.kit.access import ACCESS_DEPENDENCIES
 from govhub.members.membership.service import is_platform_admin, member_admin_viewer
 from govhub.members.onboarding.service import Decider

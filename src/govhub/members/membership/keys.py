@@ -14,7 +14,7 @@ import json
 import re
 from typing import Any
 
-from govhub.identity.oidc.clients import jwks_problems as provider_jwks_problems
+from govhub.identity.oidc import jwks_problems as provider_jwks_problems
 
 MIN_RSA_BITS = 2048
 MAX_KEYS = 5

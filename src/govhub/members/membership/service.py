@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.identity import AccountNotFound, account_by_email, normalised_email, organisations_of
-from govhub.identity.oidc.clients import disable_client, enable_client
+from govhub.identity.oidc import disable_client, enable_client
 from govhub.kit.clock import utcnow
 from govhub.members.errors import (
     MemberNotFound,

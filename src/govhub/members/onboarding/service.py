@@ -30,7 +30,7 @@ from govhub.identity import (
     normalised_email,
     normalised_registration_number,
 )
-from govhub.identity.oidc.clients import PRIVATE_KEY_JWT, ClientRegistration, register_client
+from govhub.identity.oidc import PRIVATE_KEY_JWT, ClientRegistration, register_client
 from govhub.identity.organisations.models import Organisation
 from govhub.kit.clock import utcnow
 from govhub.kit.constraints import violated_constraint

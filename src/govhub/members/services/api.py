@@ -17,7 +17,7 @@ from fastapi import Depends, Path, Query, Request
 
 from govhub.dependencies import DbSession, Outbound
 from govhub.identity import current_sign_in
-from govhub.identity.oidc.access import access_token_holder
+from govhub.identity.oidc import access_token_holder
 from govhub.kit.access import ACCESS_DEPENDENCIES
 from govhub.kit.errors import Unauthorized
 from govhub.kit.problems import PROBLEM_JSON

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from govhub.config import Settings
 from govhub.identity.accounts.models import Account
 from govhub.identity.accounts.signed_in import SignedIn
-from govhub.identity.oidc.authorization import Authorizations, Redirect, check_parameters
+from govhub.identity.oidc.authorize.service import Authorizations, Redirect, check_parameters
 from govhub.identity.oidc.models import AuthorizationCode, ClientSession, ConsentGrant, PendingAuthorization
 from govhub.kit.secret_digest import secret_digest
 from tests.functional.identity.account_support import (

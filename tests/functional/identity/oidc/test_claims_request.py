@@ -12,7 +12,7 @@ from joserfc import jwk, jwt
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.identity.oidc.tokens import IDENTITY_JWT_CLAIM
+from govhub.identity.oidc.tokens.service import IDENTITY_JWT_CLAIM
 from tests.functional.identity.account_support import create_citizen, sign_in
 from tests.functional.identity.oidc.authorize_support import create_relying_party
 from tests.functional.identity.oidc.grant_support import account_of, authorize, bearer, prove, redeem

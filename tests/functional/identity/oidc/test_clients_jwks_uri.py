@@ -8,7 +8,7 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from govhub.identity.oidc.clients import RemoteKeySets
+from govhub.identity.oidc.clients.service import RemoteKeySets
 from govhub.identity.oidc.provider import Provider
 from tests.support.oidc import ClientKeys, machine_client
 

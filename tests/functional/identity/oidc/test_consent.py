@@ -11,12 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
 from govhub.identity.accounts.models import Account
-from govhub.identity.oidc.authorize_repository import AuthorizeRepository
-from govhub.identity.oidc.consent import Consents, withdraw_service
+from govhub.identity.oidc.authorize.repository import AuthorizeRepository
+from govhub.identity.oidc.consent.service import Consents, withdraw_service
 from govhub.identity.oidc.models import ConsentGrant, ConsentRevision, RefreshToken
 from govhub.kit.clock import utcnow
 from tests.functional.identity.account_support import create_citizen, csrf_of, sign_in
 from tests.functional.identity.oidc.authorize_support import authorize_url, create_relying_party, returned
+from tests.support.oidc import consent_history
 
 HTML = {"Accept": "text/html"}
 
@@ -62,7 +63,7 @@ async def test_grants_add_up_and_withdrawal_starts_again(session: AsyncSession, 
     assert await consents.missing(account.id, "parking-permits", ["openid", "email"]) == ["email"]
     again = await consents.grant(account.id, "parking-permits", ["openid", "email"], now)
     assert again.scopes == ["email"]
-    history = await AuthorizeRepository(session).consent_history(account.id, "parking-permits")
+    history = await consent_history(session, account.id, "parking-permits")
     assert [(r.action, r.scopes) for r in history] == [
         ("granted", ["email"]),
         ("granted", ["email", "business"]),

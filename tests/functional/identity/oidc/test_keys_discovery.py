@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.identity.oidc.keys import KeyRing, sign_jwt
+from govhub.identity.oidc.discovery.keys import KeyRing, sign_jwt
 from govhub.identity.oidc.models import SigningKey
 from govhub.kit.clock import utcnow
 from tests.support.oidc import ISSUER

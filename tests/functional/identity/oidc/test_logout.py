@@ -23,14 +23,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from govhub.cli.main import cli
 from govhub.config import Settings
 from govhub.db import session_factory
-from govhub.identity.oidc.keys import KeyRing, sign_jwt
-from govhub.identity.oidc.logout import sessions_ended
-from govhub.identity.oidc.logout_delivery import (
+from govhub.identity.oidc.discovery.keys import KeyRing, sign_jwt
+from govhub.identity.oidc.logout.delivery import (
     BACKCHANNEL_LOGOUT_EVENT,
     LEASE,
     deliver_due_logouts,
     retry_delay,
 )
+from govhub.identity.oidc.logout.service import sessions_ended
 from govhub.identity.oidc.models import AuthorizationCode, ClientSession, LogoutDelivery
 from govhub.identity.oidc.subjects import Subjects
 from govhub.kit.clock import utcnow
@@ -278,7 +278,7 @@ async def test_a_failed_delivery_is_retried_later(
 async def test_an_unreachable_service_is_abandoned_after_the_last_attempt(
     session: AsyncSession, connection: AsyncConnection, settings: Settings
 ) -> None:
-    from govhub.identity.oidc import logout_delivery  # noqa: PLC0415
+    from govhub.identity.oidc.logout import delivery as logout_delivery  # noqa: PLC0415
 
     await create_citizen(session, settings, "gone@example.org")
     from govhub.identity.accounts.models import Account  # noqa: PLC0415
@@ -305,7 +305,7 @@ async def test_an_unreachable_service_is_abandoned_after_the_last_attempt(
 
 async def test_a_delivery_is_claimed_by_one_node_only(session: AsyncSession, settings: Settings) -> None:
     from govhub.identity.accounts.models import Account  # noqa: PLC0415
-    from govhub.identity.oidc.authorize_repository import AuthorizeRepository  # noqa: PLC0415
+    from govhub.identity.oidc.authorize.repository import AuthorizeRepository  # noqa: PLC0415
 
     await create_citizen(session, settings, "claimed@example.org")
     account = (await session.scalars(select(Account).where(Account.email == "claimed@example.org"))).one()

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.identity.oidc.keys import sign_jwt
+from govhub.identity.oidc.discovery.keys import sign_jwt
 from govhub.kit.clock import utcnow
 from tests.functional.identity.account_support import create_citizen, sign_in
 from tests.functional.identity.oidc.authorize_support import ISSUER, SIGNED_OUT_URI, create_relying_party

@@ -15,9 +15,9 @@ from sqlalchemy import select
 from govhub.db import Database
 from govhub.identity.accounts.repository import IdentityRepository
 from govhub.identity.accounts.sessions import IDLE_TIMEOUT
-from govhub.identity.oidc.logout import SessionsEnded, sessions_ended
-from govhub.identity.oidc.logout_delivery import end_timed_out_sessions
-from govhub.identity.oidc.logout_repository import LogoutRepository
+from govhub.identity.oidc.logout.delivery import end_timed_out_sessions
+from govhub.identity.oidc.logout.repository import LogoutRepository
+from govhub.identity.oidc.logout.service import SessionsEnded, sessions_ended
 from govhub.identity.oidc.models import LogoutDelivery
 from govhub.kit.clock import utcnow
 from tests.conftest import make_settings

@@ -23,15 +23,15 @@ from govhub.config import Environment, Settings
 from govhub.db import Database, session_factory
 from govhub.identity.accounts.models import Account, SignInSession
 from govhub.identity.accounts.sessions import ABSOLUTE_TIMEOUT, IDLE_TIMEOUT
-from govhub.identity.oidc import logout_delivery
+from govhub.identity.oidc.discovery.keys import KeyRing
 from govhub.identity.oidc.jose import unverified_parts
-from govhub.identity.oidc.keys import KeyRing
-from govhub.identity.oidc.logout_delivery import (
+from govhub.identity.oidc.logout import delivery as logout_delivery
+from govhub.identity.oidc.logout.delivery import (
     BACKCHANNEL_LOGOUT_EVENT,
     deliver_due_logouts,
     end_timed_out_sessions,
 )
-from govhub.identity.oidc.logout_repository import LogoutRepository
+from govhub.identity.oidc.logout.repository import LogoutRepository
 from govhub.identity.oidc.models import AuthorizationCode, ClientSession, LogoutDelivery, RelyingParty
 from govhub.identity.oidc.subjects import Subjects
 from govhub.kit.clock import utcnow

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from govhub.identity.oidc.authorization import (
+from govhub.identity.oidc.authorize.service import (
     ClientError,
     UnverifiedRequest,
     check_parameters,

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from govhub.config import Settings
 from govhub.db import Database, session_factory
 from govhub.identity.oidc.models import UsedJwtId
-from govhub.identity.oidc.one_time_ids import OneTimeIds
+from govhub.identity.oidc.tokens.one_time_ids import OneTimeIds
 from govhub.kit.clock import utcnow
 
 

@@ -7,11 +7,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from govhub.identity.oidc.grants import access_jti_of_refresh
 from govhub.identity.oidc.models import RelyingParty
 from govhub.identity.oidc.provider import Provider
-from govhub.identity.oidc.repository import TokensRepository
-from govhub.identity.oidc.tokens import (
+from govhub.identity.oidc.tokens.grants import access_jti_of_refresh
+from govhub.identity.oidc.tokens.repository import TokensRepository
+from govhub.identity.oidc.tokens.service import (
     IDENTITY_JWT_CLAIM,
     AccessTokenClaims,
     InvalidToken,

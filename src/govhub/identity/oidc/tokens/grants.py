@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from govhub.identity.oidc.clients import OFFLINE_ACCESS, PERSON_SCOPES
+from govhub.identity.oidc.clients.service import OFFLINE_ACCESS, PERSON_SCOPES
 from govhub.identity.oidc.errors import (
     INVALID_DPOP_PROOF,
     INVALID_GRANT,
@@ -30,8 +30,8 @@ from govhub.identity.oidc.jose import b64url, sha256_b64url
 from govhub.identity.oidc.levels import TRUSTMARK_PATH
 from govhub.identity.oidc.models import AuthorizationCode, RefreshToken, RelyingParty
 from govhub.identity.oidc.provider import Provider
-from govhub.identity.oidc.repository import TokensRepository
-from govhub.identity.oidc.tokens import issue_access_token, issue_id_token
+from govhub.identity.oidc.tokens.repository import TokensRepository
+from govhub.identity.oidc.tokens.service import issue_access_token, issue_id_token
 from govhub.kit.clock import utcnow
 from govhub.kit.secret_digest import secret_digest
 

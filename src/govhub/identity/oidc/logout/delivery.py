@@ -29,10 +29,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from govhub.config import Settings
 from govhub.db import READ_ONLY_BEGIN
 from govhub.identity.accounts import sessions as browser_sessions
-from govhub.identity.oidc import logout
-from govhub.identity.oidc.authorize_repository import AuthorizeRepository
-from govhub.identity.oidc.keys import sign_jwt
-from govhub.identity.oidc.logout_repository import LogoutRepository
+from govhub.identity.oidc.authorize.repository import AuthorizeRepository
+from govhub.identity.oidc.discovery.keys import sign_jwt
+from govhub.identity.oidc.logout import service as logout
+from govhub.identity.oidc.logout.repository import LogoutRepository
 from govhub.identity.oidc.models import LogoutDelivery
 from govhub.identity.oidc.subjects import Subjects
 from govhub.kit.clock import utcnow

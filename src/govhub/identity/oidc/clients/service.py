@@ -10,6 +10,7 @@ import ipaddress
 import re
 import secrets
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,8 +21,8 @@ from joserfc.errors import JoseError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.db import Database
+from govhub.identity.oidc.clients.repository import ClientsRepository
 from govhub.identity.oidc.models import RelyingParty
-from govhub.identity.oidc.repository import ClientsRepository
 from govhub.identity.oidc.subjects import SUBJECT_TYPES
 from govhub.kit.clock import utcnow
 from govhub.kit.errors import Conflict, FieldError, GovhubError
@@ -298,6 +299,16 @@ async def register_client(db: AsyncSession, reg: ClientRegistration) -> Register
         exchange_subsystem=reg.exchange_subsystem,
     )
     return Registered(await repository.add(client), secret)
+
+
+async def all_clients(db: AsyncSession) -> Sequence[RelyingParty]:
+    """Every registered client, disabled ones too, in the order they were registered."""
+    return await ClientsRepository(db).all_clients()
+
+
+async def client_by_id(db: AsyncSession, client_id: str) -> RelyingParty | None:
+    """The client with this id, enabled or not (the admin API shows disabled ones too)."""
+    return await ClientsRepository(db).by_client_id(client_id)
 
 
 async def find_client(db: AsyncSession, client_id: str) -> RelyingParty | None:

@@ -18,11 +18,11 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from govhub.identity.oidc.authorize_repository import AuthorizeRepository
+from govhub.identity.oidc.authorize.repository import AuthorizeRepository
+from govhub.identity.oidc.discovery.keys import KeyRing
 from govhub.identity.oidc.errors import INVALID_REQUEST, OAuthError
 from govhub.identity.oidc.jose import unverified_parts
-from govhub.identity.oidc.keys import KeyRing
-from govhub.identity.oidc.logout_repository import EndedClientSession, LogoutRepository
+from govhub.identity.oidc.logout.repository import EndedClientSession, LogoutRepository
 from govhub.identity.oidc.models import LogoutDelivery, RelyingParty
 from govhub.kit.clock import utcnow
 

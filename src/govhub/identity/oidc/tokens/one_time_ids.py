@@ -16,7 +16,7 @@ import asyncio
 from datetime import datetime
 
 from govhub.db import Database
-from govhub.identity.oidc.repository import TokensRepository
+from govhub.identity.oidc.tokens.repository import TokensRepository
 
 _Key = tuple[str, str, str]
 #: Most rows in one INSERT (SQLite allows 32,766 bound parameters; four per row).

@@ -14,8 +14,8 @@ from fastapi.responses import RedirectResponse, Response
 from govhub.config import Settings
 from govhub.dependencies import AppSettings, DbSession, PageRenderer
 from govhub.identity.accounts import sessions
-from govhub.identity.oidc.authorization import DECISION_PAGE_HEADERS, with_query
-from govhub.identity.oidc.logout import LogoutRefused, LogoutRequest, check_logout_request
+from govhub.identity.oidc.authorize.service import DECISION_PAGE_HEADERS, with_query
+from govhub.identity.oidc.logout.service import LogoutRefused, LogoutRequest, check_logout_request
 from govhub.identity.oidc.provider import provider_of
 from govhub.kit.access import PUBLIC
 from govhub.kit.csrf import CsrfChecked

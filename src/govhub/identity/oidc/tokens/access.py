@@ -10,9 +10,7 @@ from urllib.parse import parse_qsl
 from fastapi import Depends, Request
 
 from govhub.dependencies import DbSession
-from govhub.identity.oidc.client_auth import authenticate_client
-from govhub.identity.oidc.clients import ADMIN_SCOPE
-from govhub.identity.oidc.dpop import verify_proof
+from govhub.identity.oidc.clients.service import ADMIN_SCOPE
 from govhub.identity.oidc.errors import (
     INSUFFICIENT_SCOPE,
     INVALID_REQUEST,
@@ -22,7 +20,9 @@ from govhub.identity.oidc.errors import (
 )
 from govhub.identity.oidc.models import RelyingParty
 from govhub.identity.oidc.provider import provider_of
-from govhub.identity.oidc.tokens import (
+from govhub.identity.oidc.tokens.client_auth import authenticate_client
+from govhub.identity.oidc.tokens.dpop import verify_proof
+from govhub.identity.oidc.tokens.service import (
     AccessTokenClaims,
     InvalidToken,
     access_token_revoked,

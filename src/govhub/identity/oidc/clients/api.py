@@ -10,12 +10,11 @@ from typing import Annotated, Any
 from fastapi import Path, Request
 
 from govhub.dependencies import DbSession
-from govhub.identity.oidc import clients as registry
-from govhub.identity.oidc.access import IdentityAdmin
-from govhub.identity.oidc.clients import register_client
+from govhub.identity.oidc.clients import service as registry
+from govhub.identity.oidc.clients.schemas import ClientCreate, ClientView, CreatedClient
+from govhub.identity.oidc.clients.service import register_client
 from govhub.identity.oidc.provider import provider_of
-from govhub.identity.oidc.repository import ClientsRepository
-from govhub.identity.oidc.schemas import ClientCreate, ClientView, CreatedClient
+from govhub.identity.oidc.tokens.access import IdentityAdmin
 from govhub.kit.errors import NotFound
 from govhub.kit.problems import PROBLEM_JSON
 from govhub.kit.routing import api_router
@@ -52,12 +51,12 @@ async def create_client(
 
 @router.get("", summary="List relying parties")
 async def list_clients(db: DbSession, _admin: IdentityAdmin) -> list[ClientView]:
-    return [ClientView.of(client) for client in await ClientsRepository(db).all_clients()]
+    return [ClientView.of(client) for client in await registry.all_clients(db)]
 
 
 @router.get("/{clientId}", summary="Read a relying party")
 async def get_client(client_id: ClientId, db: DbSession, _admin: IdentityAdmin) -> ClientView:
-    client = await ClientsRepository(db).by_client_id(client_id)
+    client = await registry.client_by_id(db, client_id)
     if client is None:
         raise ClientNotFound(f"There is no client {client_id!r}.")
     return ClientView.of(client)

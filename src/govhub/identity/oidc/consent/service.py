@@ -13,10 +13,11 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.identity.oidc import logout, revocation
-from govhub.identity.oidc.authorize_repository import AuthorizeRepository
-from govhub.identity.oidc.clients import DATA_USE_SCOPE, EXCHANGE_FOR_PERSON_SCOPE, OFFLINE_ACCESS
+from govhub.identity.oidc.authorize.repository import AuthorizeRepository
+from govhub.identity.oidc.clients.service import DATA_USE_SCOPE, EXCHANGE_FOR_PERSON_SCOPE, OFFLINE_ACCESS
+from govhub.identity.oidc.logout import service as logout
 from govhub.identity.oidc.models import ConsentGrant, ConsentRevision, RelyingParty
+from govhub.identity.oidc.tokens import revocation
 
 #: Scopes a service gets only with the person's consent, and what each means in plain words. `openid`
 #: alone (a pairwise identifier and how the person signed in) needs none. `offline_access` is asked like
@@ -87,6 +88,11 @@ async def services_of(db: AsyncSession, account_id: int, now: datetime) -> list[
         for client_id, client in clients.items()
     ]
     return sorted(services, key=lambda service: (service.client.name, service.client.client_id))
+
+
+async def withdrawn_service(db: AsyncSession, client_id: str | None) -> RelyingParty | None:
+    """The service named in the services page's `?withdrawn=` (to say it was withdrawn), if any."""
+    return await AuthorizeRepository(db).client(client_id[:100]) if client_id else None
 
 
 async def withdraw_service(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,9 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.identity.accounts.signed_in import SignedIn, prove_identity_url, sign_in_url
 from govhub.identity.oidc import errors
-from govhub.identity.oidc.authorize_repository import AuthorizeRepository
-from govhub.identity.oidc.clients import OFFLINE_ACCESS, PERSON_SCOPES, find_client
-from govhub.identity.oidc.consent import Consents, needing_consent
+from govhub.identity.oidc.authorize.repository import AuthorizeRepository
+from govhub.identity.oidc.clients.service import OFFLINE_ACCESS, PERSON_SCOPES, find_client
+from govhub.identity.oidc.consent.service import Consents, needing_consent
 from govhub.identity.oidc.errors import OAuthError
 from govhub.identity.oidc.levels import LevelError, LevelRequest, Step, next_step, requested_levels
 from govhub.identity.oidc.models import AuthorizationCode, ClientSession, PendingAuthorization, RelyingParty
@@ -46,6 +46,23 @@ PROMPTS = ("none", "login", "consent", "select_account")
 #: never shown inside another site's frame (clickjacking: a hidden consent page under a decoy button):
 #: `govhub.kit.security_headers` sends `frame-ancestors 'none'` and `X-Frame-Options: DENY` on them all.
 DECISION_PAGE_HEADERS = {"Cache-Control": "no-store"}
+
+#: Parameters longer than this are refused before anything else looks at them.
+MAX_PARAMETER = 4000
+
+
+def single_values(items: Iterable[tuple[str, Any]]) -> tuple[dict[str, str], list[str]]:
+    """RFC 6749 §3.1: a parameter sent twice is an error. The values, and the names sent twice."""
+    values: dict[str, str] = {}
+    repeated: list[str] = []
+    for name, value in items:
+        if not isinstance(value, str):
+            continue
+        if name in values:
+            repeated.append(name)
+        values[name] = value[: MAX_PARAMETER + 1]
+    return values, repeated
+
 
 _CODE_CHALLENGE = re.compile(r"^[A-Za-z0-9_-]{43}$")
 _JKT = re.compile(r"^[A-Za-z0-9_-]{43}$")

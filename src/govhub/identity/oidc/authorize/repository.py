@@ -124,14 +124,6 @@ class AuthorizeRepository:
         self.session.add(revision)
         await self.session.flush()
 
-    async def consent_history(self, account_id: int, client_id: str) -> Sequence[ConsentRevision]:
-        rows = await self.session.scalars(
-            select(ConsentRevision)
-            .where(ConsentRevision.account_id == account_id, ConsentRevision.client_id == client_id)
-            .order_by(ConsentRevision.id)
-        )
-        return rows.all()
-
     async def granted_services(self, account_id: int) -> Sequence[tuple[ConsentGrant, RelyingParty]]:
         rows = await self.session.execute(
             select(ConsentGrant, RelyingParty)
@@ -214,9 +206,3 @@ class AuthorizeRepository:
             .execution_options(populate_existing=True)
         )
         return found
-
-    async def deliveries_for(self, sid: str) -> Sequence[LogoutDelivery]:
-        rows = await self.session.scalars(
-            select(LogoutDelivery).where(LogoutDelivery.sid == sid).order_by(LogoutDelivery.id)
-        )
-        return rows.all()

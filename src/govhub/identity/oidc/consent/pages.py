@@ -12,9 +12,8 @@ from fastapi.responses import RedirectResponse, Response
 from govhub.dependencies import AppSettings, DbSession, PageRenderer
 from govhub.identity.accounts.sessions import current_sign_in
 from govhub.identity.accounts.signed_in import sign_in_url
-from govhub.identity.oidc.authorization import DECISION_PAGE_HEADERS
-from govhub.identity.oidc.authorize_repository import AuthorizeRepository
-from govhub.identity.oidc.consent import services_of, withdraw_service
+from govhub.identity.oidc.authorize.service import DECISION_PAGE_HEADERS
+from govhub.identity.oidc.consent.service import services_of, withdraw_service, withdrawn_service
 from govhub.kit.access import PUBLIC
 from govhub.kit.clock import utcnow
 from govhub.kit.csrf import CsrfChecked
@@ -32,8 +31,7 @@ async def services_page(request: Request, db: DbSession, pages: PageRenderer) ->
     if signed_in is None:
         return RedirectResponse(sign_in_url(SERVICES_PATH), status_code=303)
     services = await services_of(db, signed_in.account_id, utcnow())
-    withdrawn_id = request.query_params.get("withdrawn")
-    withdrawn = await AuthorizeRepository(db).client(withdrawn_id[:100]) if withdrawn_id else None
+    withdrawn = await withdrawn_service(db, request.query_params.get("withdrawn"))
     return pages.render(
         request,
         "identity/oidc/services.html",

@@ -30,9 +30,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
 from govhub.db import Database
+from govhub.identity.oidc.discovery.repository import KeysRepository
 from govhub.identity.oidc.jose import es256_sign
 from govhub.identity.oidc.models import SigningKey
-from govhub.identity.oidc.repository import KeysRepository
 from govhub.kit.clock import utcnow
 
 #: Algorithms the provider signs with. ES256 is the default (GOV.UK One Login's choice); RS256 for

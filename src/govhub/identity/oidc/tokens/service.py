@@ -14,19 +14,22 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from joserfc import jwt
 from joserfc.errors import JoseError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from govhub.identity.oidc.discovery.keys import SIGNING_ALGORITHMS
 from govhub.identity.oidc.errors import OAuthError
 from govhub.identity.oidc.jose import unverified_parts
-from govhub.identity.oidc.keys import SIGNING_ALGORITHMS
 from govhub.identity.oidc.levels import TRUSTMARK_PATH
 from govhub.identity.oidc.provider import Provider
-from govhub.identity.oidc.repository import TokensRepository, revoked_by_point_read
+from govhub.identity.oidc.tokens.repository import TokensRepository, revoked_by_point_read
 from govhub.kit.clock import utcnow
+
+if TYPE_CHECKING:
+    from govhub.identity.accounts.models import Account
 
 ACCESS_TOKEN_TYP = "at+jwt"  # noqa: S105 (a media type, not a secret)
 #: The claim (in userinfo) carrying the identity JWT, named as GOV.UK One Login names its own.
@@ -163,6 +166,13 @@ async def access_token_revoked(db: AsyncSession, provider: Provider, jti: str) -
         if answer is not None:
             return answer
     return await TokensRepository(db).access_token_revoked(jti)
+
+
+async def token_account(db: AsyncSession, account_id: int | None) -> Account | None:
+    """The account an access token's sealed account id names (`AccessTokenClaims.account_id`); None for a
+    machine client's token (no account in it) or an account that has gone. For resource servers in other
+    blocks, which read no identity table themselves."""
+    return await TokensRepository(db).account(account_id) if account_id is not None else None
 
 
 #: Checked access tokens a node remembers, at most (it forgets them all past this).

@@ -18,8 +18,8 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.identity.oidc.grants import access_jti_of_refresh, family_of_code
-from govhub.identity.oidc.repository import TokensRepository
+from govhub.identity.oidc.tokens.grants import access_jti_of_refresh, family_of_code
+from govhub.identity.oidc.tokens.repository import TokensRepository
 
 
 async def revoke_person_tokens(

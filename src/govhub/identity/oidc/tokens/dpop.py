@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from govhub.identity.oidc.errors import INVALID_DPOP_PROOF, OAuthError
 from govhub.identity.oidc.jose import sha256_b64url, unverified_parts
 from govhub.identity.oidc.provider import Provider
-from govhub.identity.oidc.repository import TokensRepository
+from govhub.identity.oidc.tokens.repository import TokensRepository
 from govhub.kit.clock import utcnow
 
 DPOP_ALGORITHMS = ("ES256", "RS256", "PS256")

@@ -1,4 +1,5 @@
-"""All of the provider's SQL for keys, clients and tokens. Services never write SQL, and never commit."""
+"""All of the provider's SQL for tokens, codes and one-time ids. Services never write SQL, and never
+commit."""
 
 from __future__ import annotations
 
@@ -15,55 +16,9 @@ from govhub.identity.accounts.models import Account
 from govhub.identity.oidc.models import (
     AuthorizationCode,
     RefreshToken,
-    RelyingParty,
     RevokedAccessToken,
-    SigningKey,
     UsedJwtId,
 )
-
-
-class KeysRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def all_keys(self) -> Sequence[SigningKey]:
-        return (await self.session.scalars(select(SigningKey).order_by(SigningKey.active_from))).all()
-
-    async def unretired(self, alg: str) -> Sequence[SigningKey]:
-        return (
-            await self.session.scalars(
-                select(SigningKey).where(SigningKey.alg == alg, SigningKey.retired_at.is_(None))
-            )
-        ).all()
-
-    async def by_kid(self, kid: str) -> SigningKey | None:
-        found: SigningKey | None = await self.session.scalar(select(SigningKey).where(SigningKey.kid == kid))
-        return found
-
-    async def add(self, key: SigningKey) -> SigningKey:
-        self.session.add(key)
-        await self.session.flush()
-        return key
-
-
-class ClientsRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def by_client_id(self, client_id: str) -> RelyingParty | None:
-        found: RelyingParty | None = await self.session.scalar(
-            select(RelyingParty).where(RelyingParty.client_id == client_id)
-        )
-        return found
-
-    async def all_clients(self) -> Sequence[RelyingParty]:
-        return (await self.session.scalars(select(RelyingParty).order_by(RelyingParty.id))).all()
-
-    async def add(self, client: RelyingParty) -> RelyingParty:
-        self.session.add(client)
-        await self.session.flush()
-        return client
-
 
 #: Rows per multi-row INSERT (two bound values each: far below either database's limit on parameters).
 _ROWS_PER_INSERT = 500

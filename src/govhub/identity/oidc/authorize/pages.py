@@ -1,6 +1,6 @@
 """The authorization journey's endpoints: `/authorize` (GET and POST, OpenID Connect Core §3.1.2.1), its
-continuation after sign-in, step-up and proving, the consent page, and `/par` (RFC 9126). Logout and the
-account's services page are mounted here too, from their own modules."""
+continuation after sign-in, step-up and proving, and the consent page. `/par` and the trustmark are in
+`api.py`."""
 
 from __future__ import annotations
 
@@ -8,32 +8,29 @@ from collections.abc import Iterable
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 
 from govhub.dependencies import DbSession, PageRenderer
 from govhub.identity.accounts.sessions import current_sign_in
 from govhub.identity.oidc import errors
-from govhub.identity.oidc.authorization import (
+from govhub.identity.oidc.authorize.service import (
     CONSENT_PATH,
     DECISION_PAGE_HEADERS,
-    PUSHED_REQUEST_SECONDS,
+    MAX_PARAMETER,
     AskConsent,
     Authorizations,
     ClientError,
     Outcome,
     UnverifiedRequest,
     check_parameters,
+    single_values,
     verified_client,
     verified_redirect,
 )
-from govhub.identity.oidc.client_auth import authenticate_client
-from govhub.identity.oidc.consent import SCOPE_DATA
+from govhub.identity.oidc.consent.service import SCOPE_DATA
 from govhub.identity.oidc.errors import OAuthError
-from govhub.identity.oidc.levels import AUTH_LEVELS, IDENTITY_LEVELS, TRUSTMARK_PATH
-from govhub.identity.oidc.logout_routes import router as logout_router
 from govhub.identity.oidc.models import PendingAuthorization, RelyingParty
 from govhub.identity.oidc.provider import provider_of
-from govhub.identity.oidc.services_pages import router as services_router
 from govhub.kit.access import PUBLIC
 from govhub.kit.csrf import CsrfChecked
 from govhub.kit.request_context import current_request_id
@@ -41,24 +38,6 @@ from govhub.kit.routing import api_router
 from govhub.kit.templating import Pages
 
 router = api_router(dependencies=[PUBLIC], include_in_schema=False)
-router.include_router(logout_router)
-router.include_router(services_router)
-
-#: Parameters longer than this are refused before anything else looks at them.
-_MAX_PARAMETER = 4000
-
-
-def _single_values(items: Iterable[tuple[str, Any]]) -> tuple[dict[str, str], list[str]]:
-    """RFC 6749 §3.1: a parameter sent twice is an error. The values, and the names sent twice."""
-    values: dict[str, str] = {}
-    repeated: list[str] = []
-    for name, value in items:
-        if not isinstance(value, str):
-            continue
-        if name in values:
-            repeated.append(name)
-        values[name] = value[: _MAX_PARAMETER + 1]
-    return values, repeated
 
 
 def _page(pages: Pages, request: Request, error: UnverifiedRequest) -> Response:
@@ -127,7 +106,7 @@ async def _start(
         stored = _checked(client, parameters, repeated)
     except OAuthError as error:
         state = parameters.get("state")
-        state = state if state and len(state) <= _MAX_PARAMETER else None
+        state = state if state and len(state) <= MAX_PARAMETER else None
         return ClientError(redirect_uri, error.error, error.error_description, state).url(service.issuer)
     return await service.begin(client, stored), client
 
@@ -135,7 +114,7 @@ async def _start(
 async def _authorize(
     request: Request, db: DbSession, pages: Pages, items: Iterable[tuple[str, Any]]
 ) -> Response:
-    parameters, repeated = _single_values(items)
+    parameters, repeated = single_values(items)
     service = Authorizations(db, provider_of(request).issuer)
     try:
         started = await _start(service, parameters, repeated)
@@ -196,39 +175,3 @@ async def consent(request: Request, db: DbSession, pages: PageRenderer, _: CsrfC
         return _see_other((await service.consent_refused(pending)).url)
     await service.consent_given(pending, client, signed_in)
     return await _respond(pages, request, await service.proceed(pending, client, signed_in), pending, client)
-
-
-@router.get(TRUSTMARK_PATH)
-async def trustmark(request: Request) -> JSONResponse:
-    """RFC 8485 §5: the vector component values this provider may assert, where ID tokens' `vtm` points."""
-    issuer = provider_of(request).issuer
-    return JSONResponse(
-        {"idp": issuer, "trustmark_provider": issuer, "C": list(AUTH_LEVELS), "P": list(IDENTITY_LEVELS)},
-        headers={"Cache-Control": "public, max-age=3600"},
-    )
-
-
-@router.post("/par")
-async def pushed_authorization_request(request: Request, db: DbSession) -> Response:
-    """RFC 9126 §2: an authenticated client pushes its authorization request and gets a `request_uri` to
-    send the browser with, usable once within `expires_in` seconds."""
-    form, repeated = _single_values((await request.form()).multi_items())
-    provider = provider_of(request)
-    client = await authenticate_client(db, form, provider=provider, endpoint_path="/par")
-    if repeated:
-        raise OAuthError(errors.INVALID_REQUEST, f"{', '.join(sorted(set(repeated)))} sent more than once")
-    if "request_uri" in form:
-        raise OAuthError(errors.INVALID_REQUEST, "request_uri cannot be pushed (RFC 9126 §2.1)")
-    if form.get("client_id", client.client_id) != client.client_id:
-        raise OAuthError(errors.INVALID_REQUEST, "client_id is not the client that authenticated")
-    try:
-        verified_redirect(client, client.client_id, form.get("redirect_uri"))
-    except UnverifiedRequest as error:
-        raise OAuthError(errors.INVALID_REQUEST, error.detail) from None
-    stored = check_parameters(client, form)
-    request_uri = await Authorizations(db, provider.issuer).push(client, stored)
-    return JSONResponse(
-        {"request_uri": request_uri, "expires_in": PUSHED_REQUEST_SECONDS},
-        status_code=201,
-        headers={"Cache-Control": "no-store"},
-    )

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from govhub.identity.oidc.clients import ClientRegistration
+from govhub.identity.oidc.clients.service import ClientRegistration
 from govhub.identity.oidc.models import RelyingParty
 
 

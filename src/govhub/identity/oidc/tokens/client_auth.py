@@ -18,7 +18,7 @@ from joserfc import jwk, jwt
 from joserfc.errors import JoseError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from govhub.identity.oidc.clients import CLIENT_SECRET_POST, PRIVATE_KEY_JWT, KeysUnavailable
+from govhub.identity.oidc.clients.service import CLIENT_SECRET_POST, PRIVATE_KEY_JWT, KeysUnavailable
 from govhub.identity.oidc.errors import INVALID_CLIENT, OAuthError
 from govhub.identity.oidc.jose import es256_verifies, unverified_parts
 from govhub.identity.oidc.models import RelyingParty

@@ -1,0 +1,1 @@
+"""Relying parties: registration, the cache of clients and their keys, and the admin API."""
