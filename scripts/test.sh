@@ -10,6 +10,7 @@
 #                            scripts/with-postgres.sh. GOVHUB_TEST_DATABASE_URL, if set, is used as is
 #                            (except with throwaway).
 #   GOVHUB_TEST_WORKERS      pytest-xdist workers for each pytest run (default 2)
+# The SQLite run measures branch coverage into .coverage: `.venv/bin/coverage html` then writes htmlcov/.
 #   GOVHUB_TEST_DRY_RUN=1    print each stage's command instead of running it, except the PostgreSQL
 #                            stage, which still finds or starts a server and checks it can connect
 set -euo pipefail
@@ -62,7 +63,11 @@ stage "chromium" scripts/ensure-chromium.sh
 stage "ruff check" "$VENV/ruff" check .
 stage "ruff format" "$VENV/ruff" format --check .
 stage "mypy" "$VENV/mypy"
-stage "pytest sqlite" "$VENV/pytest" -n "$WORKERS" --database=sqlite "$@"
+# Branch coverage is measured on the SQLite run (settings in pyproject.toml's [tool.coverage.*]); its floor,
+# fail_under, is checked only when the whole suite runs: extra arguments may select a part of it.
+coverage=(--cov --cov-report=term)
+if (($#)); then coverage+=(--cov-fail-under=0); fi
+stage "pytest sqlite" "$VENV/pytest" -n "$WORKERS" --database=sqlite "${coverage[@]}" "$@"
 if [[ $DRY_RUN == 1 ]]; then
   echo
   echo "(dry run: would run scripts/with-postgres.sh $VENV/pytest -n $WORKERS --database=postgresql${*:+ $(printf '%q ' "$@")})"

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Protocol
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from govhub.app import create_app
@@ -81,20 +82,36 @@ async def browser(chromium: Path) -> AsyncIterator[Browser]:
         await browser.close()
 
 
-@pytest.fixture
-async def page(browser: Browser) -> AsyncIterator[Page]:
-    context = await browser.new_context()
-    page = await context.new_page()
-    yield page
-    await context.close()
+class OpenPage(Protocol):
+    """Opens a page in a browser of its own: its own context, so its own cookies (one person each)."""
+
+    async def __call__(self, *, javascript: bool = True) -> Page: ...
 
 
 @pytest.fixture
-async def page_without_javascript(browser: Browser) -> AsyncIterator[Page]:
-    context = await browser.new_context(java_script_enabled=False)
-    page = await context.new_page()
-    yield page
-    await context.close()
+async def open_page(browser: Browser) -> AsyncIterator[OpenPage]:
+    """Opens pages, each in a context of its own, JavaScript on or off; every context it opened is closed
+    after the test, passed or failed. For tests with several people, or run with and without JavaScript."""
+    contexts: list[BrowserContext] = []
+
+    async def opened(*, javascript: bool = True) -> Page:
+        context = await browser.new_context(java_script_enabled=javascript)
+        contexts.append(context)
+        return await context.new_page()
+
+    yield opened
+    for context in contexts:
+        await context.close()
+
+
+@pytest.fixture
+async def page(open_page: OpenPage) -> Page:
+    return await open_page()
+
+
+@pytest.fixture
+async def page_without_javascript(open_page: OpenPage) -> Page:
+    return await open_page(javascript=False)
 
 
 @pytest.fixture(scope="session")

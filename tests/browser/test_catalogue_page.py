@@ -10,7 +10,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.async_api import Browser
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from govhub.config import Settings
@@ -18,6 +17,7 @@ from govhub.db import session_factory
 from govhub.members.onboarding.service import ApplicationsService, Decider, NewApplication
 from govhub.members.services.service import COMMAND_LINE_ACTOR, ServicesService
 from tests.browser.accessibility import axe_violations
+from tests.browser.conftest import OpenPage
 from tests.support.oidc import ClientKeys
 from tests.support.outbound import public_guard
 
@@ -55,7 +55,7 @@ async def _service(engine: AsyncEngine, settings: Settings) -> str:
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
 async def test_the_catalogue_lists_a_service_with_its_openapi_document(
-    browser: Browser,
+    open_page: OpenPage,
     live_server: str,
     engine: AsyncEngine,
     settings: Settings,
@@ -64,23 +64,19 @@ async def test_the_catalogue_lists_a_service_with_its_openapi_document(
     javascript: bool,
 ) -> None:
     provider = await _service(engine, settings)
-    context = await browser.new_context(java_script_enabled=javascript)
-    try:
-        page = await context.new_page()
-        await page.goto(live_server + "/catalogue")
-        assert await page.locator("h1").inner_text() == "Service catalogue"
-        assert provider in await page.locator("main").inner_text()
-        await page.screenshot(path=artifacts_directory / f"catalogue-{javascript}.png", full_page=True)
-        if javascript:
-            assert await axe_violations(page, axe_source) == []
-        link = page.get_by_role("link", name="OpenAPI document for Blue Badge eligibility").first
-        href = await link.get_attribute("href")
-        assert href is not None
-        # The link is built on the public URL; follow its path on the live server.
-        parts = urlsplit(href)
-        response = await page.goto(f"{live_server}{parts.path}?{parts.query}")
-        assert response is not None
-        assert response.status == 200
-        assert (await response.json())["info"]["title"] == "Blue Badge eligibility"
-    finally:
-        await context.close()
+    page = await open_page(javascript=javascript)
+    await page.goto(live_server + "/catalogue")
+    assert await page.locator("h1").inner_text() == "Service catalogue"
+    assert provider in await page.locator("main").inner_text()
+    await page.screenshot(path=artifacts_directory / f"catalogue-{javascript}.png", full_page=True)
+    if javascript:
+        assert await axe_violations(page, axe_source) == []
+    link = page.get_by_role("link", name="OpenAPI document for Blue Badge eligibility").first
+    href = await link.get_attribute("href")
+    assert href is not None
+    # The link is built on the public URL; follow its path on the live server.
+    parts = urlsplit(href)
+    response = await page.goto(f"{live_server}{parts.path}?{parts.query}")
+    assert response is not None
+    assert response.status == 200
+    assert (await response.json())["info"]["title"] == "Blue Badge eligibility"

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page
+from playwright.async_api import Page
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from govhub.config import Settings
@@ -34,6 +34,7 @@ from govhub.registries.caller import Caller
 from govhub.registries.demo import BIRTHS
 from govhub.registries.service import RegistriesService
 from tests.browser.accessibility import PageRun
+from tests.browser.conftest import OpenPage
 from tests.functional.exchange.support import exchange
 from tests.support.exchange import record_exchange
 from tests.support.oidc import ClientKeys
@@ -156,7 +157,7 @@ async def _journey(page: Page, run: PageRun, story: Story) -> None:
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
 async def test_a_person_sees_who_used_their_data_and_verifies_an_exchange(
-    browser: Browser,
+    open_page: OpenPage,
     live_server: str,
     engine: AsyncEngine,
     settings: Settings,
@@ -165,11 +166,5 @@ async def test_a_person_sees_who_used_their_data_and_verifies_an_exchange(
     javascript: bool,
 ) -> None:
     story = await _story(engine, settings)
-    context = await browser.new_context(java_script_enabled=javascript)
-    try:
-        page = await context.new_page()
-        await _journey(
-            page, PageRun(live_server, axe_source, artifacts_directory, javascript, "data-use"), story
-        )
-    finally:
-        await context.close()
+    page = await open_page(javascript=javascript)
+    await _journey(page, PageRun(live_server, axe_source, artifacts_directory, javascript, "data-use"), story)

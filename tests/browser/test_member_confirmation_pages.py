@@ -14,17 +14,18 @@ from pathlib import Path
 
 import pytest
 from joserfc import jwk
-from playwright.async_api import Browser, Page
+from playwright.async_api import Page
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from govhub.config import Settings
 from govhub.db import session_factory
 from govhub.identity.accounts import totp
-from govhub.identity.accounts.service import IdentityService, NewAccount
 from govhub.identity.organisations.service import NewOrganisation, OrganisationsService
-from govhub.members.membership.service import grant_platform_admin
-from govhub.members.onboarding.service import ApplicationsService, Decider, NewApplication
+from govhub.members.onboarding.service import Decider
 from tests.browser.accessibility import PageRun
+from tests.browser.conftest import OpenPage
+from tests.factories.identity import create_account
+from tests.factories.members import create_application, create_platform_admin
 
 PASSWORD = "correct horse battery staple"
 
@@ -50,25 +51,24 @@ async def _setting(engine: AsyncEngine, settings: Settings) -> Setting:
     director_secret, admin_secret = totp.new_secret(), totp.new_secret()
     key = jwk.ECKey.generate_key("P-256", private=True, auto_kid=True)
     async with session_factory(engine)() as session, session.begin():
-        accounts = IdentityService.for_session(session, settings)
-        stranger = await accounts.create_account(NewAccount(applicant, PASSWORD, email_verified=True))
-        await accounts.create_account(NewAccount(director, PASSWORD, director_secret, email_verified=True))
-        await accounts.create_account(NewAccount(admin, PASSWORD, admin_secret, email_verified=True))
-        await grant_platform_admin(session, admin, Decider("browser test"))
+        stranger = await create_account(session, settings, applicant)
+        await create_account(session, settings, director, secret=director_secret)
+        await create_account(session, settings, admin, secret=admin_secret)
+        await create_platform_admin(session, admin, by=Decider("browser test"))
         organisations = OrganisationsService.for_session(session)
         organisation = await organisations.create_organisation(NewOrganisation(name, number, "company"))
         await organisations.link(director, organisation.public_id, "director")
-        application = await ApplicationsService(session, settings.members_instance).submit(
-            NewApplication(
-                organisation_name=name,
-                registration_number=number,
-                member_class="COM",
-                contact_name="A stranger",
-                contact_email=applicant,
-                subsystem_code="orders",
-                jwks={"keys": [{**key.as_dict(private=False), "use": "sig"}]},
-                applicant_account_id=stranger.id,
-            )
+        application = await create_application(
+            session,
+            instance=settings.members_instance,
+            organisation_name=name,
+            registration_number=number,
+            member_class="COM",
+            contact_name="A stranger",
+            contact_email=applicant,
+            subsystem_code="orders",
+            jwks={"keys": [{**key.as_dict(private=False), "use": "sig"}]},
+            applicant_account_id=stranger.id,
         )
     return Setting(
         name, number, applicant, director, director_secret, admin, admin_secret, application.public_id
@@ -123,7 +123,7 @@ async def _confirm(page: Page, run: PageRun, setting: Setting) -> None:
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
 async def test_a_director_confirms_an_applicant_for_their_registered_organisation(
-    browser: Browser,
+    open_page: OpenPage,
     live_server: str,
     engine: AsyncEngine,
     settings: Settings,
@@ -133,22 +133,15 @@ async def test_a_director_confirms_an_applicant_for_their_registered_organisatio
 ) -> None:
     run = PageRun(live_server, axe_source, artifacts_directory, javascript, "members-confirmation")
     setting = await _setting(engine, settings)
-    admin_context = await browser.new_context(java_script_enabled=javascript)
-    director_context = await browser.new_context(java_script_enabled=javascript)
-    applicant_context = await browser.new_context(java_script_enabled=javascript)
-    try:
-        await _approve(await admin_context.new_page(), run, setting)
-        await _confirm(await director_context.new_page(), run, setting)
+    await _approve(await open_page(javascript=javascript), run, setting)
+    await _confirm(await open_page(javascript=javascript), run, setting)
 
-        # The applicant now administers the member.
-        applying = await applicant_context.new_page()
-        await applying.goto(live_server + "/members/yours")
-        await applying.get_by_label("Email address").fill(setting.applicant)
-        await applying.get_by_label("Password", exact=True).fill(PASSWORD)
-        await applying.get_by_role("button", name="Sign in").click()
-        await applying.wait_for_url(live_server + "/members/yours")
-        await run.checked(applying, "yours-member", "Your applications and members")
-        assert f"GOVHUB-DEV/COM/{setting.number}/orders" in await applying.locator("main").inner_text()
-    finally:
-        for context in (admin_context, director_context, applicant_context):
-            await context.close()
+    # The applicant now administers the member.
+    applying = await open_page(javascript=javascript)
+    await applying.goto(live_server + "/members/yours")
+    await applying.get_by_label("Email address").fill(setting.applicant)
+    await applying.get_by_label("Password", exact=True).fill(PASSWORD)
+    await applying.get_by_role("button", name="Sign in").click()
+    await applying.wait_for_url(live_server + "/members/yours")
+    await run.checked(applying, "yours-member", "Your applications and members")
+    assert f"GOVHUB-DEV/COM/{setting.number}/orders" in await applying.locator("main").inner_text()

@@ -14,16 +14,17 @@ from pathlib import Path
 
 import pytest
 from joserfc import jwk
-from playwright.async_api import Browser, Page
+from playwright.async_api import Page
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from govhub.config import Settings
 from govhub.db import session_factory
 from govhub.identity.accounts import totp
-from govhub.identity.accounts.service import IdentityService, NewAccount
-from govhub.members.membership.service import grant_platform_admin
 from govhub.members.onboarding.service import Decider
 from tests.browser.accessibility import checked_page
+from tests.browser.conftest import OpenPage
+from tests.factories.identity import create_account
+from tests.factories.members import create_platform_admin
 
 PASSWORD = "correct horse battery staple"
 
@@ -34,10 +35,9 @@ async def _accounts(engine: AsyncEngine, settings: Settings) -> tuple[str, str, 
     tag = uuid.uuid4().hex[:8]
     applicant, admin, secret = f"clerk-{tag}@example.org", f"admin-{tag}@example.org", totp.new_secret()
     async with session_factory(engine)() as session, session.begin():
-        accounts = IdentityService.for_session(session, settings)
-        await accounts.create_account(NewAccount(applicant, PASSWORD, email_verified=True))
-        await accounts.create_account(NewAccount(admin, PASSWORD, secret, email_verified=True))
-        await grant_platform_admin(session, admin, Decider("browser test"))
+        await create_account(session, settings, applicant)
+        await create_account(session, settings, admin, secret=secret)
+        await create_platform_admin(session, admin, by=Decider("browser test"))
     return applicant, admin, secret
 
 
@@ -133,7 +133,7 @@ async def _decide(page: Page, journey: Journey, admin: str, secret: str) -> None
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
 async def test_a_person_applies_and_an_administrator_approves_and_suspends(
-    browser: Browser,
+    open_page: OpenPage,
     live_server: str,
     engine: AsyncEngine,
     settings: Settings,
@@ -143,19 +143,13 @@ async def test_a_person_applies_and_an_administrator_approves_and_suspends(
 ) -> None:
     journey = Journey(live_server, axe_source, artifacts_directory, "" if javascript else "nojs-")
     applicant, admin, secret = await _accounts(engine, settings)
-    applicant_context = await browser.new_context(java_script_enabled=javascript)
-    admin_context = await browser.new_context(java_script_enabled=javascript)
-    try:
-        applying = await applicant_context.new_page()
-        await _apply(applying, journey, applicant)
-        await _decide(await admin_context.new_page(), journey, admin, secret)
+    applying = await open_page(javascript=javascript)
+    await _apply(applying, journey, applicant)
+    await _decide(await open_page(javascript=javascript), journey, admin, secret)
 
-        # The applicant now administers the member, and sees it suspended.
-        await applying.goto(live_server + "/members/yours")
-        await journey.checked(applying, "yours-member", "Your applications and members")
-        main = await applying.locator("main").inner_text()
-        assert f"GOVHUB-DEV/GOV/{journey.number}/parking" in main
-        assert "Suspended" in main
-    finally:
-        await applicant_context.close()
-        await admin_context.close()
+    # The applicant now administers the member, and sees it suspended.
+    await applying.goto(live_server + "/members/yours")
+    await journey.checked(applying, "yours-member", "Your applications and members")
+    main = await applying.locator("main").inner_text()
+    assert f"GOVHUB-DEV/GOV/{journey.number}/parking" in main
+    assert "Suspended" in main

@@ -11,16 +11,17 @@ import uuid
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page
+from playwright.async_api import Page
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from govhub.config import Settings
 from govhub.db import session_factory
-from govhub.identity.accounts.service import IdentityService, NewAccount
-from govhub.members.onboarding.service import ApplicationsService, Decider, NewApplication
+from govhub.members.onboarding.service import Decider
 from govhub.members.services.service import COMMAND_LINE_ACTOR, ServicesService
 from tests.browser.accessibility import checked_page
-from tests.support.oidc import ClientKeys
+from tests.browser.conftest import OpenPage
+from tests.factories.identity import create_account
+from tests.factories.members import create_member
 from tests.support.outbound import public_guard
 
 PASSWORD = "correct horse battery staple"
@@ -30,20 +31,18 @@ OPENAPI = Path(__file__).parents[1] / "support" / "openapi" / "blue_badge_eligib
 async def _member(
     session: AsyncSession, settings: Settings, code: str, subsystem: str, applicant: int | None
 ) -> None:
-    applications = ApplicationsService(session, settings.members_instance)
-    application = await applications.submit(
-        NewApplication(
-            organisation_name=f"Organisation {code}",
-            registration_number=code,
-            member_class="COM",
-            contact_name="Alex Clerk",
-            contact_email="alex@example.com",
-            subsystem_code=subsystem,
-            jwks=ClientKeys().jwks,
-            applicant_account_id=applicant,
-        )
+    await create_member(
+        session,
+        instance=settings.members_instance,
+        by=Decider("browser test"),
+        organisation_name=f"Organisation {code}",
+        registration_number=code,
+        member_class="COM",
+        contact_name="Alex Clerk",
+        contact_email="alex@example.com",
+        subsystem_code=subsystem,
+        applicant_account_id=applicant,
     )
-    await applications.approve(application.public_id, Decider("browser test"))
 
 
 async def _network(engine: AsyncEngine, settings: Settings) -> tuple[str, str, str]:
@@ -52,9 +51,7 @@ async def _network(engine: AsyncEngine, settings: Settings) -> tuple[str, str, s
     provider, client = f"P{secrets.randbelow(10**8):08d}", f"C{secrets.randbelow(10**8):08d}"
     instance = settings.members_instance
     async with session_factory(engine)() as session, session.begin():
-        account = await IdentityService.for_session(session, settings).create_account(
-            NewAccount(email, PASSWORD, email_verified=True)
-        )
+        account = await create_account(session, settings, email)
         await _member(session, settings, provider, "badges", account.id)
         await _member(session, settings, client, "orders", None)
         await ServicesService(session).register(
@@ -76,7 +73,7 @@ async def _checked(page: Page, axe_source: str, artifacts: Path, name: str, java
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
 async def test_a_member_administrator_grants_and_revokes_a_right(
-    browser: Browser,
+    open_page: OpenPage,
     live_server: str,
     engine: AsyncEngine,
     settings: Settings,
@@ -85,35 +82,31 @@ async def test_a_member_administrator_grants_and_revokes_a_right(
     javascript: bool,
 ) -> None:
     email, service, client = await _network(engine, settings)
-    context = await browser.new_context(java_script_enabled=javascript)
     tag = "" if javascript else "nojs-"
-    try:
-        page = await context.new_page()
-        await page.goto(live_server + "/members/yours/services")
-        await page.get_by_label("Email address").fill(email)
-        await page.get_by_label("Password", exact=True).fill(PASSWORD)
-        await page.get_by_role("button", name="Sign in").click()
-        await page.wait_for_url("**/members/yours/services")
-        await _checked(page, axe_source, artifacts_directory, tag + "list", javascript)
-        main = await page.locator("main").inner_text()
-        assert service in main
-        assert "/eligibility/{nhsNumber}" in main
+    page = await open_page(javascript=javascript)
+    await page.goto(live_server + "/members/yours/services")
+    await page.get_by_label("Email address").fill(email)
+    await page.get_by_label("Password", exact=True).fill(PASSWORD)
+    await page.get_by_role("button", name="Sign in").click()
+    await page.wait_for_url("**/members/yours/services")
+    await _checked(page, axe_source, artifacts_directory, tag + "list", javascript)
+    main = await page.locator("main").inner_text()
+    assert service in main
+    assert "/eligibility/{nhsNumber}" in main
 
-        await page.get_by_label("Grant access to subsystem").fill(client + "x")
-        await page.get_by_role("button", name="Grant access").click()
-        await _checked(page, axe_source, artifacts_directory, tag + "refused", javascript)
-        assert "There is no subsystem" in await page.locator(".govuk-error-summary").inner_text()
+    await page.get_by_label("Grant access to subsystem").fill(client + "x")
+    await page.get_by_role("button", name="Grant access").click()
+    await _checked(page, axe_source, artifacts_directory, tag + "refused", javascript)
+    assert "There is no subsystem" in await page.locator(".govuk-error-summary").inner_text()
 
-        await page.get_by_label("Grant access to subsystem").fill(client)
-        await page.get_by_label("To", exact=True).select_option("GET /eligibility/{nhsNumber}")
-        await page.get_by_role("button", name="Grant access").click()
-        await page.wait_for_url("**?done=granted")
-        await _checked(page, axe_source, artifacts_directory, tag + "granted", javascript)
-        assert client in await page.locator("main").inner_text()
+    await page.get_by_label("Grant access to subsystem").fill(client)
+    await page.get_by_label("To", exact=True).select_option("GET /eligibility/{nhsNumber}")
+    await page.get_by_role("button", name="Grant access").click()
+    await page.wait_for_url("**?done=granted")
+    await _checked(page, axe_source, artifacts_directory, tag + "granted", javascript)
+    assert client in await page.locator("main").inner_text()
 
-        await page.get_by_role("button", name=f"Revoke {client} from GET /eligibility/{{nhsNumber}}").click()
-        await page.wait_for_url("**?done=revoked")
-        await _checked(page, axe_source, artifacts_directory, tag + "revoked", javascript)
-        assert "No subsystem may call this service yet." in await page.locator("main").inner_text()
-    finally:
-        await context.close()
+    await page.get_by_role("button", name=f"Revoke {client} from GET /eligibility/{{nhsNumber}}").click()
+    await page.wait_for_url("**?done=revoked")
+    await _checked(page, axe_source, artifacts_directory, tag + "revoked", javascript)
+    assert "No subsystem may call this service yet." in await page.locator("main").inner_text()

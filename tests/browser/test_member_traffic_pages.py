@@ -11,7 +11,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Locator, Page
+from playwright.async_api import Locator, Page
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from govhub.config import Settings
@@ -22,6 +22,7 @@ from govhub.ledger.service import LedgerService
 from govhub.members.membership.service import grant_platform_admin
 from govhub.members.onboarding.service import ApplicationsService, Decider, NewApplication
 from tests.browser.accessibility import PageRun
+from tests.browser.conftest import OpenPage
 from tests.functional.exchange.support import exchange
 from tests.support.exchange import record_exchange
 from tests.support.oidc import ClientKeys
@@ -135,7 +136,7 @@ async def _platform_administrator(
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
 async def test_member_and_platform_administrators_read_the_traffic(
-    browser: Browser,
+    open_page: OpenPage,
     live_server: str,
     engine: AsyncEngine,
     settings: Settings,
@@ -147,12 +148,8 @@ async def test_member_and_platform_administrators_read_the_traffic(
     run = PageRun(live_server, axe_source, artifacts_directory, javascript, "member-traffic")
     # Each person in a browser of their own.
     for journey in ("member", "platform"):
-        context = await browser.new_context(java_script_enabled=javascript)
-        try:
-            page = await context.new_page()
-            if journey == "member":
-                await _member_administrator(page, run, director, member, messages)
-            else:
-                await _platform_administrator(page, run, admin, secret, member, messages)
-        finally:
-            await context.close()
+        page = await open_page(javascript=javascript)
+        if journey == "member":
+            await _member_administrator(page, run, director, member, messages)
+        else:
+            await _platform_administrator(page, run, admin, secret, member, messages)

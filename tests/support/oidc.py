@@ -21,6 +21,7 @@ from govhub.identity.accounts.models import Account
 from govhub.identity.oidc.clients.service import ClientRegistration, Registered, register_client
 from govhub.identity.oidc.models import AuthorizationCode, ConsentRevision
 from govhub.kit.clock import utcnow
+from tests.factories.oidc import create_client
 
 ISSUER = "http://127.0.0.1:8000"
 TOKEN_ENDPOINT = ISSUER + "/token"
@@ -95,18 +96,8 @@ class DpopKey:
         return jwt.encode(header, claims, self.key, algorithms=["ES256"])
 
 
-async def machine_client(
-    session: AsyncSession, keys: ClientKeys, *, scopes: list[str] | None = None, **options: Any
-) -> Registered:
-    values: dict[str, Any] = {
-        "name": "Benefits checker",
-        "organisation": "Department for Tests",
-        "jwks": keys.jwks,
-        "grant_types": ["client_credentials"],
-        "allowed_scopes": scopes or ["registries:read"],
-        **options,
-    }
-    return await register_client(session, ClientRegistration(**values))
+#: The machine-client factory, under the name its many callers use.
+machine_client = create_client
 
 
 async def code_client(session: AsyncSession, keys: ClientKeys | None, **options: Any) -> Registered:

@@ -1,5 +1,7 @@
 """Shared by the account pages' tests: accounts made directly, forms read and posted as a browser would
-(with the CSRF field from the page), an app that sends mail to a mailbox of its own, links from mail."""
+(with the CSRF field from the page), an app that sends mail to a mailbox of its own, links from mail.
+Citizens come from the factory, tests.factories.identity, re-exported here for the tests that import them
+from this module."""
 
 from __future__ import annotations
 
@@ -7,46 +9,24 @@ import html as htmllib
 import re
 import time
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from govhub.app import create_app
 from govhub.config import Settings
 from govhub.identity.accounts import totp
-from govhub.identity.accounts.service import IdentityService, NewAccount
 from govhub.kit.dev_mailbox import DevMailbox
+from tests.factories.identity import PASSWORD as PASSWORD  # noqa: PLC0414 (re-exported for older importers)
+from tests.factories.identity import Citizen as Citizen  # noqa: PLC0414 (re-exported for older importers)
+from tests.factories.identity import create_citizen as create_citizen  # noqa: PLC0414 (re-exported for older importers)
 from tests.support.databases import database_on
 from tests.support.mail import running_mailbox
 
-PASSWORD = "correct horse battery staple"
 _CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]{64})"')
 _LINK = re.compile(r"(https?://\S+)")
-
-
-@dataclass
-class Citizen:
-    email: str
-    password: str
-    secret: str | None
-
-
-async def create_citizen(
-    session: AsyncSession,
-    settings: Settings,
-    email: str = "ann@example.org",
-    *,
-    with_app: bool = True,
-    identity_level: str = "P0",
-) -> Citizen:
-    secret = totp.new_secret() if with_app else None
-    service = IdentityService.for_session(session, settings)
-    await service.create_account(NewAccount(email, PASSWORD, secret, identity_level, email_verified=True))
-    await session.flush()
-    return Citizen(email, PASSWORD, secret)
 
 
 def fresh_code(secret: str, *, ahead: int = 0) -> str:

@@ -17,14 +17,12 @@ from govhub.config import Settings
 from govhub.identity.accounts.models import Account
 from govhub.identity.accounts.repository import IdentityRepository
 from govhub.members.membership.service import grant_platform_admin
-from govhub.members.models import Application, Member
-from govhub.members.onboarding.service import ApplicationsService, Decider, NewApplication
-from govhub.members.repository import PLATFORM, MembersRepository
+from tests.factories.members import INSTANCE as INSTANCE  # noqa: PLC0414 (re-exported for older importers)
+from tests.factories.members import TEST_ADMIN as TEST_ADMIN  # noqa: PLC0414 (re-exported for older importers)
+from tests.factories.members import create_application, create_member
+from tests.factories.members import new_application as new_application  # noqa: PLC0414 (re-exported for older importers)
 from tests.functional.identity.account_support import Citizen, create_citizen, sign_in
 from tests.support.oidc import ClientKeys, machine_client
-
-INSTANCE = "GOVHUB-DEV"
-TEST_ADMIN = Decider("tests")
 
 
 def application_body(keys: ClientKeys, **overrides: Any) -> dict[str, Any]:
@@ -41,30 +39,10 @@ def application_body(keys: ClientKeys, **overrides: Any) -> dict[str, Any]:
     }
 
 
-def new_application(keys: ClientKeys, **overrides: Any) -> NewApplication:
-    values: dict[str, Any] = {
-        "organisation_name": "Borsetshire County Council",
-        "registration_number": "E10000099",
-        "member_class": "GOV",
-        "contact_name": "Alex Clerk",
-        "contact_email": "alex.clerk@borsetshire.example",
-        "subsystem_code": "parking",
-        "jwks": keys.jwks,
-        **overrides,
-    }
-    return NewApplication(**values)
-
-
-async def submit(session: AsyncSession, keys: ClientKeys, **overrides: Any) -> Application:
-    return await ApplicationsService(session, INSTANCE).submit(new_application(keys, **overrides))
-
-
-async def approved_member(session: AsyncSession, keys: ClientKeys, **overrides: Any) -> Member:
-    application = await submit(session, keys, **overrides)
-    approved = await ApplicationsService(session, INSTANCE).approve(application.public_id, TEST_ADMIN)
-    member = await MembersRepository(session).member(PLATFORM, approved.proposed_member_id)
-    assert member is not None, f"the application is {approved.status}, no member was made"
-    return member
+#: Applications and members come from the factories (tests.factories.members), under the names these
+#: tests use.
+submit = create_application
+approved_member = create_member
 
 
 async def machine_token(client: httpx.AsyncClient, session: AsyncSession, scope: str) -> dict[str, str]:

@@ -4,21 +4,11 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from govhub.config import Settings
-from govhub.registries import demo
 
 OWNER = {"Information-Mediator-Client": "eGovStack/GOV/90000009/admin"}
 NHS = "GB/GOV/NHS/appointments"
 STRANGER = {"Information-Mediator-Client": NHS}
 GRANTS = "/registers/registryname/grants"
-
-
-@pytest.fixture(autouse=True)
-async def registers(session: AsyncSession, settings: Settings) -> None:
-    await demo.load(session, settings)
-    await session.commit()
 
 
 async def test_grant_read_then_revoke(client: httpx.AsyncClient) -> None:

@@ -62,7 +62,8 @@ READ_PATH = "/data/birth/1/read"
 
 @pytest.fixture(autouse=True)
 async def registers(session: AsyncSession, settings: Settings) -> None:
-    await demo.load(session, settings)
+    """The demo registers are loaded once per worker (conftest.py); the proving client's grant is these
+    tests' own."""
     await RegistriesService.for_session(session, settings).grant(demo.BIRTHS.name, PROVING_CLIENT)
     await session.commit()
 

@@ -11,9 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from govhub.config import Settings
 from govhub.ledger.verify import root_of_leaves
-from govhub.registries import demo
 from govhub.registries.models import Register, RegistryEntry
 
 SCENARIO = "/data/registryname/111"
@@ -21,12 +19,6 @@ CLIENT = {"Information-Mediator-Client": "eGovStack/GOV/90000009/digitalregistri
 STRANGER = {"Information-Mediator-Client": "eGovStack/COM/12345678/nosy"}
 OWNER_OF_COUNTRIES = {"Information-Mediator-Client": "govhub/GOV/platform/admin"}
 PROBLEM = "application/problem+json"
-
-
-@pytest.fixture(autouse=True)
-async def registers(session: AsyncSession, settings: Settings) -> None:
-    await demo.load(session, settings)
-    await session.commit()
 
 
 async def test_list_an_open_register_anonymously(client: httpx.AsyncClient) -> None:

@@ -6,9 +6,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from govhub.config import Settings
 from govhub.registries import demo
 
 OWNER = {"Information-Mediator-Client": "GB/GOV/DfE/schools-app"}
@@ -24,12 +22,6 @@ SCHOOL_SCHEMA: dict[str, Any] = {
     },
     "required": ["urn", "name"],
 }
-
-
-@pytest.fixture(autouse=True)
-async def registers(session: AsyncSession, settings: Settings) -> None:
-    await demo.load(session, settings)
-    await session.commit()
 
 
 async def _modify(

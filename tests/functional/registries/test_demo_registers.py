@@ -11,12 +11,6 @@ from govhub.config import Settings
 from govhub.registries import demo
 
 
-@pytest.fixture(autouse=True)
-async def registers(session: AsyncSession, settings: Settings) -> None:
-    await demo.load(session, settings)
-    await session.commit()
-
-
 @pytest.mark.parametrize(
     ("path", "count"),
     [

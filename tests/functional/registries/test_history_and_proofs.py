@@ -7,21 +7,11 @@ import json
 from datetime import UTC, datetime
 
 import httpx
-import pytest
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from govhub.config import Settings
 from govhub.ledger.note import NoteVerifier, open_checkpoint
 from govhub.ledger.verify import leaf_hash, verify_inclusion
-from govhub.registries import demo
 
 OWNER = {"Information-Mediator-Client": "govhub/GOV/platform/admin"}
-
-
-@pytest.fixture(autouse=True)
-async def registers(session: AsyncSession, settings: Settings) -> None:
-    await demo.load(session, settings)
-    await session.commit()
 
 
 async def _rename(client: httpx.AsyncClient, name: str) -> None:

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from govhub.config import Settings
 from govhub.ledger.note import NoteVerifier, open_checkpoint
 from govhub.ledger.verify import root_of_leaves
-from govhub.registries import demo, open_data
+from govhub.registries import open_data
 from govhub.registries.caller import Caller
 from govhub.registries.records import canonical_json
 from govhub.registries.service import RegisterDefinition, RegistriesService
@@ -26,12 +26,6 @@ PROBLEM = "application/problem+json"
 OWNER_OF_COUNTRIES = {"Information-Mediator-Client": "govhub/GOV/platform/admin"}
 GRANTED = {"Information-Mediator-Client": "eGovStack/GOV/90000009/digitalregistries"}
 DOWNLOADS = ("download.csv", "download.json", "entries.json")
-
-
-@pytest.fixture(autouse=True)
-async def registers(session: AsyncSession, settings: Settings) -> None:
-    await demo.load(session, settings)
-    await session.commit()
 
 
 async def create_places(session: AsyncSession, settings: Settings) -> None:

@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from govhub.config import Settings
 from govhub.ledger.note import NoteVerifier, open_checkpoint
 from govhub.ledger.verify import leaf_hash, verify_inclusion
-from govhub.registries import demo
 from govhub.registries.caller import Caller
 from govhub.registries.models import PersonalDataUse
 from govhub.registries.service import RegistriesService
@@ -24,12 +23,6 @@ from tests.support.registries import open_register
 HTML = {"accept": "text/html"}
 OWNER_OF_COUNTRIES = {"Information-Mediator-Client": "govhub/GOV/platform/admin"}
 PROBLEM = "application/problem+json"
-
-
-@pytest.fixture(autouse=True)
-async def registers(session: AsyncSession, settings: Settings) -> None:
-    await demo.load(session, settings)
-    await session.commit()
 
 
 def text_of(page: str) -> str:

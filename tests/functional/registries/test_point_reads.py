@@ -11,12 +11,10 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.app import create_app
 from govhub.config import Settings
 from govhub.db import Database, PointReads, sync_url
-from govhub.registries import demo
 from govhub.registries.open_reads import read_open_record
 from govhub.registries.repository import RecordPointReads
 from govhub.registries.service import RegistriesService
@@ -28,12 +26,6 @@ from tests.support.registries import open_register
 COUNTRY = "/data/country/1/read"
 PERSON = "80bcb084-fa17-11ed-be56-0242ac120002"
 SCENARIO_CLIENT = {"Information-Mediator-Client": "eGovStack/GOV/90000009/digitalregistries"}
-
-
-@pytest.fixture(autouse=True)
-async def registers(session: AsyncSession, settings: Settings) -> None:
-    await demo.load(session, settings)
-    await session.commit()
 
 
 def _answered(app: FastAPI) -> int:

@@ -10,10 +10,7 @@ import json
 from typing import Any
 
 import httpx
-import pytest
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from govhub.config import Settings
 from govhub.ledger.note import NoteVerifier, open_checkpoint
 from govhub.ledger.verify import leaf_hash, verify_inclusion
 from govhub.registries import demo
@@ -21,12 +18,6 @@ from govhub.registries.records import canonical_json, content_hash
 
 GRANTED = {"Information-Mediator-Client": "eGovStack/GOV/90000009/digitalregistries"}
 BIRTH_OWNER = {"Information-Mediator-Client": f"{demo.BIRTHS.owner}/registrar"}
-
-
-@pytest.fixture(autouse=True)
-async def registers(session: AsyncSession, settings: Settings) -> None:
-    await demo.load(session, settings)
-    await session.commit()
 
 
 async def public_leaves(client: httpx.AsyncClient, ledger: str) -> list[bytes]:
