@@ -240,7 +240,7 @@ _DIRECTORY_STAMP = "SELECT stamp FROM members_directory_stamp WHERE id = 1"
 
 
 async def directory_stamp_by_point_read(point_reads: PointReader) -> int | None:
-    """The members directory's stamp read outside any unit of work (`govhub.point_reads`); None when the
+    """The members directory's stamp read outside any unit of work (`govhub.db.point_reads`); None when the
     point read cannot answer now."""
     row = await point_reads.one(_DIRECTORY_STAMP, {})
     return None if row is None else int(row[0])

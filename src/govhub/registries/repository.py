@@ -553,7 +553,7 @@ class RegistriesRepository:
 #: An open record by key, with what decides whether the point read may answer: the register's
 #: classification and the version's key field (NULL when there is no such version or record). Every
 #: lookup is through a unique index, one register row driving two subqueries, so even a plan made once
-#: for any parameters (`govhub.point_reads`) cannot scan.
+#: for any parameters (`govhub.db.point_reads`) cannot scan.
 _CURRENT_BY_KEY = """
 SELECT reg.classification,
   (SELECT ver.key_field FROM registry_versions AS ver
@@ -566,7 +566,7 @@ WHERE reg.name = :name
 
 
 class RecordPointReads:
-    """Records read by key outside the unit of work (`govhub.point_reads`)."""
+    """Records read by key outside the unit of work (`govhub.db.point_reads`)."""
 
     def __init__(self, point_reads: PointReader) -> None:
         self.point_reads = point_reads

@@ -76,7 +76,7 @@ class AccountJourneys:
 
         Counted (and committed) before the password is checked, so concurrent guesses cannot all slip
         under the limit. The hash (about 20 ms) then runs in a thread with no lock held: on SQLite the reads
-        here take none (`govhub.sqlite_connection`), on PostgreSQL reads never do."""
+        here take none (`govhub.db.sqlite_connection`), on PostgreSQL reads never do."""
         checks = [(SIGN_IN_PER_EMAIL, email_subject(email)), (SIGN_IN_PER_CLIENT, client)]
         attempt = await self.throttle.attempt(checks, what="attempts to sign in")
         account = await self.accounts.account_for_sign_in(email)

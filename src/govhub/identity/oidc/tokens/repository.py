@@ -170,7 +170,7 @@ _REVOKED_COUNT = "SELECT count(*) FROM oidc_revoked_access_tokens WHERE jti = :j
 
 
 async def revoked_by_point_read(point_reads: PointReader, jti: str) -> bool | None:
-    """Whether the access token `jti` is revoked, read outside any unit of work (`govhub.point_reads`,
+    """Whether the access token `jti` is revoked, read outside any unit of work (`govhub.db.point_reads`,
     through the unique index on jti); None when the point read cannot answer now."""
     row = await point_reads.one(_REVOKED_COUNT, {"jti": jti})
     return None if row is None else bool(row[0])
