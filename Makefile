@@ -79,10 +79,11 @@ run: install assets ## Migrate, load the demo data, serve on http://127.0.0.1:80
 test: install assets ## Lint, type-check and run the tests on SQLite and PostgreSQL (scripts/test.sh)
 	scripts/test.sh $(PYTEST_ARGS)
 
-lint: install ## ruff check, ruff format --check and mypy (all three run; fails if any fails)
+lint: install ## ruff check, ruff format --check, the import contracts (lint-imports) and mypy (all run; fails if any fails)
 	@status=0; \
 	$(BIN)/ruff check . || status=1; \
 	$(BIN)/ruff format --check . || status=1; \
+	$(BIN)/lint-imports || status=1; \
 	$(BIN)/mypy || status=1; \
 	exit $$status
 

@@ -21,8 +21,8 @@ VENV=.venv/bin
 WORKERS=${GOVHUB_TEST_WORKERS:-2}
 DRY_RUN=${GOVHUB_TEST_DRY_RUN:-0}
 
-if [[ ! -x $VENV/pytest || ! -x $VENV/ruff || ! -x $VENV/mypy ]]; then
-  echo "test.sh: $VENV has no pytest, ruff or mypy; run 'make install' (or 'make test')" >&2
+if [[ ! -x $VENV/pytest || ! -x $VENV/ruff || ! -x $VENV/mypy || ! -x $VENV/lint-imports ]]; then
+  echo "test.sh: $VENV has no pytest, ruff, lint-imports or mypy; run 'make install' (or 'make test')" >&2
   exit 2
 fi
 
@@ -62,6 +62,7 @@ stage() {
 stage "chromium" scripts/ensure-chromium.sh
 stage "ruff check" "$VENV/ruff" check .
 stage "ruff format" "$VENV/ruff" format --check .
+stage "import contracts" "$VENV/lint-imports"
 stage "mypy" "$VENV/mypy"
 # Branch coverage is measured on the SQLite run (settings in pyproject.toml's [tool.coverage.*]); its floor,
 # fail_under, is checked only when the whole suite runs: extra arguments may select a part of it.
