@@ -12,8 +12,6 @@ from sqlalchemy import Select, and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.db import PointReader
-from govhub.identity.accounts.models import Account
-from govhub.identity.organisations.models import Organisation
 from govhub.members.models import (
     CONFIRMING,
     PENDING,
@@ -183,24 +181,6 @@ class MembersRepository:
         ).first()
         return None if row is None else (row[0], row[1])
 
-    async def organisation_public_ids(self, organisation_ids: Iterable[int]) -> dict[int, str]:
-        """The identity organisations' public ids, to name them outside (the database key is ours only)."""
-        ids = sorted(set(organisation_ids))
-        if not ids:
-            return {}
-        rows = await self.session.execute(
-            select(Organisation.id, Organisation.public_id).where(Organisation.id.in_(ids))
-        )
-        return {row[0]: row[1] for row in rows}
-
-    async def organisation_ids(self, public_ids: Iterable[str]) -> list[int]:
-        """The identity organisations' keys, from the public ids identity gives out."""
-        ids = sorted(set(public_ids))
-        if not ids:
-            return []
-        statement = select(Organisation.id).where(Organisation.public_id.in_(ids))
-        return list(await self.session.scalars(statement))
-
     async def status_changes(self, member_id: int) -> list[MemberStatusChange]:
         return list(
             await self.session.scalars(
@@ -218,14 +198,9 @@ class MembersRepository:
         )
         return found is not None
 
-    async def platform_admins(self) -> list[tuple[str, PlatformAdmin]]:
-        """(email, grant) of every platform administrator, by email."""
-        rows = await self.session.execute(
-            select(Account.email, PlatformAdmin)
-            .join(Account, Account.id == PlatformAdmin.account_id)
-            .order_by(Account.email)
-        )
-        return [(row[0], row[1]) for row in rows]
+    async def platform_admins(self) -> list[PlatformAdmin]:
+        """Every platform administrator's grant (identity knows their addresses)."""
+        return list(await self.session.scalars(select(PlatformAdmin)))
 
     async def remove_platform_admin(self, account_id: int) -> bool:
         result = await self.session.execute(

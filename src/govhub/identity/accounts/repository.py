@@ -4,7 +4,7 @@ throttling counts."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +26,13 @@ class IdentityRepository:
 
     async def account_by_id(self, account_id: int) -> Account | None:
         return await self.session.get(Account, account_id)
+
+    async def emails_of(self, account_ids: Iterable[int]) -> dict[int, str]:
+        ids = sorted(set(account_ids))
+        if not ids:
+            return {}
+        rows = await self.session.execute(select(Account.id, Account.email).where(Account.id.in_(ids)))
+        return {row[0]: row[1] for row in rows}
 
     async def lock_account(self, account_id: int) -> None:
         """Holds the account's row until the transaction ends, so that what is counted per account (proving

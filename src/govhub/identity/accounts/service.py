@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -77,6 +78,12 @@ async def account_by_email(session: AsyncSession, email: str) -> AccountSummary 
 
 async def account_by_id(session: AsyncSession, account_id: int) -> AccountSummary | None:
     return _summary(await IdentityRepository(session).account_by_id(account_id))
+
+
+async def account_emails(session: AsyncSession, account_ids: Iterable[int]) -> dict[int, str]:
+    """The address of each of these accounts that exists, by account id (for other blocks' lists of people:
+    the members' platform administrators)."""
+    return await IdentityRepository(session).emails_of(account_ids)
 
 
 class IdentityService:

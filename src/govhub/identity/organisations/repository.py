@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,6 +27,23 @@ class OrganisationsRepository:
 
     async def organisation_by_id(self, organisation_id: int) -> Organisation | None:
         return await self.session.get(Organisation, organisation_id)
+
+    async def public_ids_of(self, organisation_ids: Iterable[int]) -> dict[int, str]:
+        ids = sorted(set(organisation_ids))
+        if not ids:
+            return {}
+        rows = await self.session.execute(
+            select(Organisation.id, Organisation.public_id).where(Organisation.id.in_(ids))
+        )
+        return {row[0]: row[1] for row in rows}
+
+    async def ids_of(self, public_ids: Iterable[str]) -> list[int]:
+        ids = sorted(set(public_ids))
+        if not ids:
+            return []
+        return list(
+            await self.session.scalars(select(Organisation.id).where(Organisation.public_id.in_(ids)))
+        )
 
     async def organisation_by_public_id(self, public_id: str) -> Organisation | None:
         return await self.session.scalar(select(Organisation).where(Organisation.public_id == public_id))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -109,6 +110,17 @@ async def organisations_of(db: AsyncSession, account_id: int) -> list[Representa
         )
         for organisation, representative in await OrganisationsRepository(db).representations(account_id)
     ]
+
+
+async def organisation_public_ids(db: AsyncSession, organisation_ids: Iterable[int]) -> dict[int, str]:
+    """The public id of each of these organisations, by key: how other blocks name an organisation they
+    refer to by its key (a member is an organisation)."""
+    return await OrganisationsRepository(db).public_ids_of(organisation_ids)
+
+
+async def organisation_ids(db: AsyncSession, public_ids: Iterable[str]) -> list[int]:
+    """The keys of the organisations with these public ids (those that exist)."""
+    return await OrganisationsRepository(db).ids_of(public_ids)
 
 
 class OrganisationsService:

@@ -15,7 +15,15 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from govhub.identity import AccountNotFound, account_by_email, normalised_email, organisations_of
+from govhub.identity import (
+    AccountNotFound,
+    account_by_email,
+    account_emails,
+    normalised_email,
+    organisation_ids,
+    organisation_public_ids,
+    organisations_of,
+)
 from govhub.identity.oidc import disable_client, enable_client
 from govhub.kit.clock import utcnow
 from govhub.members.errors import (
@@ -69,7 +77,7 @@ async def member_admin_viewer(session: AsyncSession, account_id: int) -> Viewer:
     """The members a person administers: those that are organisations they represent as a director."""
     representations = await organisations_of(session, account_id)
     run = [r.organisation_id for r in representations if r.role == MEMBER_ADMIN_ROLE]
-    ids = await MembersRepository(session).organisation_ids(run)
+    ids = await organisation_ids(session, run)
     return Viewer(platform_admin=False, organisation_ids=frozenset(ids))
 
 
@@ -81,7 +89,7 @@ class MembershipService:
     async def members(self, viewer: Viewer) -> list[MemberDetails]:
         members = await self.repository.members(viewer)
         subsystems = await self.repository.subsystems_of(m.id for m in members)
-        organisations = await self.repository.organisation_public_ids(m.organisation_id for m in members)
+        organisations = await organisation_public_ids(self.session, (m.organisation_id for m in members))
         return [MemberDetails(m, organisations[m.organisation_id], subsystems[m.id], []) for m in members]
 
     async def _member(self, viewer: Viewer, member_id: MemberId, *, for_update: bool = False) -> Member:
@@ -93,7 +101,7 @@ class MembershipService:
 
     async def _details(self, member: Member) -> MemberDetails:
         subsystems = await self.repository.subsystems_of([member.id])
-        organisations = await self.repository.organisation_public_ids([member.organisation_id])
+        organisations = await organisation_public_ids(self.session, [member.organisation_id])
         return MemberDetails(
             member,
             organisations[member.organisation_id],
@@ -200,4 +208,7 @@ async def revoke_platform_admin(session: AsyncSession, email: str) -> str:
 
 
 async def platform_admins(session: AsyncSession) -> list[tuple[str, PlatformAdmin]]:
-    return await MembersRepository(session).platform_admins()
+    """(email, grant) of every platform administrator, by email."""
+    grants = await MembersRepository(session).platform_admins()
+    emails = await account_emails(session, (grant.account_id for grant in grants))
+    return sorted(((emails[grant.account_id], grant) for grant in grants), key=lambda pair: pair[0])
