@@ -9,6 +9,7 @@ import unicodedata
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -84,6 +85,34 @@ class Representation:
             "kind": self.kind,
             "role": self.role,
         }
+
+
+class OrganisationKey(Protocol):
+    """What the representative methods need of an organisation: its key (a row, or a summary)."""
+
+    @property
+    def id(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class OrganisationSummary:
+    """What another block may know of an organisation (members: a member is one): no row of ours."""
+
+    id: int
+    public_id: str
+    name: str
+    kind: str
+    registration_number: str
+
+    @classmethod
+    def of(cls, organisation: Organisation) -> OrganisationSummary:
+        return cls(
+            organisation.id,
+            organisation.public_id,
+            organisation.name,
+            organisation.kind,
+            organisation.registration_number,
+        )
 
 
 @dataclass(frozen=True)
@@ -178,14 +207,20 @@ class OrganisationsService:
             representatives[organisation_id].append((email, role))
         return [OrganisationWithRepresentatives(o, representatives[o.id]) for o in organisations]
 
-    async def by_id(self, organisation_id: int) -> Organisation | None:
-        return await self.repository.organisation_by_id(organisation_id)
+    async def register(self, new: NewOrganisation) -> OrganisationSummary:
+        """`create_organisation`, answered as another block may see it."""
+        return OrganisationSummary.of(await self.create_organisation(new))
 
-    async def by_number(self, kind: str, registration_number: str) -> Organisation | None:
+    async def by_id(self, organisation_id: int) -> OrganisationSummary | None:
+        found = await self.repository.organisation_by_id(organisation_id)
+        return None if found is None else OrganisationSummary.of(found)
+
+    async def by_number(self, kind: str, registration_number: str) -> OrganisationSummary | None:
         """The organisation of that kind registered under that number (as `create_organisation` keeps it)."""
-        return await self.repository.organisation_by_number(kind, registration_number)
+        found = await self.repository.organisation_by_number(kind, registration_number)
+        return None if found is None else OrganisationSummary.of(found)
 
-    async def role_of(self, account_id: int, organisation: Organisation) -> str | None:
+    async def role_of(self, account_id: int, organisation: OrganisationKey) -> str | None:
         """The role in which the account acts for the organisation, if it does."""
         link = await self.repository.representative(account_id, organisation.id)
         return None if link is None else link.role
@@ -248,11 +283,11 @@ class OrganisationsService:
         )
         return account, organisation, representative
 
-    async def representatives_of(self, organisation: Organisation) -> list[tuple[str, str]]:
+    async def representatives_of(self, organisation: OrganisationKey) -> list[tuple[str, str]]:
         """(email, role) of everyone who acts for the organisation, by email."""
         return [(email, role) for _, email, role in await self.repository.representatives([organisation.id])]
 
-    async def represent(self, account_id: int, organisation: Organisation, role: str) -> Representative:
+    async def represent(self, account_id: int, organisation: OrganisationKey, role: str) -> Representative:
         """Makes the account a representative of the organisation in `role`, or changes its role to it."""
         existing = await self.repository.representative(account_id, organisation.id)
         if existing is not None:

@@ -26,12 +26,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from govhub.identity import (
     NewOrganisation,
     OrganisationsService,
+    OrganisationSummary,
     email_problem,
     normalised_email,
     normalised_registration_number,
 )
 from govhub.identity.oidc import PRIVATE_KEY_JWT, ClientRegistration, register_client
-from govhub.identity.organisations.models import Organisation
 from govhub.kit.clock import utcnow
 from govhub.kit.constraints import violated_constraint
 from govhub.kit.errors import FieldError
@@ -103,7 +103,7 @@ class ExistingOrganisation:
     """The registered organisation an application names, and who acts for it: what the platform's
     administrators see before they decide."""
 
-    organisation: Organisation
+    organisation: OrganisationSummary
     #: (email, role), by email.
     representatives: list[tuple[str, str]]
     #: Whether the applicant is already one of its directors (then approval needs no confirmation).
@@ -246,7 +246,7 @@ class ApplicationsService:
             )
         return await self.repository.add(application)
 
-    async def _existing_organisation(self, application: Application) -> Organisation | None:
+    async def _existing_organisation(self, application: Application) -> OrganisationSummary | None:
         return await self.organisations.by_number(
             application.organisation_kind, application.registration_number
         )
@@ -273,7 +273,7 @@ class ApplicationsService:
         organisation = await self.organisations.by_id(application.organisation_id)
         return None if organisation is None else organisation.public_id
 
-    async def _applicant_directs(self, application: Application, organisation: Organisation) -> bool:
+    async def _applicant_directs(self, application: Application, organisation: OrganisationSummary) -> bool:
         if application.applicant_account_id is None:
             return False
         role = await self.organisations.role_of(application.applicant_account_id, organisation)
@@ -331,7 +331,7 @@ class ApplicationsService:
         await self._refuse_existing_member(application)
         existing = await self.existing_organisation(application)
         if existing is None:
-            organisation = await self.organisations.create_organisation(
+            organisation = await self.organisations.register(
                 NewOrganisation(
                     application.organisation_name,
                     application.registration_number,
@@ -362,7 +362,7 @@ class ApplicationsService:
         application.organisation_id = organisation.id
 
     async def make_member(
-        self, application: Application, organisation: Organisation, *, link_applicant: bool
+        self, application: Application, organisation: OrganisationSummary, *, link_applicant: bool
     ) -> Member:
         """The member, its first subsystem and the subsystem's OAuth client, for an application about to be
         `APPROVED`; with `link_applicant`, the applicant becomes a director of the organisation."""
