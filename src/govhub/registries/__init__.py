@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from govhub.members import SubsystemId
     from govhub.registries.access import (
         ReadSubject,
+        RecordRead,
+        RegisterSummary,
         anyone_may_read,
         read_subject,
         reads_about,
@@ -29,7 +31,6 @@ if TYPE_CHECKING:
     from govhub.registries.caller import Caller
     from govhub.registries.demo import BIRTHS
     from govhub.registries.errors import CallerUnknown, NotGranted, RecordNotFound, RegisterNotFound
-    from govhub.registries.models import PersonalDataUse, Register
     from govhub.registries.service import CLASSIFICATIONS, RegisterDefinition, RegistriesService
 
 __all__ = [
@@ -38,12 +39,12 @@ __all__ = [
     "Caller",
     "CallerUnknown",
     "NotGranted",
-    "PersonalDataUse",
     "ReadSubject",
     "RecordNotFound",
-    "Register",
+    "RecordRead",
     "RegisterDefinition",
     "RegisterNotFound",
+    "RegisterSummary",
     "RegistriesService",
     "allow_exchange_reader",
     "anyone_may_read",
@@ -72,9 +73,9 @@ _WHERE: dict[str, str] = {
     "read_subject": "govhub.registries.access",
     "reads_about": "govhub.registries.access",
     "subject_id_of": "govhub.registries.access",
-    # The types those reads come back as.
-    "PersonalDataUse": "govhub.registries.models",
-    "Register": "govhub.registries.models",
+    # The answers, as another block may see them (no rows of ours).
+    "RecordRead": "govhub.registries.access",
+    "RegisterSummary": "govhub.registries.access",
 }
 
 

@@ -37,10 +37,38 @@ def subject_id_of(content: Mapping[str, Any], record_key: str, subject_field: st
 
 
 @dataclass(frozen=True)
+class RegisterSummary:
+    """What another block may know of a register (the exchange's tracker names it): no row of ours."""
+
+    id: int
+    name: str
+    title: str
+
+    @classmethod
+    def of(cls, register: Register) -> RegisterSummary:
+        return cls(register.id, register.name, register.title)
+
+
+@dataclass(frozen=True)
+class RecordRead:
+    """One logged read of a person's record, as the person's tracker shows it."""
+
+    id: int
+    read_at: datetime
+    record_key: str
+    reader: str
+    purpose: str
+
+    @classmethod
+    def of(cls, use: PersonalDataUse) -> RecordRead:
+        return cls(use.id, use.read_at, use.record_key, use.reader, use.purpose)
+
+
+@dataclass(frozen=True)
 class ReadSubject:
     """Whose reads to look up: a register and the subject id its reads of the person's record carry."""
 
-    register: Register
+    register: RegisterSummary
     record_key: str
     subject_id: str
 
@@ -56,10 +84,10 @@ async def read_subject(session: AsyncSession, register_name: str, record_key: st
     if found is None:
         # The record is gone, so its subject field cannot be read: look for reads logged under its key,
         # as `log_reads` names a record without a subject value.
-        return ReadSubject(register, record_key, record_key)
+        return ReadSubject(RegisterSummary.of(register), record_key, record_key)
     record, subject_field = found
     subject_id = subject_id_of(record.content, record.record_key, subject_field) if subject_field else None
-    return ReadSubject(register, record.record_key, subject_id or record.record_key)
+    return ReadSubject(RegisterSummary.of(register), record.record_key, subject_id or record.record_key)
 
 
 async def reads_about(
@@ -68,9 +96,10 @@ async def reads_about(
     *,
     before: tuple[datetime, int | None] | None = None,
     limit: int,
-) -> list[PersonalDataUse]:
+) -> list[RecordRead]:
     """The logged reads of the subject's records, newest first, older than `before` (time, read id; an
     id of None keeps every read at that time)."""
-    return await RegistriesRepository(session).personal_data_uses_before(
+    uses = await RegistriesRepository(session).personal_data_uses_before(
         subject.register.id, subject.subject_id, before=before, limit=limit
     )
+    return [RecordRead.of(use) for use in uses]

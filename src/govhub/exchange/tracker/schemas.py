@@ -12,7 +12,7 @@ from govhub.exchange.message_log.models import ExchangeRecord
 from govhub.exchange.message_log.service import RecordProof
 from govhub.exchange.tracker.service import member_of
 from govhub.kit.clock import iso_utc
-from govhub.registries import PersonalDataUse, Register
+from govhub.registries import RecordRead, RegisterSummary
 
 
 class _Camel(BaseModel):
@@ -76,7 +76,7 @@ class TrackedRegistryRead(_Camel):
 
     @classmethod
     def of(
-        cls, use: PersonalDataUse, register: Register, member_names: Mapping[str, str]
+        cls, use: RecordRead, register: RegisterSummary, member_names: Mapping[str, str]
     ) -> TrackedRegistryRead:
         member = member_of(use.reader)
         return cls(

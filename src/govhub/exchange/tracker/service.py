@@ -33,7 +33,7 @@ from govhub.exchange.message_log.repository import ExchangeRepository
 from govhub.exchange.message_log.service import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, check_message_id
 from govhub.identity import verified_identity
 from govhub.kit.errors import BadRequest
-from govhub.registries import PersonalDataUse, ReadSubject, Register, read_subject, reads_about
+from govhub.registries import ReadSubject, RecordRead, RegisterSummary, read_subject, reads_about
 
 EXCHANGE: Literal["exchange"] = "exchange"
 REGISTRY_READ: Literal["registry-read"] = "registry-read"
@@ -97,8 +97,8 @@ class TrackerItem:
     at: datetime
     key: int
     record: ExchangeRecord | None = None
-    read: PersonalDataUse | None = None
-    register: Register | None = None
+    read: RecordRead | None = None
+    register: RegisterSummary | None = None
 
     @property
     def cursor(self) -> Cursor:
