@@ -14,8 +14,8 @@ from starlette.staticfiles import StaticFiles
 
 from govhub import __version__
 from govhub.blocks import BUILDING_BLOCKS
-from govhub.config import ConfigurationError, Settings
-from govhub.db import Database, migration_heads, migration_status
+from govhub.config import ConfigurationError, Settings, default_database_url
+from govhub.db import Database, migration_heads, migration_status, schema_problem
 from govhub.devtools.routes import router as devtools_router
 from govhub.exchange import ExchangeMetrics
 from govhub.health.routes import router as health_router
@@ -71,11 +71,15 @@ def _lifespan(node: NodeState) -> object:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         status = await migration_status(node.database.engine, node.migration_heads)
         if not status.at_head:
-            if node.settings.is_production:
+            settings = node.settings
+            default = settings.database_url == default_database_url()
+            problem = schema_problem(status, settings.database_url, default=default) or status.describe()
+            if settings.is_production:
                 # Production applies nothing by itself: an operator runs `govhub db upgrade` first.
                 await node.database.dispose()
-                raise ConfigurationError(f"production mode refuses to start: {status.describe()}")
-            logger.warning(status.describe())
+                raise ConfigurationError(f"production mode refuses to start: {problem}")
+            # Development serves (`/readyz` says it is not ready), so that tests and tools can start it.
+            logger.warning(problem)
         await node.start()
         # What start-up made (modules, routes, templates) lives as long as the process: kept out of the
         # garbage collector's full collections, which otherwise walk it again and again under load.

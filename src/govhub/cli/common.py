@@ -12,8 +12,15 @@ import click
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from govhub.config import ConfigurationError, Settings
-from govhub.db import Database
+from govhub.config import ConfigurationError, Settings, default_database_url
+from govhub.db import (
+    Database,
+    MigrationStatus,
+    migration_heads,
+    migration_status,
+    schema_problem,
+    sqlite_file_missing,
+)
 from govhub.kit.errors import GovhubError
 from govhub.kit.logging import configure_logging
 
@@ -40,9 +47,26 @@ def _setting_name(location: tuple[int | str, ...]) -> str:
     return "_".join(str(part) for part in location).upper()
 
 
+async def open_database(settings: Settings) -> Database:
+    """The configured database, once it is known to hold the schema the code expects. Otherwise one line
+    saying where the database is and the command that fixes it, instead of a driver's traceback at the
+    first missing table; and a SQLite file that does not exist is not created empty on the way."""
+    if sqlite_file_missing(settings.database_url):
+        status = MigrationStatus(current=None, heads=migration_heads(), reachable=True)
+    else:
+        database = Database(settings)
+        status = await migration_status(database.engine, migration_heads())
+        if status.at_head:
+            return database
+        await database.dispose()
+    default = settings.database_url == default_database_url()
+    problem = schema_problem(status, settings.database_url, default=default)
+    raise click.ClickException(problem or status.describe())
+
+
 async def in_unit_of_work(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     """Run `work` in one transaction, committed when it returns: a CLI command's unit of work."""
-    database = Database(settings)
+    database = await open_database(settings)
     try:
         async with database.sessions() as session, session.begin():
             return await work(session)

@@ -11,8 +11,7 @@ import json
 
 import click
 
-from govhub.cli.common import load_settings
-from govhub.db import Database
+from govhub.cli.common import load_settings, open_database
 from govhub.identity.oidc import (
     DeliveryRound,
     SweepRound,
@@ -24,7 +23,7 @@ from govhub.identity.oidc import (
 
 async def _one_round() -> tuple[SweepRound, DeliveryRound]:
     settings = load_settings()
-    database = Database(settings)
+    database = await open_database(settings)
     try:
         swept = await end_timed_out_sessions(database.sessions)
         done = await deliver_due_logouts(database.sessions, settings)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Coroutine
+from typing import Any
 
 import click
 import uvicorn
 
 from govhub.app import create_app
-from govhub.cli.common import load_settings
-from govhub.config import ConfigurationError, Settings
-from govhub.db import Database, MigrationStatus, migration_heads, migration_status
+from govhub.cli.common import load_settings, open_database
+from govhub.config import ConfigurationError
+from govhub.db import Database
 
 
 @click.command()
@@ -30,11 +32,8 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     except ConfigurationError as error:
         raise click.ClickException(str(error)) from None
     settings = settings.model_copy(update={"host": host, "port": port})
-    status = asyncio.run(_migration_status_of(settings))
-    if not status.at_head:
-        if settings.is_production:
-            raise click.ClickException(f"production mode refuses to start: {status.describe()}")
-        click.echo(f"warning: {status.describe()}", err=True)
+    # In every mode: a node without its schema would answer each request with a missing table's error.
+    asyncio.run(_dispose(open_database(settings)))
     click.echo(f"{settings.brand_name} is starting: open http://{host}:{port}/ (API docs at /docs)")
     if workers > 1:
         # Each worker builds its app from the environment (`create_app()`), so it checks this address too.
@@ -46,9 +45,5 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
         uvicorn.run(create_app(settings), host=host, port=port, log_config=None)
 
 
-async def _migration_status_of(settings: Settings) -> MigrationStatus:
-    database = Database(settings)
-    try:
-        return await migration_status(database.engine, migration_heads())
-    finally:
-        await database.dispose()
+async def _dispose(opened: Coroutine[Any, Any, Database]) -> None:
+    await (await opened).dispose()

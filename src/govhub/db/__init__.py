@@ -30,8 +30,12 @@ from govhub.db.schema import (
     MIGRATIONS_DIR,
     MigrationStatus,
     alembic_config,
+    database_location,
     migration_heads,
     migration_status,
+    read_migration_status,
+    schema_problem,
+    sqlite_file_missing,
 )
 
 __all__ = [
@@ -48,11 +52,14 @@ __all__ = [
     "async_url",
     "create_async_engine",
     "create_sync_engine",
+    "database_location",
     "json_value",
     "managed_by_migrations",
     "migration_heads",
     "migration_status",
     "read_migration_status",
+    "schema_problem",
     "session_factory",
+    "sqlite_file_missing",
     "sync_url",
 ]

@@ -70,3 +70,46 @@ async def migration_status(engine: AsyncEngine, heads: tuple[str, ...]) -> Migra
             return await read_migration_status(connection, heads)
     except (SQLAlchemyError, OSError) as error:
         return MigrationStatus(current=None, heads=heads, reachable=False, error=type(error).__name__)
+
+
+def database_location(database_url: str | URL) -> str:
+    """Where a database is, for a person: a SQLite file's absolute path (relative URLs are relative to the
+    folder a command runs in, which is how a command run elsewhere finds an empty file), or a server's URL
+    without its password."""
+    url = sync_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        if not url.database or url.database == ":memory:":
+            return "an in-memory SQLite database"
+        return f"the SQLite file {Path(url.database).resolve()}"
+    return url.render_as_string(hide_password=True)
+
+
+def sqlite_file_missing(database_url: str | URL) -> bool:
+    """A SQLite URL whose file does not exist: connecting would create it, empty."""
+    url = sync_url(database_url)
+    return (
+        url.get_backend_name() == "sqlite"
+        and bool(url.database)
+        and url.database != ":memory:"
+        and not Path(url.database or "").exists()
+    )
+
+
+def schema_problem(status: MigrationStatus, database_url: str | URL, *, default: bool) -> str | None:
+    """One line saying why a command cannot use this database and how to fix it; None when it can."""
+    if status.at_head:
+        return None
+    where = database_location(database_url) + (
+        " (the default: GOVHUB_DATABASE_URL is not set)" if default else ""
+    )
+    if not status.reachable:
+        return f"cannot reach {where}: {status.error}. Check GOVHUB_DATABASE_URL."
+    if status.current is None:
+        return (
+            f"{where} has no govhub schema: run `govhub db upgrade` to create it, "
+            "or set GOVHUB_DATABASE_URL to the platform's database."
+        )
+    return (
+        f"{where} is behind the code (at migration {status.current}, the code expects "
+        f"{', '.join(status.heads)}): run `govhub db upgrade`."
+    )

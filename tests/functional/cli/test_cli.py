@@ -13,7 +13,7 @@ from pydantic import SecretStr
 from govhub.app import create_app
 from govhub.cli.main import cli
 from govhub.config import ConfigurationError
-from govhub.db import migration_heads
+from govhub.db import MIGRATIONS_DIR, migration_heads
 from tests.conftest import make_settings
 from tests.support.keys import TEST_LEDGER_KEY
 
@@ -126,8 +126,63 @@ def test_serve_refuses_production_while_migrations_are_behind(
     monkeypatch.setenv("GOVHUB_LEDGER_SIGNING_KEY", TEST_LEDGER_KEY.get_secret_value())
     result = runner.invoke(cli, ["serve"])
     assert result.exit_code == 1
-    assert "schema is behind" in result.output
+    assert "has no govhub schema" in result.output
     assert "govhub db upgrade" in result.output
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["registry", "list"], ["identity", "client", "list"], ["identity", "deliver-logouts"], ["serve"]],
+)
+def test_a_command_on_a_database_without_the_schema_says_so_in_one_line(
+    runner: CliRunner, command: list[str]
+) -> None:
+    result = runner.invoke(cli, command)
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    [line] = result.output.strip().splitlines()
+    assert "has no govhub schema: run `govhub db upgrade`" in line
+    assert "Traceback" not in result.output
+
+
+def test_a_command_behind_the_migrations_names_both_revisions(runner: CliRunner) -> None:
+    [first] = [path.stem for path in MIGRATIONS_DIR.joinpath("versions").glob("v0001_*.py")]
+    assert runner.invoke(cli, ["db", "upgrade", first.removeprefix("v")]).exit_code == 0
+    result = runner.invoke(cli, ["registry", "list"])
+    assert result.exit_code == 1, result.output
+    [head] = migration_heads()
+    assert f"is behind the code (at migration {first.removeprefix('v')}, the code expects {head})" in (
+        result.output
+    )
+    assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
+    assert runner.invoke(cli, ["registry", "list"]).exit_code == 0
+
+
+def test_a_command_run_from_another_folder_shows_the_default_database_and_creates_nothing(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    monkeypatch.delenv("GOVHUB_DATABASE_URL")
+    result = runner.invoke(cli, ["identity", "client", "list"])
+    assert result.exit_code == 1, result.output
+    expected = elsewhere.resolve() / "var" / "govhub.db"
+    assert (
+        f"the SQLite file {expected} (the default: GOVHUB_DATABASE_URL is not set) has no govhub schema"
+        in (result.output)
+    )
+    assert not expected.exists()
+
+
+def test_an_unreachable_database_is_named_without_its_password(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GOVHUB_DATABASE_URL", "postgresql://someone:secret@127.0.0.1:1/nowhere")
+    result = runner.invoke(cli, ["registry", "list"])
+    assert result.exit_code == 1, result.output
+    assert "cannot reach postgresql+psycopg://someone:***@127.0.0.1:1/nowhere" in result.output
+    assert "secret" not in result.output
 
 
 async def test_the_app_itself_refuses_production_while_migrations_are_behind(blank_database_url: str) -> None:
@@ -139,7 +194,7 @@ async def test_the_app_itself_refuses_production_while_migrations_are_behind(bla
         ledger_signing_key=TEST_LEDGER_KEY,
     )
     app = create_app(settings)
-    with pytest.raises(ConfigurationError, match="schema is behind"):
+    with pytest.raises(ConfigurationError, match="has no govhub schema"):
         async with app.router.lifespan_context(app):
             pass
 
