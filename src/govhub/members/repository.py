@@ -17,6 +17,7 @@ from govhub.members.models import (
     PENDING,
     Application,
     DirectoryStamp,
+    InstanceMemberClass,
     Member,
     MemberStatusChange,
     PlatformAdmin,
@@ -180,6 +181,14 @@ class MembersRepository:
             )
         ).first()
         return None if row is None else (row[0], row[1])
+
+    async def instance_classes(self, instance: str | None = None) -> list[InstanceMemberClass]:
+        """The registered classes of `instance` (of every other instance when None), in order."""
+        statement = select(InstanceMemberClass)
+        if instance is not None:
+            statement = statement.where(InstanceMemberClass.instance == instance)
+        order = (InstanceMemberClass.instance, InstanceMemberClass.member_class)
+        return list(await self.session.scalars(statement.order_by(*order)))
 
     async def status_changes(self, member_id: int) -> list[MemberStatusChange]:
         return list(
