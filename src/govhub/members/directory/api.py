@@ -5,11 +5,13 @@ public service catalogue's feeds (`/catalogue.json`, `/catalogue.csv`; the page 
 Who may ask what. The directory is public information in govhub (the catalogue publishes it anyway), so
 `listClients`, `listMethods` and `getOpenAPI` are open to anyone; a client header, when sent, must be
 well-formed, but it proves nothing and is not required, so that the catalogue's documentation links work in
-a browser. `allowedMethods` reveals a subsystem's access rights: a caller that names a client subsystem in
-the client header proves it with a `client_credentials` access token of that same subsystem; without a
-token it answers 401 (`Client.Unauthorized`), with another subsystem's (or a person's) token 403
-(`Client.InvalidClientIdentifier`). A caller that names no client (GovStack's scenarios send none) is
-answered what anyone may call without an access right: nothing, since every govhub service needs one.
+a browser. `allowedMethods` reveals a subsystem's access rights, to that subsystem alone: the caller sends
+a `client_credentials` access token (`Authorization: Bearer`) and names the same subsystem in the client
+header; a token without the header is 400 (`Client.BadRequest`), another subsystem's (or a person's) token
+403 (`Client.InvalidClientIdentifier`), a token that is not valid 401. A caller without a token is not
+anyone in particular, whatever client header it sends (a header proves nothing): it is answered what anyone
+may call without an access right, which is nothing, since every govhub service needs one (200, an empty
+`member` list; GovStack's scenarios call so).
 
 These routes must be registered before the gateway's `ANY /r1/{instance}/{class}/{member}/{subsystem}/
 {serviceCode}/{path...}`: the metaservice names are reserved service codes (`xroad_ids.METASERVICES`)."""
@@ -31,7 +33,6 @@ from govhub.members.directory.service import (
     BAD_REQUEST,
     INVALID_CLIENT,
     JSON,
-    UNAUTHORIZED,
     Directory,
     XRoadError,
     client_of,
@@ -61,17 +62,17 @@ def _json(body: Any, headers: dict[str, str]) -> Response:
 
 
 async def allowed_methods_caller(request: Request, db: DbSession) -> SubsystemId | XRoadError | None:
-    """The client subsystem the request names, proved by its `client_credentials` access token; None when
-    it names none (an anonymous caller); or the X-Road error to answer with (returned, not raised: no
-    exception handler knows X-Road errors)."""
+    """The client subsystem the request names, proved by its `client_credentials` access token; None for a
+    caller without a token (anyone); or the X-Road error to answer with (returned, not raised: no exception
+    handler knows X-Road errors)."""
     try:
         client = client_of(request.headers, required=False)
     except XRoadError as error:
         return error
-    if client is None:
-        return None
     if not request.headers.get("authorization"):
-        return XRoadError(UNAUTHORIZED, f"Send an access token of {client} (Authorization: Bearer <token>).")
+        return None
+    if client is None:
+        return XRoadError(BAD_REQUEST, "Name the client subsystem the token is of, in X-Road-Client.")
     claims = await access_token_holder(request, db)
     if ACCOUNT_CLAIM in claims.claims:
         return XRoadError(INVALID_CLIENT, "allowedMethods takes a subsystem's client_credentials token.")
@@ -167,7 +168,7 @@ def _register(prefix: str, *, in_schema: bool) -> None:
         include_in_schema=in_schema,
         operation_id="allowedMethods" + suffix,
         responses={
-            401: {"description": "No access token (`Client.Unauthorized`).", **_XROAD_ERROR},
+            401: {"description": "An access token that is not valid.", **_XROAD_ERROR},
             403: {
                 "description": "Not the client's token (`Client.InvalidClientIdentifier`).",
                 **_XROAD_ERROR,

@@ -10,9 +10,10 @@ for and approved (its identity organisation made, the subsystem's OAuth client r
 public key: nobody holds the private half, so it cannot call anything until its owner registers a key of
 its own), and each service is registered with a base URL and an OpenAPI document. The data holds neither,
 so the service answers at `base_url` (the platform's public URL unless told) and its document is a
-minimal one whose one operation is `GET /` (govhub refuses a document without operations); the entries' `serviceId` and `instanceId` are kept in the service's
-description (govhub's services have no such fields: a service is its code on its subsystem). Two entries
-of one subsystem with the same service code are one service.
+minimal one whose one operation is `GET /` (govhub refuses a document without operations); the entries'
+`serviceId` and `instanceId` are kept in the service's description (govhub's services have no such
+fields: a service is its code on its subsystem). Two entries of one subsystem with the same service code
+are one service.
 
 Everything is checked before anything is written: malformed data is `InvalidScenarioData`, naming the
 entry and the field. Never commits."""
