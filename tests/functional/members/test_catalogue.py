@@ -4,10 +4,9 @@ contact and "United Kingdom"), disabled services left out, and the page."""
 
 from __future__ import annotations
 
-import json
-
 import csv
 import io
+import json
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
