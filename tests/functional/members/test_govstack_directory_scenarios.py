@@ -16,9 +16,11 @@ import httpx
 import jsonschema
 import pytest
 import yaml
+from click.testing import CliRunner
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from govhub.cli.main import cli
 from govhub.config import Settings
 from govhub.kit.errors import GovhubError
 from govhub.members import (
@@ -379,3 +381,34 @@ async def test_list_clients_lists_the_loaded_members_of_their_instance(
         ("APPLICATION", "zzz321a", "aa15"),
     ]
     assert body["member"][0]["name"] == "a552example/zzz321a/m3mb3rc0d3"
+
+
+# --- the operator's command ---------------------------------------------------------------------------------
+
+
+def test_the_operator_adds_and_lists_an_instances_member_classes(runner: CliRunner) -> None:
+    added = runner.invoke(cli, ["member", "class", "add", "EE", "COM", "--kind", "company", "--json"])
+    assert added.exit_code == 0, added.output
+    assert json.loads(added.output) == {"instance": "EE", "memberClass": "COM", "added": True}
+    again = runner.invoke(cli, ["member", "class", "add", "EE", "COM"])
+    assert again.output.strip() == "EE already has member class COM"
+
+    listed = runner.invoke(cli, ["member", "class", "list", "--json"])
+    assert listed.exit_code == 0, listed.output
+    classes = json.loads(listed.output)
+    assert classes[0]["memberClass"] == "GOV"
+    assert {
+        "instance": "EE",
+        "memberClass": "COM",
+        "organisationKinds": ["company"],
+        "description": "",
+    } in classes
+
+    # The wrong instance: govhub's own, whose classes are built in; and a malformed class.
+    for args, complaint in [
+        (["GOVHUB-DEV", "XYZ"], "GOVHUB-DEV is govhub's own instance"),
+        (["EE", "a.b"], "The member class 'a.b' may use only"),
+    ]:
+        refused = runner.invoke(cli, ["member", "class", "add", *args])
+        assert refused.exit_code == 1, refused.output
+        assert complaint in refused.output
