@@ -206,7 +206,8 @@ def _register(prefix: str, *, in_schema: bool) -> None:
         provider: ProviderPath,
         service_code: ServiceCode = None,
     ) -> Response:
-        """The document as a JSON string, and errors as one too (see `directory.service`)."""
+        """The service's OpenAPI document as a JSON string (the spec's schema is `string`); errors are JSON
+        strings too, `"Client.BadRequest: ..."`, the type also in `X-Road-Error`."""
         try:
             client_of(request.headers, required=False)
             checked = _checked(provider)
