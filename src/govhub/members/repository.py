@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from sqlalchemy import Select, and_, delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.db import PointReader
@@ -181,6 +182,18 @@ class MembersRepository:
             )
         ).first()
         return None if row is None else (row[0], row[1])
+
+    async def add_instance_class(self, row: InstanceMemberClass) -> bool:
+        """True if added; False when the instance has the class already (a concurrent add got there
+        first), and nothing was added."""
+        try:
+            async with self.session.begin_nested():
+                self.session.add(row)
+                await self.session.flush()
+        except IntegrityError:
+            # The table's one constraint is its primary key (instance, class).
+            return False
+        return True
 
     async def instance_classes(self, instance: str | None = None) -> list[InstanceMemberClass]:
         """The registered classes of `instance` (of every other instance when None), in order."""

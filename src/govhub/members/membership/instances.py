@@ -90,7 +90,7 @@ async def add_member_class(
     repository = MembersRepository(session)
     if member_class in {row.member_class for row in await repository.instance_classes(instance)}:
         return False
-    await repository.add(
+    return await repository.add_instance_class(
         InstanceMemberClass(
             instance=instance,
             member_class=member_class,
@@ -100,4 +100,3 @@ async def add_member_class(
             added_at=utcnow(),
         )
     )
-    return True
