@@ -1,6 +1,6 @@
-"""`govhub member apply|applications|approve|reject|list|show|suspend|reinstate` and `govhub member admin
-grant|revoke|list`: the whole onboarding of a member without a browser, for operators. Every command
-prints `--json` on request; decisions are recorded as made by `command line`."""
+"""`govhub member apply|applications|approve|reject|list|show|suspend|reinstate`, `govhub member admin
+grant|revoke|list` and `govhub member class add|list`: the whole onboarding of a member without a browser,
+for operators. Every command prints `--json` on request; decisions are recorded as made by `command line`."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.cli.common import echo, run_unit_of_work
 from govhub.config import Settings
+from govhub.identity import ORGANISATION_KINDS
 from govhub.kit.errors import GovhubError
 from govhub.members import (
     APPLICATION_STATUSES,
@@ -25,7 +26,9 @@ from govhub.members import (
     MembershipService,
     MemberView,
     NewApplication,
+    add_member_class,
     grant_platform_admin,
+    member_classes,
     parse_identifier,
     parse_jwks_text,
     parse_member_id,
@@ -295,3 +298,62 @@ def list_admins(as_json: bool) -> None:
     listed = run_unit_of_work(work)
     lines = [f"{a['email']}\tgranted by {a['grantedBy']} at {a['grantedAt']}" for a in listed]
     echo(listed, as_json, "\n".join(lines) or "no platform administrators yet")
+
+
+@member.group("class")
+def member_class_group() -> None:
+    """Member classes per instance: govhub's own instance's are built in (GOV, NHS, COM, ORG); the other
+    instances the network holds members of have the classes registered here, as X-Road's global
+    configuration lists each instance's."""
+
+
+@member_class_group.command("add")
+@click.argument("instance")
+@click.argument("member_class")
+@click.option(
+    "--kind",
+    type=click.Choice(list(ORGANISATION_KINDS)),
+    default="public-body",
+    show_default=True,
+    help="The identity organisation kind the class's members are.",
+)
+@click.option("--description", default="", help="Who the class's members are.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def add_class(instance: str, member_class: str, kind: str, description: str, as_json: bool) -> None:
+    """Register MEMBER_CLASS for INSTANCE (safe to repeat)."""
+
+    async def work(session: AsyncSession, settings: Settings) -> bool:
+        return await add_member_class(
+            session,
+            settings.members_instance,
+            instance,
+            member_class,
+            organisation_kind=kind,
+            description=description,
+            added_by=COMMAND_LINE.label,
+        )
+
+    added = run_unit_of_work(work)
+    text = f"{instance} {'now has' if added else 'already has'} member class {member_class}"
+    echo({"instance": instance, "memberClass": member_class, "added": added}, as_json, text)
+
+
+@member_class_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the classes as JSON.")
+def list_classes(as_json: bool) -> None:
+    """List every instance's member classes, govhub's own first."""
+
+    async def work(session: AsyncSession, settings: Settings) -> list[dict[str, Any]]:
+        return [
+            {
+                "instance": c.instance,
+                "memberClass": c.member_class,
+                "organisationKinds": list(c.organisation_kinds),
+                "description": c.description,
+            }
+            for c in await member_classes(session, settings.members_instance)
+        ]
+
+    listed = run_unit_of_work(work)
+    lines = [f"{c['instance']}\t{c['memberClass']}\t{'/'.join(c['organisationKinds'])}" for c in listed]
+    echo(listed, as_json, "\n".join(lines))

@@ -12,7 +12,15 @@ Nothing here imports another block's pages or the exchange, so any block may imp
 
 from __future__ import annotations
 
-from govhub.members.errors import AccessRightExists, InvalidService, MemberNotFound, NotMemberAdmin
+from govhub.members.directory.scenario import InvalidScenarioData, load_directory_scenario
+from govhub.members.errors import (
+    AccessRightExists,
+    InvalidMemberClass,
+    InvalidService,
+    MemberNotFound,
+    NotMemberAdmin,
+)
+from govhub.members.membership.instances import MemberClass, add_member_class, member_classes
 from govhub.members.membership.keys import parse_jwks_text
 from govhub.members.membership.service import (
     MembershipService,
@@ -64,7 +72,10 @@ __all__ = [
     "CurrentNetwork",
     "Decider",
     "InvalidIdentifier",
+    "InvalidMemberClass",
+    "InvalidScenarioData",
     "InvalidService",
+    "MemberClass",
     "MemberId",
     "MemberNotFound",
     "MemberView",
@@ -82,9 +93,12 @@ __all__ = [
     "Verdict",
     "Viewer",
     "active_subsystem_of_client",
+    "add_member_class",
     "grant_platform_admin",
+    "load_directory_scenario",
     "load_document",
     "may_call",
+    "member_classes",
     "member_exists",
     "member_names",
     "parse_identifier",

@@ -108,3 +108,12 @@ class AccessRightNotFound(NotFound):
 class NotMemberAdmin(Forbidden):
     slug = "not-member-admin"
     title = "Only member administrators can do this"
+
+
+class InvalidMemberClass(GovhubError):
+    """A member class that cannot be registered for an instance (malformed, govhub's own instance, or an
+    organisation kind identity does not know)."""
+
+    status = 422
+    slug = "invalid-member-class"
+    title = "Invalid member class"

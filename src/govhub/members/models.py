@@ -42,8 +42,8 @@ class Member(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     instance: Mapped[str] = mapped_column(String(20))
-    #: GOV, NHS, COM or ORG.
-    member_class: Mapped[str] = mapped_column(String(3))
+    #: GOV, NHS, COM or ORG in govhub's own instance; one of `InstanceMemberClass` in another.
+    member_class: Mapped[str] = mapped_column(String(20))
     member_code: Mapped[str] = mapped_column(String(40))
     name: Mapped[str] = mapped_column(String(200))
     #: The identity organisation this member is: its representatives in the director role administer it.
@@ -86,7 +86,7 @@ class Application(Base):
     public_id: Mapped[str] = mapped_column(String(36), unique=True)
     organisation_name: Mapped[str] = mapped_column(String(200))
     registration_number: Mapped[str] = mapped_column(String(40))
-    member_class: Mapped[str] = mapped_column(String(3))
+    member_class: Mapped[str] = mapped_column(String(20))
     #: The identity organisation kind it will be (company, charity, public-body, social-enterprise).
     organisation_kind: Mapped[str] = mapped_column(String(20))
     instance: Mapped[str] = mapped_column(String(20))
@@ -124,6 +124,23 @@ class Application(Base):
     @property
     def proposed_member_id(self) -> MemberId:
         return MemberId(self.instance, self.member_class, self.member_code)
+
+
+class InstanceMemberClass(Base):
+    """A member class of another X-Road instance the network holds members of (a federated instance, or
+    GovStack's scenario instances), as X-Road's global configuration lists each instance's classes. govhub's
+    own instance (`GOVHUB_MEMBERS_INSTANCE`) has the built-in `xroad_ids.MEMBER_CLASSES` and no rows here.
+    Added by the operator (`govhub member class add`) or a loader; an instance is known while it has a row."""
+
+    __tablename__ = "members_instance_classes"
+
+    instance: Mapped[str] = mapped_column(String(20), primary_key=True)
+    member_class: Mapped[str] = mapped_column(String(20), primary_key=True)
+    #: The identity organisation kind its members are (`ORGANISATION_KINDS`), as `CLASS_KINDS` for ours.
+    organisation_kind: Mapped[str] = mapped_column(String(20))
+    description: Mapped[str] = mapped_column(String(200))
+    added_by: Mapped[str] = mapped_column(String(300))
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class MemberStatusChange(Base):

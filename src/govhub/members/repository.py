@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from sqlalchemy import Select, and_, delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.db import PointReader
@@ -17,6 +18,7 @@ from govhub.members.models import (
     PENDING,
     Application,
     DirectoryStamp,
+    InstanceMemberClass,
     Member,
     MemberStatusChange,
     PlatformAdmin,
@@ -180,6 +182,26 @@ class MembersRepository:
             )
         ).first()
         return None if row is None else (row[0], row[1])
+
+    async def add_instance_class(self, row: InstanceMemberClass) -> bool:
+        """True if added; False when the instance has the class already (a concurrent add got there
+        first), and nothing was added."""
+        try:
+            async with self.session.begin_nested():
+                self.session.add(row)
+                await self.session.flush()
+        except IntegrityError:
+            # The table's one constraint is its primary key (instance, class).
+            return False
+        return True
+
+    async def instance_classes(self, instance: str | None = None) -> list[InstanceMemberClass]:
+        """The registered classes of `instance` (of every other instance when None), in order."""
+        statement = select(InstanceMemberClass)
+        if instance is not None:
+            statement = statement.where(InstanceMemberClass.instance == instance)
+        order = (InstanceMemberClass.instance, InstanceMemberClass.member_class)
+        return list(await self.session.scalars(statement.order_by(*order)))
 
     async def status_changes(self, member_id: int) -> list[MemberStatusChange]:
         return list(

@@ -6,9 +6,14 @@ rules are stricter than X-Road's (which forbids only a few characters), so that 
 URL path segment, in a log line and in an OAuth client id without escaping:
 
 - every part is ASCII letters, digits, `-` and `_`, starting with a letter or digit;
-- the instance is 1 to 20 characters, the member code 1 to 40, the subsystem code 1 to 30;
-- the class is one of `GOV` (government), `NHS` (health), `COM` (companies), `ORG` (charities and social
-  enterprises), in capitals.
+- the instance is 1 to 20 characters, the member class 1 to 20, the member code 1 to 40, the subsystem
+  code 1 to 30, and a subsystem's whole client id (below) at most 100.
+
+Which member classes an instance has is not a rule of the identifier's form but of the network, as in
+X-Road's global configuration: govhub's own instance (`GOVHUB_MEMBERS_INSTANCE`) has `MEMBER_CLASSES` (`GOV`
+government, `NHS` health, `COM` companies, `ORG` charities and social enterprises), and the other instances
+the network holds have the classes the operator registered (`membership.instances`). So `I/XYZ/1` parses;
+whether instance `I` has class `XYZ` is asked of the network (the directory answers 400 when it has not).
 
 As in X-Road, identifiers are case-sensitive: `GOVHUB-DEV/COM/sc123` and `GOVHUB-DEV/COM/SC123` differ.
 
@@ -20,6 +25,7 @@ reversible, and the result fits identity's client ids (3 to 100 of `A-Za-z0-9._~
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from govhub.kit.errors import GovhubError
@@ -32,9 +38,12 @@ MEMBER_CLASSES: dict[str, str] = {
     "ORG": "Charities and social enterprises",
 }
 MAX_INSTANCE = 20
+MAX_MEMBER_CLASS = 20
 MAX_MEMBER_CODE = 40
 MAX_SUBSYSTEM_CODE = 30
 MAX_SERVICE_CODE = 40
+#: Identity's client ids are at most 100 characters.
+MAX_CLIENT_ID = 100
 _PART = "[A-Za-z0-9][A-Za-z0-9_-]*"
 _PART_PATTERN = re.compile(_PART)
 _SEPARATOR = "/"
@@ -66,9 +75,11 @@ def part_problem(value: str, what: str, max_length: int) -> str | None:
     return None
 
 
-def class_problem(value: str) -> str | None:
-    if value not in MEMBER_CLASSES:
-        return f"the member class is one of {', '.join(MEMBER_CLASSES)}, not {value[:20]!r}"
+def class_problem(value: str, classes: Iterable[str] = MEMBER_CLASSES) -> str | None:
+    """Why `value` is not one of `classes` (govhub's own instance's, unless told), or None."""
+    listed = list(classes)
+    if value not in listed:
+        return f"the member class is one of {', '.join(listed)}, not {value[:20]!r}"
     return None
 
 
@@ -83,7 +94,7 @@ class MemberId:
             problem
             for problem in (
                 part_problem(self.instance, "instance", MAX_INSTANCE),
-                class_problem(self.member_class),
+                part_problem(self.member_class, "member class", MAX_MEMBER_CLASS),
                 part_problem(self.member_code, "member code", MAX_MEMBER_CODE),
             )
             if problem is not None
@@ -105,6 +116,8 @@ class SubsystemId:
 
     def __post_init__(self) -> None:
         problem = part_problem(self.subsystem_code, "subsystem code", MAX_SUBSYSTEM_CODE)
+        if problem is None and len(self.client_id) > MAX_CLIENT_ID:
+            problem = f"the subsystem identifier is longer than {MAX_CLIENT_ID} characters"
         if problem is not None:
             raise InvalidIdentifier(_sentence([problem]))
 

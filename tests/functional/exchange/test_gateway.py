@@ -316,7 +316,7 @@ async def test_unknown_disabled_and_malformed_services(
     unknown = gateway_path(NHS, PROVIDER + "/nothing")
     await refused(client, session, provider[0], "GET", unknown, headers, 404, xe.UNKNOWN_SERVICE)
     for malformed in (
-        "/r1/GOVHUB-DEV/XXX/1/parking/eligibility/x",
+        "/r1/GOVHUB-DEV/X.X/1/parking/eligibility/x",
         "/r1/GOVHUB-DEV/GOV",
         "/r1/a.b/GOV/1/s/c",
     ):

@@ -61,7 +61,7 @@ NOT_A_SUBSYSTEM = "some-relying-party"
 async def _listed(session: AsyncSession, client: SubsystemId, service_id: ServiceId) -> set[str]:
     """The endpoints of the service the directory says the client may call."""
     try:
-        answer = await Directory(session).allowed_methods(
+        answer = await Directory(session, "GOVHUB-DEV").allowed_methods(
             service_id.subsystem, client, service_id.service_code
         )
     except XRoadError:

@@ -110,7 +110,8 @@ def test_refusals_say_what_is_wrong_and_keep_nothing(runner: CliRunner, tmp_path
         (["member", "approve", "00000000-0000-4000-8000-000000000000"], "There is no application"),
         (["member", "reject", "nope", "--reason", "x"], "There is no application 'nope'"),
         (["member", "show", "GOVHUB-DEV/GOV/nobody"], "There is no member GOVHUB-DEV/GOV/nobody"),
-        (["member", "show", "GOVHUB-DEV/XYZ/1"], "The member class is one of"),
+        (["member", "show", "GOVHUB-DEV/XYZ/1"], "There is no member GOVHUB-DEV/XYZ/1"),
+        (["member", "show", "GOVHUB-DEV/X.Z/1"], "The member class 'X.Z' may use only"),
         (["member", "suspend", "GOVHUB-DEV/GOV/nobody", "--reason", "x"], "There is no member"),
     ]:
         result = runner.invoke(cli, args)

@@ -284,7 +284,7 @@ async def test_bad_rights_and_duplicates_say_what_is_wrong_and_keep_nothing(
     nested = '{"subsystem": "x", "serviceCode": "x", "baseUrl": "x", "openapi": ' + '{"a": ' * 3000 + "1"
     deep = await client.post("/members/services", content=nested + "}" * 3001, headers={**admin, **JSON})
     assert 400 <= deep.status_code < 500, deep.text
-    malformed = await client.get("/members/services/GOVHUB-DEV/XXX/E1/parking/eligibility", headers=admin)
+    malformed = await client.get("/members/services/GOVHUB-DEV/X.X/E1/parking/eligibility", headers=admin)
     assert malformed.status_code == 400
     assert "member class" in malformed.json()["detail"]
     missing = await client.get(SERVICE_PATH + "x", headers=admin)

@@ -583,12 +583,13 @@ TABLE: dict[str, Row] = {
     "GET /{instanceId}/{memberClass}/{memberCode}/{applicationCode}/getOpenAPI": row(
         get(f"/{P}/getOpenAPI?serviceCode=eligibility"), EVERYONE, "anonymous"
     ),
-    # The rights a client holds on a provider: that client's own token only.
+    # The rights a client holds on a provider: that client's own token only. Anyone else is answered what
+    # anyone may call without a right: the empty list, no service in it.
     "GET /r1/{instanceId}/{memberClass}/{memberCode}/{applicationCode}/allowedMethods": row(
-        get(f"/r1/{P}/allowedMethods"), (BAD, BAD, BAD, OK, BAD), "client_subsystem"
+        get(f"/r1/{P}/allowedMethods"), EVERYONE, "client_subsystem", must_not_show=('"serviceCode"',)
     ),
     "GET /{instanceId}/{memberClass}/{memberCode}/{applicationCode}/allowedMethods": row(
-        get(f"/{P}/allowedMethods"), (BAD, BAD, BAD, OK, BAD), "client_subsystem"
+        get(f"/{P}/allowedMethods"), EVERYONE, "client_subsystem", must_not_show=('"serviceCode"',)
     ),
     "GET /catalogue.json": row(get("/catalogue.json"), EVERYONE, "anonymous"),
     "GET /catalogue.csv": row(get("/catalogue.csv"), EVERYONE, "anonymous"),

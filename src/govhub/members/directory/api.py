@@ -5,10 +5,13 @@ public service catalogue's feeds (`/catalogue.json`, `/catalogue.csv`; the page 
 Who may ask what. The directory is public information in govhub (the catalogue publishes it anyway), so
 `listClients`, `listMethods` and `getOpenAPI` are open to anyone; a client header, when sent, must be
 well-formed, but it proves nothing and is not required, so that the catalogue's documentation links work in
-a browser. `allowedMethods` reveals a subsystem's access rights: it needs the client header (the spec makes
-it required) and a `client_credentials` access token of that same subsystem; without a token it answers 401
-(`Client.Unauthorized`), with another subsystem's (or a person's) token 403
-(`Client.InvalidClientIdentifier`).
+a browser. `allowedMethods` reveals a subsystem's access rights, to that subsystem alone: the caller sends
+a `client_credentials` access token (`Authorization: Bearer`) and names the same subsystem in the client
+header; a token without the header is 400 (`Client.BadRequest`), another subsystem's (or a person's) token
+403 (`Client.InvalidClientIdentifier`), a token that is not valid 401. A caller without a token is not
+anyone in particular, whatever client header it sends (a header proves nothing): it is answered what anyone
+may call without an access right, which is nothing, since every govhub service needs one (200, an empty
+`member` list; GovStack's scenarios call so).
 
 These routes must be registered before the gateway's `ANY /r1/{instance}/{class}/{member}/{subsystem}/
 {serviceCode}/{path...}`: the metaservice names are reserved service codes (`xroad_ids.METASERVICES`)."""
@@ -29,18 +32,19 @@ from govhub.members.directory.catalogue import as_csv, as_json, catalogue
 from govhub.members.directory.service import (
     BAD_REQUEST,
     INVALID_CLIENT,
-    UNAUTHORIZED,
+    JSON,
     Directory,
     XRoadError,
     client_of,
     provider_of,
 )
 from govhub.members.membership.service import active_subsystem_of_client
-from govhub.members.xroad_ids import MAX_INSTANCE, MAX_SERVICE_CODE, SubsystemId
+from govhub.members.xroad_ids import MAX_INSTANCE, SubsystemId
 
-_JSON = "application/json"
 _XROAD_ERROR: dict[str, Any] = {
-    "content": {_JSON: {"example": {"type": "Client.BadRequest", "message": "...", "detail": "<uuid>"}}}
+    "content": {
+        "application/json": {"example": {"type": "Client.BadRequest", "message": "...", "detail": "<uuid>"}}
+    }
 }
 _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "A malformed identifier or client header (`Client.BadRequest`).", **_XROAD_ERROR},
@@ -54,20 +58,21 @@ router = api_router(tags=["directory"], responses=_ERRORS)
 
 
 def _json(body: Any, headers: dict[str, str]) -> Response:
-    return Response(json.dumps(body), media_type=_JSON, headers=headers)
+    return Response(json.dumps(body), media_type=JSON, headers=headers)
 
 
-async def allowed_methods_caller(request: Request, db: DbSession) -> SubsystemId | XRoadError:
-    """The client subsystem the request names, proved by its `client_credentials` access token; or the
-    X-Road error to answer with (returned, not raised: no exception handler knows X-Road errors)."""
+async def allowed_methods_caller(request: Request, db: DbSession) -> SubsystemId | XRoadError | None:
+    """The client subsystem the request names, proved by its `client_credentials` access token; None for a
+    caller without a token (anyone); or the X-Road error to answer with (returned, not raised: no exception
+    handler knows X-Road errors)."""
     try:
-        client = client_of(request.headers, required=True)
+        client = client_of(request.headers, required=False)
     except XRoadError as error:
         return error
-    if client is None:  # required=True: never
-        return XRoadError(BAD_REQUEST, "Name the client subsystem.")
     if not request.headers.get("authorization"):
-        return XRoadError(UNAUTHORIZED, f"Send an access token of {client} (Authorization: Bearer <token>).")
+        return None
+    if client is None:
+        return XRoadError(BAD_REQUEST, "Name the client subsystem the token is of, in X-Road-Client.")
     claims = await access_token_holder(request, db)
     if ACCOUNT_CLAIM in claims.claims:
         return XRoadError(INVALID_CLIENT, "allowedMethods takes a subsystem's client_credentials token.")
@@ -78,7 +83,7 @@ async def allowed_methods_caller(request: Request, db: DbSession) -> SubsystemId
 
 
 ACCESS_DEPENDENCIES.add(allowed_methods_caller)
-AllowedCaller = Annotated[SubsystemId | XRoadError, Depends(allowed_methods_caller)]
+AllowedCaller = Annotated[SubsystemId | XRoadError | None, Depends(allowed_methods_caller)]
 
 
 async def _provider_path(
@@ -105,6 +110,12 @@ def _checked(value: SubsystemId | XRoadError) -> SubsystemId:
     return value
 
 
+def _caller(value: SubsystemId | XRoadError | None) -> SubsystemId | None:
+    if isinstance(value, XRoadError):
+        raise value
+    return value
+
+
 def _bad_request(message: str) -> XRoadError:
     return XRoadError(BAD_REQUEST, message)
 
@@ -113,6 +124,7 @@ def _bad_request(message: str) -> XRoadError:
 async def list_clients(
     request: Request,
     db: DbSession,
+    settings: AppSettings,
     instance: Annotated[str | None, Query(alias="instanceId", description="Only this instance's.")] = None,
 ) -> Response:
     """`{"member": [...]}`: each active member (`MEMBER`) and its active subsystems (`APPLICATION`)."""
@@ -120,7 +132,7 @@ async def list_clients(
         client_of(request.headers, required=False)
         if instance is not None and len(instance) > MAX_INSTANCE:
             raise _bad_request(f"instanceId is at most {MAX_INSTANCE} characters.")
-        return _json(await Directory(db).list_clients(instance), PUBLIC_CACHE)
+        return _json(await Directory(db, settings.members_instance).list_clients(instance), PUBLIC_CACHE)
     except XRoadError as error:
         return error.response()
 
@@ -137,11 +149,16 @@ def _register(prefix: str, *, in_schema: bool) -> None:
         operation_id="listMethods" + suffix,
     )
     async def list_methods(
-        request: Request, db: DbSession, provider: ProviderPath, service: ServiceIdQuery = None
+        request: Request,
+        db: DbSession,
+        settings: AppSettings,
+        provider: ProviderPath,
+        service: ServiceIdQuery = None,
     ) -> Response:
         try:
             client_of(request.headers, required=False)
-            return _json(await Directory(db).list_methods(_checked(provider), service), PUBLIC_CACHE)
+            directory = Directory(db, settings.members_instance)
+            return _json(await directory.list_methods(_checked(provider), service), PUBLIC_CACHE)
         except XRoadError as error:
             return error.response()
 
@@ -151,7 +168,7 @@ def _register(prefix: str, *, in_schema: bool) -> None:
         include_in_schema=in_schema,
         operation_id="allowedMethods" + suffix,
         responses={
-            401: {"description": "No access token (`Client.Unauthorized`).", **_XROAD_ERROR},
+            401: {"description": "An access token that is not valid.", **_XROAD_ERROR},
             403: {
                 "description": "Not the client's token (`Client.InvalidClientIdentifier`).",
                 **_XROAD_ERROR,
@@ -159,12 +176,18 @@ def _register(prefix: str, *, in_schema: bool) -> None:
         },
     )
     async def allowed_methods(
-        caller: AllowedCaller, db: DbSession, provider: ProviderPath, service: ServiceIdQuery = None
+        caller: AllowedCaller,
+        db: DbSession,
+        settings: AppSettings,
+        provider: ProviderPath,
+        service: ServiceIdQuery = None,
     ) -> Response:
         try:
             # The path is checked first: a malformed request is a 400 whoever sends it.
             checked = _checked(provider)
-            body = await Directory(db).allowed_methods(checked, _checked(caller), service)
+            body = await Directory(db, settings.members_instance).allowed_methods(
+                checked, _caller(caller), service
+            )
             return _json(body, {"Cache-Control": "no-store"})
         except XRoadError as error:
             return error.response()
@@ -177,16 +200,21 @@ def _register(prefix: str, *, in_schema: bool) -> None:
         operation_id="getOpenAPI" + suffix,
     )
     async def get_openapi(
-        request: Request, db: DbSession, provider: ProviderPath, service_code: ServiceCode = None
+        request: Request,
+        db: DbSession,
+        settings: AppSettings,
+        provider: ProviderPath,
+        service_code: ServiceCode = None,
     ) -> Response:
+        """The service's OpenAPI document as a JSON string (the spec's schema is `string`); errors are JSON
+        strings too, `"Client.BadRequest: ..."`, the type also in `X-Road-Error`."""
         try:
             client_of(request.headers, required=False)
             checked = _checked(provider)
-            if not service_code or len(service_code) > MAX_SERVICE_CODE:
-                raise _bad_request("Name the service: getOpenAPI?serviceCode=<code>.")
-            return _json(await Directory(db).openapi(checked, service_code), PUBLIC_CACHE)
+            document = await Directory(db, settings.members_instance).openapi(checked, service_code)
+            return _json(document, PUBLIC_CACHE)
         except XRoadError as error:
-            return error.response()
+            return error.response(as_string=True)
 
 
 _register("/r1", in_schema=True)

@@ -18,8 +18,18 @@ snake_case fields); we follow the GovStack document, which conformance tests are
 Only listed things appear (`directory_repository`): suspended members, disabled subsystems and disabled
 services are left out, and a metaservice naming one answers as if it did not exist.
 
+An identifier whose instance the network does not know, or whose member class that instance does not have
+(`membership.instances`: govhub's own instance's built-in classes, the others' registered ones), is a
+malformed request (400 `Client.BadRequest`), as X-Road's global configuration makes it; a well-formed one
+that names no listed subsystem is 404.
+
 Errors are X-Road's (PR-REST §4.6): `{"type", "message", "detail"}` with an `X-Road-Error` header, as the
-gateway answers, since the spec has no error schema and its clients are X-Road clients."""
+gateway answers, since the spec has no error schema and its clients are X-Road clients. `getOpenAPI` is the
+exception: the spec makes its answer a string (`application/json`, schema `string`), so it answers the
+document as a JSON string and its errors as one too (`"Client.BadRequest: ..."`), the type still in the
+`X-Road-Error` header.
+
+Every answer is `application/json; charset=utf-8`, spelled so (GovStack's scenarios compare the header)."""
 
 from __future__ import annotations
 
@@ -32,19 +42,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
 from govhub.members.directory.repository import DirectoryRepository
+from govhub.members.membership.instances import instance_classes
 from govhub.members.services.models import AccessRight, Service, ServiceEndpoint
 from govhub.members.services.rights import rights_view
 from govhub.members.xroad_ids import (
+    MAX_SERVICE_CODE,
     InvalidIdentifier,
     MemberId,
     SubsystemId,
     parse_subsystem_id,
+    part_problem,
 )
 
 #: The client headers a caller may name itself with: X-Road's, GovStack's spec's, and the one GovStack's
 #: conformance scenarios send (see `../shared/specs/README.md`).
 CLIENT_HEADERS = ("X-Road-Client", "X-GovStack-Client", "Information-Mediator-Client")
 
+#: Starlette would say `application/json`; GovStack's scenarios expect the charset, spelled so.
+JSON = "application/json; charset=utf-8"
 BAD_REQUEST = "Client.BadRequest"
 UNAUTHORIZED = "Client.Unauthorized"
 INVALID_CLIENT = "Client.InvalidClientIdentifier"
@@ -65,17 +80,15 @@ class XRoadError(Exception):
         self.type = error_type
         self.message = message
 
-    def response(self) -> Response:
-        body = {"type": self.type, "message": self.message, "detail": str(uuid.uuid4())}
+    def response(self, *, as_string: bool = False) -> Response:
+        """The X-Road error body; with `as_string`, `"<type>: <message>"` as a JSON string (`getOpenAPI`)."""
+        body: Any = {"type": self.type, "message": self.message, "detail": str(uuid.uuid4())}
+        if as_string:
+            body = f"{self.type}: {self.message}"
         headers = {"X-Road-Error": self.type}
         if self.type == UNAUTHORIZED:
             headers["WWW-Authenticate"] = 'Bearer realm="govhub"'
-        return Response(
-            json.dumps(body),
-            status_code=_STATUS[self.type],
-            media_type="application/json;charset=utf-8",
-            headers=headers,
-        )
+        return Response(json.dumps(body), status_code=_STATUS[self.type], media_type=JSON, headers=headers)
 
 
 def client_of(headers: dict[str, str] | Any, *, required: bool) -> SubsystemId | None:
@@ -140,6 +153,8 @@ def _granted(endpoints: list[ServiceEndpoint], rights: list[AccessRight]) -> lis
 @dataclass
 class Directory:
     session: AsyncSession
+    #: govhub's own instance (`GOVHUB_MEMBERS_INSTANCE`), whose member classes are built in.
+    own_instance: str
 
     @property
     def repository(self) -> DirectoryRepository:
@@ -158,7 +173,21 @@ class Directory:
             )
         return {"member": listed}
 
+    async def known_to_the_network(self, subsystem: SubsystemId) -> None:
+        """`Client.BadRequest` unless the network has the identifier's instance and member class."""
+        member = subsystem.member
+        classes = await instance_classes(self.session, member.instance, self.own_instance)
+        if not classes:
+            raise XRoadError(BAD_REQUEST, f"The network has no instance {member.instance!r}.")
+        if member.member_class not in classes:
+            raise XRoadError(
+                BAD_REQUEST,
+                f"Instance {member.instance} has no member class {member.member_class!r}; its classes are "
+                f"{', '.join(classes)}.",
+            )
+
     async def _provider(self, provider: SubsystemId) -> None:
+        await self.known_to_the_network(provider)
         if await self.repository.subsystem(provider) is None:
             raise XRoadError(UNKNOWN_MEMBER, f"There is no subsystem {provider} in the directory.")
 
@@ -169,9 +198,12 @@ class Directory:
         return {"member": [_service_details(provider, s, endpoints[s.id]) for s, _, _ in rows]}
 
     async def allowed_methods(
-        self, provider: SubsystemId, client: SubsystemId, service_code: str | None
+        self, provider: SubsystemId, client: SubsystemId | None, service_code: str | None
     ) -> dict[str, Any]:
+        """With no client named, what anyone may call without a right: nothing, in govhub."""
         await self._provider(provider)
+        if client is None:
+            return {"member": []}
         found = await self.repository.subsystem(client)
         if found is None:
             raise XRoadError(INVALID_CLIENT, f"There is no active subsystem {client}.")
@@ -188,9 +220,15 @@ class Directory:
                 listed.append(_service_details(provider, service, granted))
         return {"member": listed}
 
-    async def openapi(self, provider: SubsystemId, service_code: str) -> dict[str, Any]:
+    async def openapi(self, provider: SubsystemId, service_code: str | None) -> str:
+        """The service's OpenAPI document as JSON text (the spec's answer is a string)."""
+        if not service_code:
+            raise XRoadError(BAD_REQUEST, "Name the service: getOpenAPI?serviceCode=<code>.")
+        problem = part_problem(service_code, "service code", MAX_SERVICE_CODE)
+        if problem is not None:
+            raise XRoadError(BAD_REQUEST, f"serviceCode: {problem}.")
         await self._provider(provider)
         rows = await self.repository.services(provider, service_code)
         if not rows:
-            raise XRoadError(UNKNOWN_SERVICE, f"There is no service {provider}/{service_code[:40]}.")
-        return rows[0][0].openapi
+            raise XRoadError(UNKNOWN_SERVICE, f"There is no service {provider}/{service_code}.")
+        return json.dumps(rows[0][0].openapi)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -153,11 +154,16 @@ def valid_reference(public_id: str) -> str:
 
 
 class ApplicationsService:
-    def __init__(self, session: AsyncSession, instance: str) -> None:
+    def __init__(
+        self, session: AsyncSession, instance: str, classes: Mapping[str, tuple[str, ...]] = CLASS_KINDS
+    ) -> None:
+        """Applications to be members of `instance`, whose member classes (each with the organisation kinds
+        its members are) are `classes`: govhub's own instance's unless told (`membership.instances`)."""
         self.session = session
         self.repository = MembersRepository(session)
         self.organisations = OrganisationsService.for_session(session)
         self.instance = instance
+        self.classes = classes
 
     # --- applying ---------------------------------------------------------------------------------------
 
@@ -179,10 +185,10 @@ class ApplicationsService:
                 "digits and hyphens, at most 40",
             )
         kind = new.organisation_kind
-        if (problem := class_problem(new.member_class)) is not None:
+        if (problem := class_problem(new.member_class, self.classes)) is not None:
             wrong("memberClass", problem)
         else:
-            kinds = CLASS_KINDS[new.member_class]
+            kinds = self.classes[new.member_class]
             kind = kind or kinds[0]
             if kind not in kinds:
                 wrong("organisationKind", f"a {new.member_class} member is a {' or a '.join(kinds)}")
