@@ -171,9 +171,10 @@ async def list_records(
     def link(to_page: int) -> str:
         return str(request.url.include_query_params(page=to_page, pageSize=page_size))
 
-    # `count` is the number of results on this page, as GovStack's clients read it; `next` says if more.
+    # `count` is the number of results on this page, as GovStack's clients read it; `total` all matches.
     return RecordList(
         count=len(results.records),
+        total=results.count,
         next=link(page + 1) if results.has_next else None,
         previous=link(page - 1) if page > 1 else None,
         results=results.records,

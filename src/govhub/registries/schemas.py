@@ -65,7 +65,8 @@ PlainValue = str | dict[str, Any]
 
 
 class RecordList(BaseModel):
-    count: int
+    count: int = Field(description="How many records this page holds (the length of `results`).")
+    total: int = Field(description="govhub extension: how many records match, on every page.")
     #: Left out when there is no next (or previous) page, as GovStack's examples show.
     next: str | None = None
     previous: str | None = None
