@@ -274,9 +274,7 @@ async def test_malformed_bodies_are_400(client: httpx.AsyncClient, method: str, 
     assert response.status_code == 400
     assert response.headers["content-type"] == GOVSTACK_JSON
     assert response.json()["errors"]
-    asked = await client.request(
-        method, SCENARIO + path, json=body, headers={**CLIENT, "Accept": PROBLEM}
-    )
+    asked = await client.request(method, SCENARIO + path, json=body, headers={**CLIENT, "Accept": PROBLEM})
     assert (asked.status_code, asked.headers["content-type"]) == (400, PROBLEM)
 
 

@@ -45,7 +45,9 @@ async def test_databases_lists_every_register_the_caller_may_see_with_its_versio
     assert one["schema"]["properties"]["uuid"]["type"] == "string"
 
     # A member with no grant sees the open registers only, and the personal one's database is not there.
-    others = {database["code"] for database in (await client.get("/databases", headers=OWNER)).json()["databases"]}
+    others = {
+        database["code"] for database in (await client.get("/databases", headers=OWNER)).json()["databases"]
+    }
     assert "COUNTRY" in others
     assert not others & {"MCTS", "BIRTH"}
     hidden = await client.get(f"/database/{mcts['id']}", headers=OWNER)
