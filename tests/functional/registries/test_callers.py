@@ -367,6 +367,6 @@ async def test_an_assertion_for_another_service_or_time_or_signer_is_refused(
 
 
 def _error_media_type(response: httpx.Response) -> str:
-    """GovStack's paths answer errors as plain JSON (GovStack's clients expect it); govhub's own as RFC 9457."""
+    """GovStack's paths answer errors as plain JSON (as GovStack's clients expect); govhub's as RFC 9457."""
     govstack = response.url.path.startswith(("/data/", "/database"))
     return "application/json; charset=utf-8" if govstack else "application/problem+json"
