@@ -40,9 +40,13 @@ def plain_json_errors_under(*prefixes: str) -> None:
     _PLAIN_JSON_PREFIXES.extend(prefix for prefix in prefixes if prefix not in _PLAIN_JSON_PREFIXES)
 
 
-def speaks_plain_json_errors(request: Request) -> bool:
-    path = request.url.path
+def plain_json_errors_at(path: str) -> bool:
+    """Whether errors under `path` are answered as GovStack's clients expect."""
     return any(path == prefix.rstrip("/") or path.startswith(prefix) for prefix in _PLAIN_JSON_PREFIXES)
+
+
+def speaks_plain_json_errors(request: Request) -> bool:
+    return plain_json_errors_at(request.url.path)
 
 
 def _problem_media_type(request: Request) -> str:

@@ -24,7 +24,7 @@ from starlette.routing import Match
 from starlette.types import Scope
 
 from govhub.kit.errors import GovhubError
-from govhub.kit.problems import JSON_UTF8, PROBLEM_JSON
+from govhub.kit.problems import JSON_UTF8, PROBLEM_JSON, plain_json_errors_at
 
 
 class UnsupportedMediaType(GovhubError):
@@ -113,6 +113,13 @@ def problem_response(description: str) -> dict[str, Any]:
     return {"description": description, "content": {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}}}
 
 
+def plain_json_problem_response(description: str) -> dict[str, Any]:
+    """The same, on a path whose errors are plain JSON unless the client asks for a problem
+    (`kit.problems.plain_json_errors_under`)."""
+    schema = {"schema": PROBLEM_SCHEMA}
+    return {"description": description, "content": {"application/json": schema, PROBLEM_JSON: schema}}
+
+
 class ApiRoute(APIRoute):
     def __init__(self, path: str, endpoint: Callable[..., Any], **options: Any) -> None:
         super().__init__(path, endpoint, **options)
@@ -125,11 +132,19 @@ class ApiRoute(APIRoute):
         (`HTTPValidationError`, as `application/json`), which is not what the problem handlers send."""
         declared = {str(status).upper() for status in self.responses}
         answers: dict[int, dict[str, Any]] = {}
-        if self.dependant.path_params or self.dependant.query_params or self.body_field is not None:
-            answers[422] = problem_response("A parameter or the body breaks its schema; `errors` lists each.")
-        if self.expects_json_body:
-            answers[400] = problem_response("The body is not well-formed JSON.")
-            answers[415] = problem_response("The body is not JSON (application/json).")
+        invalid = "A parameter or the body breaks its schema; `errors` lists each."
+        if plain_json_errors_at(self.path):
+            # GovStack's clients expect 400 for both, and plain JSON (`kit.problems`).
+            if self.dependant.path_params or self.dependant.query_params or self.body_field is not None:
+                answers[400] = plain_json_problem_response(invalid + " Or the body is not well-formed JSON.")
+            if self.expects_json_body:
+                answers[415] = plain_json_problem_response("The body is not JSON (application/json).")
+        else:
+            if self.dependant.path_params or self.dependant.query_params or self.body_field is not None:
+                answers[422] = problem_response(invalid)
+            if self.expects_json_body:
+                answers[400] = problem_response("The body is not well-formed JSON.")
+                answers[415] = problem_response("The body is not JSON (application/json).")
         for status, answer in answers.items():
             if str(status) not in declared and "4XX" not in declared and "DEFAULT" not in declared:
                 self.responses[status] = answer

@@ -50,8 +50,9 @@ _NOT_IDENTIFIED = (
 _NOT_ALLOWED = (
     "The caller has no grant on this personal or restricted register, or its credentials name another caller."
 )
+#: Sent as plain JSON unless the client asks for a problem (`kit.problems.plain_json_errors_under`).
 _PROBLEMS: dict[int | str, dict[str, Any]] = {
-    status: {"description": description, "content": {PROBLEM_JSON: {}}}
+    status: {"description": description, "content": {"application/json": {}, PROBLEM_JSON: {}}}
     for status, description in [
         (401, _NOT_IDENTIFIED),
         (403, _NOT_ALLOWED),

@@ -15,13 +15,21 @@ from fastapi import Path as PathParameter
 from pydantic import BaseModel, ConfigDict, Field
 
 from govhub.kit.clock import iso_utc
-from govhub.kit.routing import JsonUtf8Response, api_router
+from govhub.kit.problems import plain_json_errors_under
+from govhub.kit.routing import JsonUtf8Response, api_router, plain_json_problem_response
 from govhub.registries.databases.service import DatabaseCatalogue, DatabaseGroup
 from govhub.registries.dependencies import CATALOGUE_PROBLEMS, CallerDep, Registries
 from govhub.registries.models import Register, RegisterVersion
 
+#: The GovStack Database API's paths answer errors as GovStack's clients expect (as the data API does).
+plain_json_errors_under("/databases", "/database/")
 router = api_router(
-    tags=["registries: databases"], responses=CATALOGUE_PROBLEMS, default_response_class=JsonUtf8Response
+    tags=["registries: databases"],
+    responses={
+        status: plain_json_problem_response(str(answer["description"]))
+        for status, answer in CATALOGUE_PROBLEMS.items()
+    },
+    default_response_class=JsonUtf8Response,
 )
 
 
