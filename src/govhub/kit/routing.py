@@ -137,6 +137,8 @@ class ApiRoute(APIRoute):
             # GovStack's clients expect 400 for both, and plain JSON (`kit.problems`).
             if self.dependant.path_params or self.dependant.query_params or self.body_field is not None:
                 answers[400] = plain_json_problem_response(invalid + " Or the body is not well-formed JSON.")
+                # Not FastAPI's own 422 body: what a value the rules refuse is answered with.
+                answers[422] = plain_json_problem_response("A value breaks the rules (a record its schema).")
             if self.expects_json_body:
                 answers[415] = plain_json_problem_response("The body is not JSON (application/json).")
         else:
