@@ -65,8 +65,8 @@ _PROBLEMS: dict[int | str, dict[str, Any]] = {
 #: The GovStack data API, with the problems its routes answer.
 router = api_router(tags=["registries"], responses=_PROBLEMS, default_response_class=JsonUtf8Response)
 DATA = "/data/{registryName}/{versionNumber}"
-#: The GovStack paths: the data API here, the Database API in `databases.api`.
-plain_json_errors_under("/data/", "/databases", "/database/")
+#: The data API's paths answer errors as GovStack's clients expect (the Database API's too: `databases.api`).
+plain_json_errors_under("/data/")
 
 #: A person's identifier and a database code, as the personal-data log holds them: a letter or digit, then
 #: letters, digits and `.`, `_`, `-`, `:` or `/`. Anything else (GovStack's scenarios send `...`) is 400.
