@@ -71,6 +71,7 @@ run: install assets ## Migrate, load the demo data, serve on http://127.0.0.1:80
 	  GOVHUB_REGISTRIES_TRUSTED_MEDIATORS='["127.0.0.0/8","::1/128"]'; \
 	$(BIN)/govhub db upgrade; \
 	$(BIN)/govhub demo load; \
+	$(BIN)/govhub govstack load; \
 	$(BIN)/govhub demo-service & demo_service=$$!; \
 	$(BIN)/govhub demo-provider blue-badge & blue_badge=$$!; \
 	trap 'kill $$demo_service $$blue_badge 2>/dev/null || true' EXIT; \

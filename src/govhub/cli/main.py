@@ -8,6 +8,7 @@ from govhub.cli.db import db
 from govhub.cli.demo import demo
 from govhub.cli.demo_provider import demo_provider
 from govhub.cli.demo_service import demo_service
+from govhub.cli.govstack import govstack
 from govhub.cli.identity import identity
 from govhub.cli.ledger import ledger
 from govhub.cli.members import member
@@ -27,6 +28,7 @@ cli.add_command(db)
 cli.add_command(demo)
 cli.add_command(demo_service)
 cli.add_command(demo_provider)
+cli.add_command(govstack)
 cli.add_command(ledger)
 cli.add_command(registry)
 cli.add_command(identity)

@@ -24,7 +24,35 @@ from govhub.kit.request_context import REQUEST_ID_HEADER, current_request_id
 from govhub.kit.templating import Pages
 
 PROBLEM_JSON = "application/problem+json"
+#: How the GovStack documents spell a JSON answer (their conformance scenarios compare it exactly).
+JSON_UTF8 = "application/json; charset=utf-8"
 logger = logging.getLogger("govhub.errors")
+
+#: Path prefixes of APIs that copy another standard whose clients expect errors as plain JSON and a 400 for
+#: malformed parameters (GovStack's): registered by the block that serves them (`plain_json_errors_under`).
+#: There the problem body is the same, sent as `application/json` unless the client asks for
+#: `application/problem+json`, and a request whose parameters or body break their schema is 400, not 422.
+_PLAIN_JSON_PREFIXES: list[str] = []
+
+
+def plain_json_errors_under(*prefixes: str) -> None:
+    """Answer errors under these path prefixes as GovStack's clients expect (see `_PLAIN_JSON_PREFIXES`)."""
+    _PLAIN_JSON_PREFIXES.extend(prefix for prefix in prefixes if prefix not in _PLAIN_JSON_PREFIXES)
+
+
+def plain_json_errors_at(path: str) -> bool:
+    """Whether errors under `path` are answered as GovStack's clients expect."""
+    return any(path == prefix.rstrip("/") or path.startswith(prefix) for prefix in _PLAIN_JSON_PREFIXES)
+
+
+def speaks_plain_json_errors(request: Request) -> bool:
+    return plain_json_errors_at(request.url.path)
+
+
+def _problem_media_type(request: Request) -> str:
+    if speaks_plain_json_errors(request) and PROBLEM_JSON not in request.headers.get("accept", ""):
+        return JSON_UTF8
+    return PROBLEM_JSON
 
 
 def problem_type(slug: str) -> str:
@@ -77,7 +105,9 @@ def problem_response(
     if request_id:
         body["request_id"] = request_id
         all_headers[REQUEST_ID_HEADER] = request_id
-    return Response(json.dumps(body), status_code=status, media_type=PROBLEM_JSON, headers=all_headers)
+    return Response(
+        json.dumps(body), status_code=status, media_type=_problem_media_type(request), headers=all_headers
+    )
 
 
 def _request_id(request: Request) -> str | None:
@@ -124,9 +154,10 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> Re
             detail=f"The request body could not be parsed as JSON: {reason}.",
             type_=problem_type("malformed-json"),
         )
+    # GovStack's clients expect 400 for a malformed parameter (its documents know no 422).
     return problem_response(
         request,
-        status=422,
+        status=400 if speaks_plain_json_errors(request) else 422,
         title="Invalid request",
         detail="Some of the request's values are missing or invalid; see errors.",
         type_=problem_type("validation-error"),

@@ -13,18 +13,18 @@ expression matches, and comparing it costs a fraction of a regular expression.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
 from fastapi import APIRouter, params
 from fastapi.routing import APIRoute
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Match
 from starlette.types import Scope
 
 from govhub.kit.errors import GovhubError
-from govhub.kit.problems import PROBLEM_JSON
+from govhub.kit.problems import JSON_UTF8, PROBLEM_JSON, plain_json_errors_at
 
 
 class UnsupportedMediaType(GovhubError):
@@ -113,6 +113,13 @@ def problem_response(description: str) -> dict[str, Any]:
     return {"description": description, "content": {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}}}
 
 
+def plain_json_problem_response(description: str) -> dict[str, Any]:
+    """The same, on a path whose errors are plain JSON unless the client asks for a problem
+    (`kit.problems.plain_json_errors_under`)."""
+    schema = {"schema": PROBLEM_SCHEMA}
+    return {"description": description, "content": {"application/json": schema, PROBLEM_JSON: schema}}
+
+
 class ApiRoute(APIRoute):
     def __init__(self, path: str, endpoint: Callable[..., Any], **options: Any) -> None:
         super().__init__(path, endpoint, **options)
@@ -125,11 +132,21 @@ class ApiRoute(APIRoute):
         (`HTTPValidationError`, as `application/json`), which is not what the problem handlers send."""
         declared = {str(status).upper() for status in self.responses}
         answers: dict[int, dict[str, Any]] = {}
-        if self.dependant.path_params or self.dependant.query_params or self.body_field is not None:
-            answers[422] = problem_response("A parameter or the body breaks its schema; `errors` lists each.")
-        if self.expects_json_body:
-            answers[400] = problem_response("The body is not well-formed JSON.")
-            answers[415] = problem_response("The body is not JSON (application/json).")
+        invalid = "A parameter or the body breaks its schema; `errors` lists each."
+        if plain_json_errors_at(self.path):
+            # GovStack's clients expect 400 for both, and plain JSON (`kit.problems`).
+            if self.dependant.path_params or self.dependant.query_params or self.body_field is not None:
+                answers[400] = plain_json_problem_response(invalid + " Or the body is not well-formed JSON.")
+                # Not FastAPI's own 422 body: what a value the rules refuse is answered with.
+                answers[422] = plain_json_problem_response("A value breaks the rules (a record its schema).")
+            if self.expects_json_body:
+                answers[415] = plain_json_problem_response("The body is not JSON (application/json).")
+        else:
+            if self.dependant.path_params or self.dependant.query_params or self.body_field is not None:
+                answers[422] = problem_response(invalid)
+            if self.expects_json_body:
+                answers[400] = problem_response("The body is not well-formed JSON.")
+                answers[415] = problem_response("The body is not JSON (application/json).")
         for status, answer in answers.items():
             if str(status) not in declared and "4XX" not in declared and "DEFAULT" not in declared:
                 self.responses[status] = answer
@@ -163,6 +180,18 @@ class ApiRoute(APIRoute):
             return await handler(request)
 
         return json_only
+
+
+class JsonUtf8Response(JSONResponse):
+    """JSON sent as `application/json; charset=utf-8`, as the GovStack documents spell it (their
+    conformance scenarios compare the header exactly); the OpenAPI document still names `application/json`."""
+
+    def init_headers(self, headers: Mapping[str, str] | None = None) -> None:
+        super().init_headers(headers)
+        self.raw_headers = [
+            (name, JSON_UTF8.encode() if name == b"content-type" and value == b"application/json" else value)
+            for name, value in self.raw_headers
+        ]
 
 
 def api_router(**options: Any) -> APIRouter:

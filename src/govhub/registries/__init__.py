@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         subject_id_of,
     )
     from govhub.registries.caller import Caller
+    from govhub.registries.conformance import load_govstack_scenario, read_scenario_data
     from govhub.registries.demo import BIRTHS
     from govhub.registries.errors import CallerUnknown, NotGranted, RecordNotFound, RegisterNotFound
     from govhub.registries.service import CLASSIFICATIONS, RegisterDefinition, RegistriesService
@@ -48,7 +49,9 @@ __all__ = [
     "RegistriesService",
     "allow_exchange_reader",
     "anyone_may_read",
+    "load_govstack_scenario",
     "publish_on_exchange",
+    "read_scenario_data",
     "read_subject",
     "reads_about",
     "subject_id_of",
@@ -66,6 +69,9 @@ _WHERE: dict[str, str] = {
     "NotGranted": "govhub.registries.errors",
     "RecordNotFound": "govhub.registries.errors",
     "RegisterNotFound": "govhub.registries.errors",
+    # GovStack's conformance scenario data, loaded (`govhub govstack load`).
+    "load_govstack_scenario": "govhub.registries.conformance",
+    "read_scenario_data": "govhub.registries.conformance",
     # Who may read a register without a grant, and which reads of a person's record happened (the data
     # tracker's view of the registers): one rule each, for every path.
     "ReadSubject": "govhub.registries.access",

@@ -1,6 +1,10 @@
 """The GovStack Digital Registries data API 1.3.0, on the spec's paths, plus the older spellings that
 GovStack's published test scenarios still call; and the admin API where a register's owner manages who may
-use it. Thin: parse, identify the caller, call the service."""
+use it. Thin: parse, identify the caller, call the service.
+
+On the GovStack paths JSON is `application/json; charset=utf-8`, and errors are the same problem bodies sent
+as plain JSON (unless the client asks for `application/problem+json`), a malformed parameter 400: what
+GovStack's clients and conformance scenarios expect (`kit.problems.plain_json_errors_under`)."""
 
 from __future__ import annotations
 
@@ -8,11 +12,10 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Path, Query, Request, Response
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from govhub.kit.problems import PROBLEM_JSON
-from govhub.kit.routing import api_router
+from govhub.kit.problems import PROBLEM_JSON, plain_json_errors_under
+from govhub.kit.routing import JsonUtf8Response, api_router
 from govhub.registries.dependencies import (
     CATALOGUE_PROBLEMS,
     CallerDep,
@@ -23,18 +26,19 @@ from govhub.registries.dependencies import (
     RegistryName,
     VersionNumber,
 )
+from govhub.registries.errors import InvalidQuery
 from govhub.registries.open_reads import read_open_record
 from govhub.registries.proofs import ReadOptions, RecordProofs, read_record
 from govhub.registries.schemas import (
     Answer,
     ExistsResponse,
     PersonalDataUsage,
+    PlainValue,
     QueryBody,
     QueryWriteBody,
     RecordList,
     Reference,
     UpdatedCount,
-    ValueResponse,
     WriteBody,
 )
 from govhub.registries.service import MAX_PAGE_SIZE, Opened
@@ -46,8 +50,9 @@ _NOT_IDENTIFIED = (
 _NOT_ALLOWED = (
     "The caller has no grant on this personal or restricted register, or its credentials name another caller."
 )
+#: Sent as plain JSON unless the client asks for a problem (`kit.problems.plain_json_errors_under`).
 _PROBLEMS: dict[int | str, dict[str, Any]] = {
-    status: {"description": description, "content": {PROBLEM_JSON: {}}}
+    status: {"description": description, "content": {"application/json": {}, PROBLEM_JSON: {}}}
     for status, description in [
         (401, _NOT_IDENTIFIED),
         (403, _NOT_ALLOWED),
@@ -58,8 +63,15 @@ _PROBLEMS: dict[int | str, dict[str, Any]] = {
 }
 
 #: The GovStack data API, with the problems its routes answer.
-router = api_router(tags=["registries"], responses=_PROBLEMS)
+router = api_router(tags=["registries"], responses=_PROBLEMS, default_response_class=JsonUtf8Response)
 DATA = "/data/{registryName}/{versionNumber}"
+#: The data API's paths answer errors as GovStack's clients expect (the Database API's too: `databases.api`).
+plain_json_errors_under("/data/")
+
+#: A person's identifier and a database code, as the personal-data log holds them: a letter or digit, then
+#: letters, digits and `.`, `_`, `-`, `:` or `/`. Anything else (GovStack's scenarios send `...`) is 400.
+_USER_ID = r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,199}$"
+_DATABASE_CODE = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,49}$"
 
 
 # The personal-data routes come first: `/data/MyPersonalDataUsage/1.0` would otherwise be read as
@@ -72,13 +84,38 @@ DATA = "/data/{registryName}/{versionNumber}"
     operation_id="DPU",
     response_model_by_alias=True,
 )
-@router.get("/data/MyPersonalDataUsage/1.0", include_in_schema=False, response_model_by_alias=True)
 async def my_personal_data_usage(
     *,
     registries: Registries,
     caller: CallerDep,
-    user_id: Annotated[str, Query(alias="userId", description="The person's identifier.")],
-    database_id: Annotated[str, Query(alias="databaseId", description="The database code, e.g. MCTS.")],
+    user_id: Annotated[str, Query(alias="userId", pattern=_USER_ID, description="The person's identifier.")],
+    database_id: Annotated[
+        str, Query(alias="databaseId", pattern=_DATABASE_CODE, description="The database code, e.g. MCTS.")
+    ],
+) -> list[PersonalDataUsage]:
+    return await _personal_data_usage(registries, caller, user_id, database_id)
+
+
+@router.get("/data/MyPersonalDataUsage/1.0", include_in_schema=False, response_model_by_alias=True)
+async def my_personal_data_usage_1_0(
+    *,
+    registries: Registries,
+    caller: CallerDep,
+    user_id: Annotated[str | None, Query(alias="userId", pattern=_USER_ID)] = None,
+    user_id_older: Annotated[str | None, Query(alias="userID", pattern=_USER_ID)] = None,
+    database_id: Annotated[str | None, Query(alias="databaseId", pattern=_DATABASE_CODE)] = None,
+    database_id_older: Annotated[str | None, Query(alias="DatabaseID", pattern=_DATABASE_CODE)] = None,
+) -> list[PersonalDataUsage]:
+    """The older path, as GovStack's scenarios call it: `userID` and `DatabaseID` are also understood."""
+    user = user_id or user_id_older
+    database = database_id or database_id_older
+    if user is None or database is None:
+        raise InvalidQuery("Send the person's identifier (userId) and the database code (databaseId).")
+    return await _personal_data_usage(registries, caller, user, database)
+
+
+async def _personal_data_usage(
+    registries: Registries, caller: CallerDep, user_id: str, database_id: str
 ) -> list[PersonalDataUsage]:
     uses = await registries.personal_data_usage(caller, user_id, database_id)
     return [
@@ -135,8 +172,10 @@ async def list_records(
     def link(to_page: int) -> str:
         return str(request.url.include_query_params(page=to_page, pageSize=page_size))
 
+    # `count` is the number of results on this page, as GovStack's clients read it; `total` all matches.
     return RecordList(
-        count=results.count,
+        count=len(results.records),
+        total=results.count,
         next=link(page + 1) if results.has_next else None,
         previous=link(page - 1) if page > 1 else None,
         results=results.records,
@@ -174,7 +213,7 @@ async def read(
         )
         if found is not None:
             # Sent as it is: FastAPI's re-encoding of a plain dict would cost about as much as the read.
-            return JSONResponse({"content": found})
+            return JsonUtf8Response({"content": found})
     async with on_demand.unit_of_work() as (registries, ledgers):
         opened = await registries.open(registry_name, version_number, caller)
         return await read_record(RecordProofs(registries, ledgers), opened, caller, body.query.content, as_of)
@@ -229,6 +268,7 @@ async def update_entries(
 
 
 @router.post(DATA + "/updateOrCreate", summary="updateOrCreate", operation_id="updateOrCreate")
+@router.post(DATA + "/update-or-create", include_in_schema=False)
 async def update_or_create(
     body: QueryWriteBody,
     registries: Registries,
@@ -264,9 +304,12 @@ async def read_value(
     uuid: str,
     field: str,
     ext: str,  # noqa: ARG001 (only json is served; the spec puts the format in the path)
-) -> ValueResponse:
+) -> PlainValue:
+    """A text value bare (a JSON string), any other value as `{"value": ...}`: the spec allows both, and
+    GovStack's clients expect the bare string."""
     opened = await registries.open(registry_name, version_number, caller)
-    return ValueResponse(value=await registries.read_value(opened, caller, uuid, field))
+    value = await registries.read_value(opened, caller, uuid, field)
+    return value if isinstance(value, str) else {"value": value}
 
 
 #: The registries' admin API: a register's owner manages who may use it (until the members block does).

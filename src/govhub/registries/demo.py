@@ -5,7 +5,6 @@ personal register of births, and the personal register of GovStack's Digital Reg
 from __future__ import annotations
 
 import csv
-import json
 import random
 from datetime import date, timedelta
 from importlib.resources import files
@@ -15,7 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
 from govhub.registries.caller import Caller
+from govhub.registries.conformance import SCENARIO_OWNER, load_records, packaged_data
 from govhub.registries.service import RegisterDefinition, RegistriesService
+
+__all__ = ["BIRTHS", "COUNTRIES", "SCENARIO_OWNER", "load", "synthetic_births"]
 
 PLATFORM = "govhub/GOV/platform"
 
@@ -40,47 +42,6 @@ COUNTRIES = RegisterDefinition(
     },
     key_field="code",
 )
-
-SCENARIO_OWNER = "eGovStack/GOV/90000009"
-
-
-def _scenario() -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads(
-        files(__package__).joinpath("demo_data/govstack-scenario.json").read_text()
-    )
-    return loaded
-
-
-def scenario_definition() -> RegisterDefinition:
-    scenario = _scenario()
-    return RegisterDefinition(
-        name=scenario["registryname"],
-        title="GovStack conformance scenario register",
-        description="The people records that GovStack's Digital Registries conformance scenarios expect.",
-        classification="personal",
-        owner=SCENARIO_OWNER,
-        database_code=scenario["databaseID"],
-        version=scenario["versionnumber"],
-        record_schema={
-            "type": "object",
-            "properties": {
-                "uuid": {"type": "string", "minLength": 1},
-                "id": {"type": "string", "minLength": 1},
-                "FirstName": {"type": "string"},
-                "LastName": {"type": "string"},
-                "BirthCertificateID": {"type": "string"},
-                "PersonalData": {"type": "array"},
-                # The fields of the GovStack spec's own example record, so its clients' writes are typed.
-                "firstName": {"type": "string"},
-                "lastName": {"type": "string"},
-                "birthCertificateId": {"type": "string"},
-            },
-            "required": ["uuid", "id"],
-        },
-        # Two of the scenario's people share an `id`, so the record key is the `uuid`.
-        key_field="uuid",
-        subject_field="id",
-    )
 
 
 def _code_register(name: str, title: str, description: str, fields: dict[str, Any]) -> RegisterDefinition:
@@ -231,7 +192,6 @@ async def _load_register(
 
 async def load(session: AsyncSession, settings: Settings) -> str:
     registries = RegistriesService.for_session(session, settings)
-    scenario = _scenario()
     reports = [
         await _load_register(registries, COUNTRIES, _csv("countries.csv")),
         await _load_register(registries, ISO_COUNTRIES, _csv("iso-countries.csv")),
@@ -239,7 +199,7 @@ async def load(session: AsyncSession, settings: Settings) -> str:
         await _load_register(registries, LANGUAGES, _csv("languages.csv")),
         await _load_register(registries, LOCAL_AUTHORITIES, _csv("local-authorities.csv")),
         await _load_register(registries, BIRTHS, synthetic_births()),
-        await _load_register(registries, scenario_definition(), scenario["records"]),
+        # The register of GovStack's conformance scenarios (`govhub govstack load` adds their databases).
+        await load_records(registries, packaged_data()),
     ]
-    await registries.grant(scenario["registryname"], scenario["client"])
     return "; ".join(reports)

@@ -41,9 +41,15 @@ class RegisterVersion(Base):
     """A schema of the register. Changing the schema makes a new version; records keep theirs."""
 
     __tablename__ = "registry_versions"
-    __table_args__ = (UniqueConstraint("register_id", "version"),)
+    __table_args__ = (
+        UniqueConstraint("register_id", "version"),
+        UniqueConstraint("database_id", name="uq_registry_versions_database_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: The id the GovStack Database API shows (`/database/{id}`, an integer of any size): the next free
+    #: one when the version is made, or the one a loader of GovStack's scenario data gives it.
+    database_id: Mapped[int] = mapped_column(BigInteger)
     register_id: Mapped[int] = mapped_column(ForeignKey("registry_registers.id"))
     #: The `versionNumber` of the GovStack data API path.
     version: Mapped[str] = mapped_column(String(50))

@@ -255,6 +255,26 @@ class RegistriesRepository:
         ).one_or_none()
         return None if row is None else (row[0], row[1])
 
+    async def version_by_database_id(self, database_id: int) -> tuple[RegisterVersion, Register] | None:
+        """The version the Database API shows as `database_id`, with its register."""
+        row = (
+            await self.session.execute(
+                select(RegisterVersion, Register)
+                .join(Register, Register.id == RegisterVersion.register_id)
+                .where(RegisterVersion.database_id == database_id)
+            )
+        ).one_or_none()
+        return None if row is None else (row[0], row[1])
+
+    async def next_database_id(self) -> int:
+        """One more than the highest database id shown so far."""
+        highest = await self.session.scalar(select(func.max(RegisterVersion.database_id)))
+        return int(highest or 0) + 1
+
+    async def set_database_id(self, version: RegisterVersion, database_id: int) -> None:
+        version.database_id = database_id
+        await self.session.flush()
+
     async def versions_in_use(self, version_id: int) -> int:
         """How many entries were written with this version: a version in use is history, never deleted."""
         count = await self.session.scalar(

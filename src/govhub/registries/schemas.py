@@ -5,19 +5,41 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class Content(BaseModel):
     content: dict[str, Any] = Field(description="A record, or the fields to match or write.")
 
 
+def _wrapped(data: Any, wrapper: str) -> Any:
+    """GovStack's conformance scenarios send `create`'s record and `exists`'s query bare, without the
+    spec's `{"write"|"query": {"content": ...}}`: a non-empty object without the wrapper is its content."""
+    if isinstance(data, dict) and data and wrapper not in data:
+        return {wrapper: {"content": data}}
+    return data
+
+
 class WriteBody(BaseModel):
+    """`{"write": {"content": record}}`; the record bare is understood too."""
+
     write: Content
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_record(cls, data: Any) -> Any:
+        return _wrapped(data, "write")
 
 
 class QueryBody(BaseModel):
+    """`{"query": {"content": fields}}`; the fields bare are understood too."""
+
     query: Content
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_query(cls, data: Any) -> Any:
+        return _wrapped(data, "query")
 
 
 class QueryWriteBody(BaseModel):
@@ -38,12 +60,13 @@ class UpdatedCount(BaseModel):
     updated: int = Field(description="How many records were changed.")
 
 
-class ValueResponse(BaseModel):
-    value: Any
+#: `readValue`'s answer: a text value bare, any other as `{"value": ...}` (the spec's `anyOf`).
+PlainValue = str | dict[str, Any]
 
 
 class RecordList(BaseModel):
-    count: int
+    count: int = Field(description="How many records this page holds (the length of `results`).")
+    total: int = Field(description="govhub extension: how many records match, on every page.")
     #: Left out when there is no next (or previous) page, as GovStack's examples show.
     next: str | None = None
     previous: str | None = None

@@ -5,6 +5,7 @@ every read of personal data for the person it is about. Never commits."""
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -70,6 +71,8 @@ class RegisterDefinition:
     record_schema: dict[str, Any]
     key_field: str
     subject_field: str | None = None
+    #: The id the Database API shows for this version; None: the next free one.
+    database_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -143,6 +146,7 @@ class RegistriesService:
         version = await self.repository.add_version(
             RegisterVersion(
                 register_id=register.id,
+                database_id=definition.database_id or await self.repository.next_database_id(),
                 version=definition.version,
                 record_schema=definition.record_schema,
                 key_field=definition.key_field,
@@ -358,6 +362,7 @@ class RegistriesService:
     # --- changes ----------------------------------------------------------------------------------
 
     async def create(self, opened: Opened, content: Mapping[str, Any]) -> dict[str, Any]:
+        content = with_uuid(opened, content)
         key = self._valid_key(opened, content, "/write/content")
         if await self.repository.by_key(opened.register.id, key) is not None:
             raise DuplicateRecord(f"A record with {opened.version.key_field} {key!r} already exists.")
@@ -368,6 +373,7 @@ class RegistriesService:
         """Create records in bulk: every one valid and new, or none written. One ledger append."""
         errors: list[FieldError] = []
         keys: list[str] = []
+        records = [with_uuid(opened, content) for content in records]
         for position, content in enumerate(records):
             try:
                 keys.append(self._valid_key(opened, content, f"/{position}"))
@@ -400,10 +406,12 @@ class RegistriesService:
         return changed
 
     async def update_entries(self, opened: Opened, query: Mapping[str, Any], write: Mapping[str, Any]) -> int:
-        """Change every record matching `query`: all of them, or none if any would break the schema."""
+        """Change every record matching `query`: all of them, or none if any would break the schema. A query
+        that matches nothing changes nothing: 0, as a bulk update answers (and as GovStack's clients, which
+        may send the same update twice, expect)."""
         found = await self.repository.matching(opened.register.id, query, key_field=opened.version.key_field)
         if not found:
-            raise RecordNotFound("no record found")
+            return 0
         return len(await self._update_all(opened, found, write))
 
     async def update_or_create(
@@ -622,6 +630,14 @@ class RegistriesService:
         if current is not None:
             await self.log_reads(opened, caller, [current])
         return current, history
+
+
+def with_uuid(opened: Opened, content: Mapping[str, Any]) -> dict[str, Any]:
+    """The record to create, with a new `uuid` if its register's schema has that field and the record came
+    without one: GovStack's `{uuid}` paths address records by it, and its clients create records without."""
+    if "uuid" in opened.version.record_schema.get("properties", {}) and content.get("uuid") in (None, ""):
+        return {**content, "uuid": str(uuid.uuid4())}
+    return dict(content)
 
 
 def _ordering(ordering: str | None) -> tuple[str | None, bool]:

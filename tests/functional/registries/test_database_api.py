@@ -34,10 +34,10 @@ async def _modify(
 async def test_databases_lists_every_register_the_caller_may_see_with_its_versions(
     client: httpx.AsyncClient,
 ) -> None:
-    groups = (await client.get("/databases", headers=SCENARIO_CLIENT)).json()
-    codes = {group["code"]: group for group in groups}
-    assert {"COUNTRY", "MCTS"} <= set(codes)
-    [mcts] = codes["MCTS"]["databases"]
+    catalogue = (await client.get("/databases", headers=SCENARIO_CLIENT)).json()
+    assert catalogue["id"] == 0
+    assert {"COUNTRY", "MCTS"} <= {database["code"] for database in catalogue["databases"]}
+    [mcts] = [database for database in catalogue["databases"] if database["code"] == "MCTS"]
     assert mcts["version"] == "111"
     assert mcts["name"] == "registryname"
     assert mcts["institution"] == demo.SCENARIO_OWNER
@@ -45,7 +45,9 @@ async def test_databases_lists_every_register_the_caller_may_see_with_its_versio
     assert one["schema"]["properties"]["uuid"]["type"] == "string"
 
     # A member with no grant sees the open registers only, and the personal one's database is not there.
-    others = {group["code"] for group in (await client.get("/databases", headers=OWNER)).json()}
+    others = {
+        database["code"] for database in (await client.get("/databases", headers=OWNER)).json()["databases"]
+    }
     assert "COUNTRY" in others
     assert not others & {"MCTS", "BIRTH"}
     hidden = await client.get(f"/database/{mcts['id']}", headers=OWNER)
@@ -63,7 +65,7 @@ async def test_create_a_register_then_write_to_it_and_version_it(client: httpx.A
 
     newer = {**SCHOOL_SCHEMA, "properties": {**SCHOOL_SCHEMA["properties"], "pupils": {"type": "integer"}}}
     assert (await _modify(client, newer, OWNER)).status_code == 200
-    versions = next(g for g in (await client.get("/databases")).json() if g["code"] == "SCHOOL")["databases"]
+    versions = await _school_databases(client)
     assert [v["version"] for v in versions] == ["1", "2"]
     # The record written under version 1 is still there, readable through version 2.
     read = await client.post("/data/SCHOOL/2/read", json={"query": {"content": {"urn": "100000"}}})
@@ -80,7 +82,7 @@ async def test_only_the_owner_changes_a_register(client: httpx.AsyncClient) -> N
     assert (await _modify(client, SCHOOL_SCHEMA, OWNER)).status_code == 200
     assert (await _modify(client, SCHOOL_SCHEMA, OTHER)).status_code == 403
     assert (await _modify(client, SCHOOL_SCHEMA, {})).status_code == 401
-    versions = next(g for g in (await client.get("/databases")).json() if g["code"] == "SCHOOL")["databases"]
+    versions = await _school_databases(client)
     assert (await client.delete(f"/database/{versions[0]['id']}", headers=OTHER)).status_code == 403
 
 
@@ -104,4 +106,9 @@ async def test_bad_schemas_are_422(client: httpx.AsyncClient, schema: dict[str, 
 async def test_unknown_database_is_404(client: httpx.AsyncClient) -> None:
     assert (await client.get("/database/999999")).status_code == 404
     assert (await client.delete("/database/999999", headers=OWNER)).status_code == 404
-    assert (await client.get("/database/not-a-number")).status_code == 422
+    assert (await client.get("/database/not-a-number")).status_code == 400
+
+
+async def _school_databases(client: httpx.AsyncClient) -> list[dict[str, Any]]:
+    catalogue = (await client.get("/databases")).json()
+    return [database for database in catalogue["databases"] if database["code"] == "SCHOOL"]

@@ -22,7 +22,7 @@ from govhub.registries import demo
     ],
 )
 async def test_open_registers_of_public_facts(client: httpx.AsyncClient, path: str, count: int) -> None:
-    assert (await client.get(path)).json()["count"] == count
+    assert (await client.get(path)).json()["total"] == count
 
 
 async def test_iso_codes_are_right(client: httpx.AsyncClient) -> None:
@@ -67,19 +67,19 @@ async def test_local_authorities_per_nation(
     client: httpx.AsyncClient, nation: str, type_: str | None, count: int
 ) -> None:
     listed = await client.get("/data/local-authority/1", params={"query.nation": nation})
-    assert listed.json()["count"] == count
+    assert listed.json()["total"] == count
     if type_ is not None:
         of_type = await client.get(
             "/data/local-authority/1", params={"query.nation": nation, "query.type": type_}
         )
-        assert of_type.json()["count"] == count
+        assert of_type.json()["total"] == count
 
 
 async def test_the_synthetic_births_register_is_personal(client: httpx.AsyncClient) -> None:
     assert (await client.get("/data/birth/1")).status_code == 401
     owner = {"Information-Mediator-Client": "govhub/GOV/civil-registration/registrar"}
     births = (await client.get("/data/birth/1", headers=owner)).json()
-    assert births["count"] == 200
+    assert births["total"] == 200
     assert births["results"][0]["registration"] == "B000001"
 
 

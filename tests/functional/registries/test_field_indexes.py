@@ -66,7 +66,7 @@ async def test_a_filter_on_an_indexed_field_uses_its_index(
         phase = "secondary" if number % 3 else "primary"
         assert (await _create(client, _school(number, phase=phase, pupils=number))).status_code == 200
     found = (await client.get("/data/SCHOOL/1", params={"query.phase": "primary", "pageSize": 3})).json()
-    assert found["count"] == 10
+    assert found["total"] == 10
     assert [r["urn"] for r in found["results"]] == ["000000", "000003", "000006"]
     numeric = (await client.get("/data/SCHOOL/1", params={"query.pupils": "7"})).json()
     assert [r["urn"] for r in numeric["results"]] == ["000007"]
@@ -148,9 +148,9 @@ async def test_indexes_follow_the_newest_version(client: httpx.AsyncClient, sess
     register_id = await _register_id(session)
     repository = RegistriesRepository(session)
     assert await repository.field_indexes(register_id) == set()
-    databases = (await client.get("/databases", headers=OWNER)).json()
-    [school] = [group for group in databases if group["code"] == "SCHOOL"]
-    newest = max(school["databases"], key=lambda database: int(database["version"]))
+    catalogue = (await client.get("/databases", headers=OWNER)).json()
+    school = [database for database in catalogue["databases"] if database["code"] == "SCHOOL"]
+    newest = max(school, key=lambda database: int(database["version"]))
     assert (await client.delete(f"/database/{newest['id']}", headers=OWNER)).status_code == 200
     assert len(await repository.field_indexes(register_id)) == 3
 
@@ -240,10 +240,10 @@ async def test_counts_follow_every_change_whatever_the_values(
     assert kept[("phase", "nursery")] == len(values) - 2
 
     page = (await client.get("/data/SCHOOL/1", params={"query.phase": "nursery", "pageSize": 2})).json()
-    assert page["count"] == len(values) - 2
+    assert page["total"] == len(values) - 2
     everything = (await client.get("/data/SCHOOL/1", params={"pageSize": 1})).json()
-    assert everything["count"] == len(values)
-    assert (await client.get("/data/SCHOOL/1", params={"query.phase": "nowhere"})).json()["count"] == 0
+    assert everything["total"] == len(values)
+    assert (await client.get("/data/SCHOOL/1", params={"query.phase": "nowhere"})).json()["total"] == 0
 
 
 async def test_counts_of_a_field_indexed_later_start_from_its_records(
@@ -261,7 +261,7 @@ async def test_counts_of_a_field_indexed_later_start_from_its_records(
         session, register_id, ["phase", "email", "pupils"]
     )
     page = (await client.get("/data/SCHOOL/2", params={"query.phase": "primary"})).json()
-    assert page["count"] == 3
+    assert page["total"] == 3
 
 
 async def test_an_indexed_value_too_long_for_its_index_is_refused(

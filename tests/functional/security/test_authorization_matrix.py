@@ -212,6 +212,9 @@ TABLE: dict[str, Row] = {
     "POST /data/{registryName}/{versionNumber}/updateOrCreate": row(
         post(DATA + "/updateOrCreate", json=UPDATE), REGISTER, "provider_subsystem"
     ),
+    "POST /data/{registryName}/{versionNumber}/update-or-create": row(
+        post(DATA + "/update-or-create", json=UPDATE), REGISTER, "provider_subsystem"
+    ),
     "DELETE /data/{registryName}/{versionNumber}/{ID}/delete": row(
         Call("DELETE", DATA + "/P-0001/delete"), REGISTER, "provider_subsystem"
     ),

@@ -1,5 +1,10 @@
 """The GovStack Digital Registries Database API 1.3.0: `GET /databases`, `GET|DELETE /database/{id}`,
-`POST /database/modify`. Camel-case field names as in the spec."""
+`POST /database/modify`. Camel-case field names as in the spec; JSON as `application/json; charset=utf-8`,
+and errors as plain JSON with 400 for a malformed parameter, as GovStack's clients expect.
+
+`/databases` answers the spec's `DatabasesSchema`: one object (a group of databases). govhub's group is the
+caller's whole catalogue: every database (register version) it may see, each naming its register's `code`.
+Database ids are integers of any size: the id a version was given (`RegisterVersion.database_id`)."""
 
 from __future__ import annotations
 
@@ -10,12 +15,22 @@ from fastapi import Path as PathParameter
 from pydantic import BaseModel, ConfigDict, Field
 
 from govhub.kit.clock import iso_utc
-from govhub.kit.routing import api_router
+from govhub.kit.problems import plain_json_errors_under
+from govhub.kit.routing import JsonUtf8Response, api_router, plain_json_problem_response
 from govhub.registries.databases.service import DatabaseCatalogue, DatabaseGroup
 from govhub.registries.dependencies import CATALOGUE_PROBLEMS, CallerDep, Registries
 from govhub.registries.models import Register, RegisterVersion
 
-router = api_router(tags=["registries: databases"], responses=CATALOGUE_PROBLEMS)
+#: The GovStack Database API's paths answer errors as GovStack's clients expect (as the data API does).
+plain_json_errors_under("/databases", "/database/")
+router = api_router(
+    tags=["registries: databases"],
+    responses={
+        status: plain_json_problem_response(str(answer["description"]))
+        for status, answer in CATALOGUE_PROBLEMS.items()
+    },
+    default_response_class=JsonUtf8Response,
+)
 
 
 class DatabaseInfo(BaseModel):
@@ -24,15 +39,18 @@ class DatabaseInfo(BaseModel):
     name: str
     description: str
     institution: str
-    classification: str
+    classification: str = Field(description="govhub extension: open, personal or restricted.")
+    code: str = Field(description="govhub extension: the database code of the register (its group).")
     schema_: dict[str, Any] = Field(alias="schema")
     modifiedAt: str  # noqa: N815 (the spec's field name)
 
 
-class DatabaseGroupInfo(BaseModel):
-    id: int
+class DatabasesInfo(BaseModel):
+    """The spec's `DatabasesSchema`: a group of databases. govhub's is the caller's catalogue."""
+
+    id: int = Field(description="The catalogue's id: 0.")
     name: str
-    code: str
+    code: str = Field(description="The catalogue's code: empty; each database names its own.")
     databases: list[DatabaseInfo]
 
 
@@ -99,23 +117,24 @@ class ModifyBody(BaseModel):
 def _info(version: RegisterVersion, register: Register) -> DatabaseInfo:
     schema = dict(version.record_schema)
     return DatabaseInfo(
-        id=version.id,
+        id=version.database_id,
         version=version.version,
         name=register.name,
         description=register.description,
         institution=register.owner,
         classification=register.classification,
+        code=register.database_code,
         schema=schema,
         modifiedAt=iso_utc(version.created_at),
     )
 
 
-def _group(group: DatabaseGroup) -> DatabaseGroupInfo:
-    return DatabaseGroupInfo(
-        id=group.register.id,
-        name=group.register.title,
-        code=group.register.database_code,
-        databases=[_info(version, group.register) for version in group.versions],
+def _catalogue_info(groups: list[DatabaseGroup]) -> DatabasesInfo:
+    return DatabasesInfo(
+        id=0,
+        name="Databases",
+        code="",
+        databases=[_info(version, group.register) for group in groups for version in group.versions],
     )
 
 
@@ -125,15 +144,15 @@ async def _catalogue(registries: Registries) -> DatabaseCatalogue:
 
 Catalogue = Annotated[DatabaseCatalogue, Depends(_catalogue)]
 DatabaseId = Annotated[
-    int, PathParameter(ge=1, le=2**31 - 1, description="The database (register version) id.")
+    int, PathParameter(ge=1, le=2**63 - 1, description="The database (register version) id.")
 ]
 
 
 @router.get("/databases", summary="databases", response_model_by_alias=True)
-async def databases(catalogue: Catalogue, caller: CallerDep) -> list[DatabaseGroupInfo]:
+async def databases(catalogue: Catalogue, caller: CallerDep) -> DatabasesInfo:
     """Every database the caller may see: open registers', and those of the personal and restricted
     registers it owns or was granted."""
-    return [_group(group) for group in await catalogue.groups(caller)]
+    return _catalogue_info(await catalogue.groups(caller))
 
 
 @router.get("/database/{id}", summary="database", response_model_by_alias=True)

@@ -68,14 +68,14 @@ class DatabaseCatalogue:
             if await self.registries.may_see(register, caller)
         ]
 
-    async def database(self, version_id: int, caller: Caller) -> tuple[RegisterVersion, Register]:
-        found = await self.repository.version_with_register(version_id)
+    async def database(self, database_id: int, caller: Caller) -> tuple[RegisterVersion, Register]:
+        found = await self.repository.version_by_database_id(database_id)
         hidden = found is not None and not await self.registries.may_see(found[1], caller)
         if hidden and caller.client is None:
             # Register names are public (pages, ledger names); who owns one and what it holds are not.
             raise identify_first("read this database", caller)
         if found is None or hidden:
-            raise DatabaseNotFound(f"There is no database {version_id}.")
+            raise DatabaseNotFound(f"There is no database {database_id}.")
         return found
 
     async def modify(
@@ -132,14 +132,14 @@ class DatabaseCatalogue:
             )
         )
 
-    async def delete(self, caller: Caller, version_id: int) -> None:
+    async def delete(self, caller: Caller, database_id: int) -> None:
         if caller.member is None:
             raise identify_first("delete databases", caller)
-        version, register = await self.database(version_id, caller)
+        version, register = await self.database(database_id, caller)
         self._check_owner(register, caller)
         if await self.repository.versions_in_use(version.id):
             raise VersionInUse(
-                f"Records were written with database {version_id}; it is part of the register's history."
+                f"Records were written with database {database_id}; it is part of the register's history."
             )
         await self.repository.delete_version(version)
         await self.registries.sync_field_indexes(register)
