@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.cli.common import run_unit_of_work
 from govhub.config import Settings
+from govhub.members import load_directory_scenario, read_directory_scenario_data
 from govhub.registries import load_govstack_scenario, read_scenario_data
 
 
@@ -32,27 +33,33 @@ def govstack() -> None:
     default=None,
     help="A Digital Registries scenario data file (test-data.json); default: the copy govhub ships.",
 )
-def load(registries_data: Path | None) -> None:
-    """Load GovStack's scenario data (safe to repeat)."""
+@click.option(
+    "--directory-data",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="An Information Mediator directory scenario data file; default: the copy govhub ships.",
+)
+def load(registries_data: Path | None, directory_data: Path | None) -> None:
+    """Load GovStack's scenario data (safe to repeat). The directory's services answer at the platform's
+    public URL, which the outbound-address guard checks: on a laptop, allow loopback with
+    GOVHUB_GATEWAY_ALLOWED_NETWORKS, as `make run` does."""
     try:
         registries = read_scenario_data(registries_data)
     except ValueError as error:
-        raise click.ClickException(f"{registries_data}: {error}") from None
+        raise click.ClickException(f"{registries_data or 'the packaged registries data'}: {error}") from None
+    try:
+        directory = read_directory_scenario_data(directory_data)
+    except ValueError as error:
+        raise click.ClickException(f"{directory_data or 'the packaged directory data'}: {error}") from None
 
     async def work(session: AsyncSession, settings: Settings) -> list[str]:
         registers = await load_govstack_scenario(session, settings, registries)
-        directory = await _load_information_mediator_directory(session, settings)
-        return [f"Digital Registries: {line}" for line in registers] + directory
+        members = await load_directory_scenario(session, settings, directory)
+        return [f"Digital Registries: {line}" for line in registers] + [
+            f"Information Mediator: {line}" for line in members.splitlines()
+        ]
 
     # On an error nothing was kept: the unit of work rolled back.
     for line in run_unit_of_work(work, list_field_errors=False):
         click.echo(line)
 
-
-async def _load_information_mediator_directory(session: AsyncSession, settings: Settings) -> list[str]:
-    """THE INFORMATION MEDIATOR DIRECTORY PART GOES HERE (issue 16, members block): load the members,
-    subsystems and services of GovStack's `im-directory-scenario-data.json` through the members block's
-    face, in this same unit of work, and return its report lines (each prefixed `Information Mediator: `).
-    Until then it loads nothing."""
-    del session, settings
-    return []

@@ -12,7 +12,11 @@ Nothing here imports another block's pages or the exchange, so any block may imp
 
 from __future__ import annotations
 
-from govhub.members.directory.scenario import InvalidScenarioData, load_directory_scenario
+from govhub.members.directory.scenario import (
+    InvalidScenarioData,
+    load_directory_scenario,
+    read_directory_scenario_data,
+)
 from govhub.members.errors import (
     AccessRightExists,
     InvalidMemberClass,
@@ -107,5 +111,6 @@ __all__ = [
     "parse_service_id",
     "parse_subsystem_id",
     "platform_admins",
+    "read_directory_scenario_data",
     "revoke_platform_admin",
 ]

@@ -21,8 +21,11 @@ entry and the field. Never commits."""
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
 from joserfc import jwk
@@ -55,6 +58,15 @@ class InvalidScenarioData(GovhubError):
     status = 422
     slug = "invalid-scenario-data"
     title = "Invalid GovStack scenario data"
+
+
+def read_directory_scenario_data(path: Path | None) -> Any:
+    """A directory scenario data file, parsed (the packaged copy when `path` is None). Its shape is
+    checked when it is loaded; a file that is not JSON is a ValueError, as `json.loads` raises."""
+    if path is None:
+        packaged = files(__package__).joinpath("demo_data/govstack-directory-scenario.json")
+        return json.loads(packaged.read_text(encoding="utf-8"))
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 @dataclass

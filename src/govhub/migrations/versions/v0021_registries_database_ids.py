@@ -2,8 +2,8 @@
 a 64-bit integer, so that GovStack's scenario data can load databases with the ids its scenarios ask for.
 Existing versions keep the id they were shown until now (their row id).
 
-Revision ID: 0020_registries_database_ids
-Revises: 0019_members_confirmation
+Revision ID: 0021_registries_database_ids
+Revises: 0020_members_instance_classes
 Create Date: 2026-12-07
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0020_registries_database_ids"
-down_revision: str | None = "0019_members_confirmation"
+revision: str = "0021_registries_database_ids"
+down_revision: str | None = "0020_members_instance_classes"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
