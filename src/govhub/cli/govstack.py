@@ -62,4 +62,3 @@ def load(registries_data: Path | None, directory_data: Path | None) -> None:
     # On an error nothing was kept: the unit of work rolled back.
     for line in run_unit_of_work(work, list_field_errors=False):
         click.echo(line)
-
