@@ -152,8 +152,7 @@ async def create(
     registry_name: RegistryName,
     version_number: VersionNumber,
 ) -> dict[str, Any]:
-    opened = await writes.open(registry_name, version_number, caller)
-    return {"content": await writes.create(opened, body.write.content)}
+    return {"content": await writes.create(registry_name, version_number, caller, body.write.content)}
 
 
 @router.post(DATA + "/read", summary="read", operation_id="read", response_model=dict[str, Any])
@@ -210,9 +209,12 @@ async def update(
     registry_name: RegistryName,
     version_number: VersionNumber,
 ) -> dict[str, Any]:
-    opened = await writes.open(registry_name, version_number, caller)
-    query, write = _query(body, opened), body.write.content
-    changed = await writes.change(opened, lambda registries: registries.update(opened, query, write))
+    changed = await writes.change(
+        registry_name,
+        version_number,
+        caller,
+        lambda registries, opened: registries.update(opened, _query(body, opened), body.write.content),
+    )
     return {"content": changed}
 
 
@@ -225,9 +227,14 @@ async def update_entries(
     registry_name: RegistryName,
     version_number: VersionNumber,
 ) -> UpdatedCount:
-    opened = await writes.open(registry_name, version_number, caller)
-    query, write = _query(body, opened), body.write.content
-    updated = await writes.change(opened, lambda registries: registries.update_entries(opened, query, write))
+    updated = await writes.change(
+        registry_name,
+        version_number,
+        caller,
+        lambda registries, opened: registries.update_entries(
+            opened, _query(body, opened), body.write.content
+        ),
+    )
     return UpdatedCount(updated=updated)
 
 
@@ -239,10 +246,13 @@ async def update_or_create(
     registry_name: RegistryName,
     version_number: VersionNumber,
 ) -> dict[str, Any]:
-    opened = await writes.open(registry_name, version_number, caller)
-    query, write = _query(body, opened), body.write.content
     changed = await writes.change(
-        opened, lambda registries: registries.update_or_create(opened, query, write)
+        registry_name,
+        version_number,
+        caller,
+        lambda registries, opened: registries.update_or_create(
+            opened, _query(body, opened), body.write.content
+        ),
     )
     return {"content": changed}
 
@@ -255,8 +265,9 @@ async def delete(
     version_number: VersionNumber,
     record_id: RecordId,
 ) -> Response:
-    opened = await writes.open(registry_name, version_number, caller)
-    await writes.change(opened, lambda registries: registries.delete(opened, record_id))
+    await writes.change(
+        registry_name, version_number, caller, lambda registries, opened: registries.delete(opened, record_id)
+    )
     return Response(status_code=204)
 
 

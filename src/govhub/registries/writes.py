@@ -43,6 +43,7 @@ from govhub.kit.errors import GovhubError
 from govhub.kit.group_commit import GroupCommit
 from govhub.ledger import AppendMemo, Keyring
 from govhub.registries.caller import Caller
+from govhub.registries.errors import InvalidRecord
 from govhub.registries.service import Opened, RegistriesService
 
 logger = logging.getLogger("govhub.registries.writes")
@@ -50,15 +51,16 @@ logger = logging.getLogger("govhub.registries.writes")
 #: Writes in one unit of work at most; more wait for the next.
 MAX_BATCH = 500
 
-Change = Callable[[RegistriesService], Awaitable[Any]]
+Change = Callable[[RegistriesService, Opened], Awaitable[Any]]
 
 
 @dataclass(frozen=True)
 class Write:
-    """One caller's change to a register: a plain create (its checked key and record), or any other."""
+    """One caller's change to a register version: a plain create (its record), or any other."""
 
-    opened: Opened
-    create: tuple[str, Mapping[str, Any]] | None = None
+    version: str
+    caller: Caller
+    create: Mapping[str, Any] | None = None
     change: Change | None = None
 
 
@@ -70,87 +72,123 @@ class RegisterWriter:
         self._database = database
         self._settings = settings
         self._keyring = keyring
-        self._group: GroupCommit[int, Write, Any] = GroupCommit(self._write, max_batch=MAX_BATCH)
-        #: Each register ledger's frontier as this node last left it (`AppendMemo`).
-        self._memos: dict[int, AppendMemo] = {}
+        self._group: GroupCommit[str, Write, Any] = GroupCommit(self._write, max_batch=MAX_BATCH)
+        #: Each register ledger's frontier as this node last left it (`AppendMemo`), by register name.
+        self._memos: dict[str, AppendMemo] = {}
         self.loop = self._group.loop
 
-    async def open(self, name: str, version: str, caller: Caller) -> Opened:
-        """The register and version `caller` may change, checked in a unit of work closed at once."""
-        async with self._database.unit_of_work() as session:
-            service = RegistriesService.for_session(session, self._settings, self._keyring)
-            return await service.open(name, version, caller, write=True)
-
-    async def create(self, opened: Opened, content: Mapping[str, Any]) -> dict[str, Any]:
-        key = RegistriesService.check_create(opened, content)
-        result: dict[str, Any] = await self._group.submit(
-            opened.register.id, Write(opened, create=(key, content))
-        )
+    async def create(
+        self, name: str, version: str, caller: Caller, content: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """Create a record in register `name`; the record once committed."""
+        result: dict[str, Any] = await self._group.submit(name, Write(version, caller, create=content))
         return result
 
-    async def change(self, opened: Opened, change: Change) -> Any:
-        """`change` run on the batch's service; its result once committed."""
-        return await self._group.submit(opened.register.id, Write(opened, change=change))
+    async def change(self, name: str, version: str, caller: Caller, change: Change) -> Any:
+        """`change` run on the batch's service with the register opened for `caller`; its result once
+        committed."""
+        return await self._group.submit(name, Write(version, caller, change=change))
 
     async def aclose(self) -> None:
         await self._group.aclose()
 
-    async def _write(self, register_id: int, writes: list[Write]) -> list[Any]:
+    async def _write(self, name: str, writes: list[Write]) -> list[Any]:
         try:
-            return await self._together(register_id, writes)
+            return await self._together(name, writes)
         except Exception:
             if len(writes) == 1:
                 raise
             logger.info(
-                "a batch of %d writes to register %d failed; writing them one by one",
-                len(writes),
-                register_id,
+                "a batch of %d writes to register %r failed; writing them one by one", len(writes), name
             )
         outcomes: list[Any] = []
         for write in writes:
             try:
-                outcomes += await self._together(register_id, [write])
+                outcomes += await self._together(name, [write])
             except Exception as error:  # this write's alone
                 outcomes.append(error)
         return outcomes
 
-    async def _together(self, register_id: int, writes: list[Write]) -> list[Any]:
+    async def _together(self, name: str, writes: list[Write]) -> list[Any]:
         """Make `writes` in one unit of work; their outcomes (a domain error for a write that failed before
         changing anything). Raises, rolled back, when a write failed after it began changing records."""
-        memo = self._memos.setdefault(register_id, AppendMemo())
         async with self._database.batch_session(len(writes)) as session:
             service = RegistriesService.for_session(session, self._settings, self._keyring)
+            opened = await _open_each(service, name, writes)
+            register_id = next((o.register.id for o in opened if isinstance(o, Opened)), None)
+            if register_id is None:  # no write may go on: nothing to lock or commit
+                return opened
             batch = await service.begin_batch(register_id)
             outcomes: list[Any] = []
             position = 0
             while position < len(writes):
-                write = writes[position]
-                if write.create is not None:
-                    run = _creates_from(writes, position)
-                    outcomes += await service.create_each(write.opened, [w.create for w in run if w.create])
+                write, this = writes[position], opened[position]
+                if isinstance(this, GovhubError):
+                    outcomes.append(this)
+                    position += 1
+                elif write.create is not None:
+                    run = _creates_from(writes, opened, position)
+                    outcomes += await _create_each(service, this, [w.create or {} for w in run])
                     position += len(run)
-                    continue
-                if write.change is None:
-                    raise TypeError("a write is a create or a change")
-                begun = batch.changes_begun
-                try:
-                    outcomes.append(await write.change(service))
-                except GovhubError as error:
-                    if batch.changes_begun != begun:
-                        raise
-                    outcomes.append(error)
-                position += 1
-            await service.end_batch(memo)
+                else:
+                    if write.change is None:
+                        raise TypeError("a write is a create or a change")
+                    begun = batch.changes_begun
+                    try:
+                        outcomes.append(await write.change(service, this))
+                    except GovhubError as error:
+                        if batch.changes_begun != begun:
+                            raise
+                        outcomes.append(error)
+                    position += 1
+            await service.end_batch(self._memos.setdefault(name, AppendMemo()))
             await session.commit()
         return outcomes
 
 
-def _creates_from(writes: list[Write], start: int) -> list[Write]:
-    """The plain creates from `start` on, up to the first other write or one of another version."""
-    version_id = writes[start].opened.version.id
+async def _open_each(
+    service: RegistriesService, name: str, writes: list[Write]
+) -> list[Opened | GovhubError]:
+    """Each write's register version opened for its caller (`RegistriesService.open`: the access check), or
+    the error that says why not; checked once per version and caller in the batch."""
+    checked: dict[tuple[str, str | None], Opened | GovhubError] = {}
+    opened: list[Opened | GovhubError] = []
+    for write in writes:
+        key = (write.version, write.caller.client)
+        if key not in checked:
+            try:
+                checked[key] = await service.open(name, write.version, write.caller, write=True)
+            except GovhubError as error:
+                checked[key] = error
+        opened.append(checked[key])
+    return opened
+
+
+async def _create_each(
+    service: RegistriesService, opened: Opened, records: list[Mapping[str, Any]]
+) -> list[Any]:
+    """Plain creates: a record that breaks the schema fails alone; the others are made together."""
+    outcomes: list[Any] = []
+    valid: list[tuple[str, Mapping[str, Any]]] = []
+    for content in records:
+        try:
+            valid.append((service.check_create(opened, content), content))
+            outcomes.append(None)
+        except InvalidRecord as error:
+            outcomes.append(error)
+    made = iter(await service.create_each(opened, valid) if valid else [])
+    return [next(made) if outcome is None else outcome for outcome in outcomes]
+
+
+def _creates_from(writes: list[Write], opened: list[Opened | GovhubError], start: int) -> list[Write]:
+    """The plain creates from `start` on, up to the first other write, or one of another version or one
+    not allowed."""
+    first = opened[start]
     run: list[Write] = []
-    for write in writes[start:]:
-        if write.create is None or write.opened.version.id != version_id:
+    for write, this in zip(writes[start:], opened[start:], strict=True):
+        if write.create is None or not isinstance(this, Opened) or not isinstance(first, Opened):
+            break
+        if this.version.id != first.version.id:
             break
         run.append(write)
     return run
