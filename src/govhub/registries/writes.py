@@ -76,6 +76,10 @@ class RegisterWriter:
         #: Each register ledger's frontier as this node last left it (`AppendMemo`), by register name.
         self._memos: dict[str, AppendMemo] = {}
         self.loop = self._group.loop
+        #: Units of work committed, and the writes they held (failed ones included): their ratio is the
+        #: mean batch.
+        self.batches_committed = 0
+        self.writes_committed = 0
 
     async def create(
         self, name: str, version: str, caller: Caller, content: Mapping[str, Any]
@@ -143,6 +147,8 @@ class RegisterWriter:
                     position += 1
             await service.end_batch(self._memos.setdefault(name, AppendMemo()))
             await session.commit()
+        self.batches_committed += 1
+        self.writes_committed += len(writes)
         return outcomes
 
 
