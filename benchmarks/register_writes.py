@@ -11,10 +11,11 @@ started (`uvicorn --factory govhub.app:create_app`, one process each, on free lo
 new keys for `--seconds` seconds. The callers come from 127.0.0.1, a trusted mediator
 (GOVHUB_REGISTRIES_TRUSTED_MEDIATORS), with the register owner's Information-Mediator-Client header.
 
-Printed: acknowledged creates per second, p50/p95 latency, and the reference in the same run: the ledger's
+Printed: acknowledged creates per second, p50/p95 latency, and the references in the same run: the ledger's
 own batched appends (`LedgerService.append`, `--clients` leaves per unit of work, one unit after another,
-in this process) in leaves per second, and the ratio. Afterwards every acknowledged create is checked to be
-in the register, and the register's ledger size to equal its entries.
+in this process) in leaves per second, and the ratio; and `GET /healthz` per second from the same clients
+through the same nodes (what HTTP alone allows on the machine at that moment). Afterwards every
+acknowledged create is checked to be in the register, and the register's ledger size to equal its entries.
 """
 
 from __future__ import annotations
@@ -117,6 +118,28 @@ def _percentile(samples: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))] if ordered else float("nan")
 
 
+async def _healthz(urls: list[str], clients: int, seconds: float) -> float:
+    """`GET /healthz`s per second with the same clients and nodes: what HTTP alone allows in this run."""
+    answered = 0
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    sessions = [httpx.AsyncClient(base_url=url, limits=limits, timeout=60) for url in urls]
+    stop_at = time.perf_counter() + seconds
+
+    async def client(number: int) -> None:
+        nonlocal answered
+        session = sessions[number % len(sessions)]
+        while time.perf_counter() < stop_at:
+            if (await session.get("/healthz")).status_code == 200:
+                answered += 1
+
+    try:
+        await asyncio.gather(*(client(n) for n in range(clients)))
+    finally:
+        for session in sessions:
+            await session.aclose()
+    return answered / seconds
+
+
 async def _clients(urls: list[str], clients: int, seconds: float) -> tuple[list[str], list[float], int]:
     acknowledged: list[str] = []
     latencies: list[float] = []
@@ -216,9 +239,9 @@ async def main() -> None:
     try:
         for process, node_url in nodes:
             await wait_ready(node_url, process)
-        acknowledged, latencies, failures = await _clients(
-            [node_url for _, node_url in nodes], args.clients, args.seconds
-        )
+        urls = [node_url for _, node_url in nodes]
+        acknowledged, latencies, failures = await _clients(urls, args.clients, args.seconds)
+        healthz = await _healthz(urls, args.clients, min(args.seconds, 5))
     finally:
         for process, _ in nodes:
             process.terminate()
@@ -234,6 +257,10 @@ async def main() -> None:
     )
     print(f"reference: ledger appends of {args.clients} leaves per unit of work, {reference:.0f} leaves/s")
     print(f"ratio creates / ledger leaves: {rate / reference:.2f}")
+    print(
+        f"HTTP alone: GET /healthz {healthz:.0f}/s, same clients and nodes; "
+        f"creates / healthz {rate / healthz:.2f}"
+    )
     print(await bench.check(acknowledged))
     await bench.database.dispose()
 
