@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from govhub.config import Settings
 from govhub.ledger import Keyring, LedgerService
 from govhub.ledger.models import LedgerLog
-from govhub.node import NODE_HOOKS
+from govhub.node import NODE_HOOKS, NodeState
 from govhub.registries import Caller, RegistriesService
 from govhub.registries.errors import (
     DuplicateRecord,
@@ -118,11 +118,12 @@ async def test_one_bad_write_among_good_ones_fails_alone(
 async def test_the_second_of_two_equal_keys_in_a_batch_is_a_duplicate(
     writer: RegisterWriter, session: AsyncSession
 ) -> None:
-    first, second = await asyncio.gather(
+    outcomes = await asyncio.gather(
         writer.create(NAME, "1", OWNER, _school(7, name="first")),
         writer.create(NAME, "1", OWNER, _school(7, name="second")),
         return_exceptions=True,
     )
+    first, second = outcomes
     assert first == _school(7, name="first")
     assert isinstance(second, DuplicateRecord)
     assert second.status == 409
@@ -220,6 +221,6 @@ async def test_the_node_drains_its_writer_at_shutdown(app: FastAPI, writer: Regi
     assert writer.batches_committed == 0
     [hooks] = [hooks for hooks in NODE_HOOKS if hooks.block == "registries"]
     assert hooks.stop is not None
-    await hooks.stop(app.state)
+    await hooks.stop(cast("NodeState", app.state))
     assert writer.batches_committed == 1
     assert await pending == _school(9)
