@@ -3,7 +3,7 @@
 One unit of work per write held the register's lock (its row on PostgreSQL, the write lock on SQLite)
 through its own ledger append and commit, so writes to one register went one at a time, whatever the number
 of clients or app nodes. Here every write to a register queues on the app node's writer
-(`kit.group_commit`, keyed by register), and one task makes whatever has queued in one unit of work: the
+(`kit.group_commit`, keyed by register name), and one task makes whatever has queued in one unit of work: the
 register's lock taken once, each write run in turn on that session (so each sees the earlier ones: create's
 duplicate check, update's match), then ONE ledger append and ONE insert of the entries for the lot, one
 commit. Each caller is answered only once the commit that holds its write has returned, as before; while a
@@ -11,9 +11,16 @@ batch commits the next one queues, so batches grow with the load and a lone writ
 app nodes' batches take the same lock, so the register's entries and ledger stay in one order.
 
 What runs where:
-- In the caller, before queuing: the access check (`open`, in a short unit of work of the request's own,
-  closed before it waits, so a waiting request holds no connection) and the checks that need no database
-  (a new record's schema), so a bad record never reaches a batch.
+- In the caller, before queuing: nothing that needs the database. The request has no unit of work of its
+  own: the caller is identified from what it sent (`callers.caller_of`), and the write is queued under the
+  register's name.
+- In the batch, per write but before anything is changed: the access check (`RegistriesService.open`, the
+  one chokepoint, once per version and caller in the batch) and a new record's schema check (which needs the
+  version's schema). An earlier version of this module checked both in the caller, in a short unit of work
+  of the request's own: with 16 clients on a node those were 16 connections checked out at once, past the
+  pool's size, and the overflow connections opened and closed per request cost more than the writes (seen
+  while profiling); in the batch the checks share its one connection. A refused write (RegisterNotFound,
+  CallerUnknown, NotGranted, InvalidRecord) fails that caller alone, with the same answer as before.
 - In the batch: a write's domain error raised before it changed anything (RecordNotFound, DuplicateRecord,
   InvalidRecord of an update...) fails that caller alone; the batch goes on without it. Consecutive plain
   creates are made together (one key lookup, one insert of records, as `create_many` does), a key that
