@@ -27,7 +27,8 @@ What runs where:
   exists or that an earlier create of the batch takes failing alone with 409.
 - Anything else (an IntegrityError of a unique field index, which spoils the transaction on PostgreSQL; a
   database error) rolls the whole batch back, and its writes are made again one at a time, each in its own
-  unit of work, so only the bad one fails.
+  unit of work, so only the bad one fails. Not a failed commit: whether it was made is then unknown, and
+  making the writes again could make them twice, so each caller of the batch gets the error.
 
 The bulk path (`create_many`, the command line) keeps its own unit of work: it is one caller already.
 At shutdown the node's hook waits until everything queued has been written.
@@ -106,6 +107,10 @@ class RegisterWriter:
     async def _write(self, name: str, writes: list[Write]) -> list[Any]:
         try:
             return await self._together(name, writes)
+        except _CommitFailed as failed:
+            # Whether the commit was made is unknown (the connection may have dropped after it): making
+            # the writes again could make them twice. Every caller hears of the failure (a 500).
+            return [failed.error] * len(writes)
         except Exception:
             if len(writes) == 1:
                 raise
@@ -153,10 +158,19 @@ class RegisterWriter:
                         outcomes.append(error)
                     position += 1
             await service.end_batch(self._memos.setdefault(name, AppendMemo()))
-            await session.commit()
+            try:
+                await session.commit()
+            except Exception as error:
+                raise _CommitFailed(error) from error
         self.batches_committed += 1
         self.writes_committed += len(writes)
         return outcomes
+
+
+class _CommitFailed(Exception):
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 async def _open_each(
