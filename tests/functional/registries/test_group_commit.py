@@ -224,3 +224,33 @@ async def test_the_node_drains_its_writer_at_shutdown(app: FastAPI, writer: Regi
     await hooks.stop(cast("NodeState", app.state))
     assert writer.batches_committed == 1
     assert await pending == _school(9)
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [({}, 401), ({"Information-Mediator-Client": "govhub/GOV/stranger/app"}, 403)],
+    ids=["anonymous", "stranger"],
+)
+async def test_every_write_route_refuses_the_wrong_caller_in_its_batch(
+    client: httpx.AsyncClient,
+    writer: RegisterWriter,
+    session: AsyncSession,
+    headers: dict[str, str],
+    status: int,
+) -> None:
+    await writer.create(NAME, "1", OWNER, _school(1))
+    data = f"/data/{NAME}/1"
+    query = {"query": {"content": {"urn": "U1"}}, "write": {"content": {"name": "Changed"}}}
+    responses = await asyncio.gather(
+        client.post(f"{data}/create", json={"write": {"content": _school(2)}}, headers=headers),
+        client.put(f"{data}/update", json=query, headers=headers),
+        client.put(f"{data}/updateEntries", json=query, headers=headers),
+        client.post(f"{data}/updateOrCreate", json=query, headers=headers),
+        client.delete(f"{data}/U1/delete", headers=headers),
+        # The owner's write in the same batch goes through.
+        client.put(f"{data}/update", json={**query, "write": {"content": {"pupils": 4}}}, headers=HEADERS),
+    )
+    assert [response.status_code for response in responses] == [status] * 5 + [200]
+    assert all(response.json()["detail"] for response in responses[:5])
+    assert [entry.kind for entry in await _entries(session)] == ["create", "update"]
+    assert (await _entries(session))[-1].content == _school(1, pupils=4)
