@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from govhub.kit.dev_mailbox import DevMailbox
     from govhub.ledger.keys import Keyring
     from govhub.members import NetworkView
+    from govhub.registries.writes import RegisterWriter
 
 logger = logging.getLogger("govhub.app")
 
@@ -62,6 +63,8 @@ class NodeState:
     oidc_provider: Provider | None = None
     #: ledger: the signing keys (`govhub.ledger.keyring_of`).
     ledger_keyring: Keyring | None = None
+    #: registries: the writer of records (group commit), drained at shutdown.
+    registries_writer: RegisterWriter | None = None
     #: registries: the X-Road-Ids of assertions accepted, so a replay is refused.
     registries_seen_assertions: SeenMessages | None = None
     #: exchange: the gateway's one connection pool for every provider.
@@ -156,9 +159,16 @@ async def _stop_gateway(node: NodeState) -> None:
         await node.gateway_forwarder.aclose()
 
 
+async def _stop_registries(node: NodeState) -> None:
+    """The registries' writer of records writes what has queued (`registries.writes`)."""
+    if node.registries_writer is not None:
+        await node.registries_writer.aclose()
+
+
 #: Started in this order, stopped in the reverse one.
 NODE_HOOKS: tuple[NodeHooks, ...] = (
     NodeHooks("dev_mailbox", start=_start_dev_mailbox, stop=_stop_dev_mailbox),
     NodeHooks("exchange", stop=_stop_gateway),
+    NodeHooks("registries", stop=_stop_registries),
     NodeHooks("identity", start=_start_logout_delivery, stop=_stop_logout_delivery),
 )

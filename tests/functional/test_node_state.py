@@ -46,7 +46,7 @@ async def test_the_database_given_to_create_app_is_the_one_the_app_uses(settings
 
 
 def test_the_hooks_start_the_mailbox_first_and_stop_the_identity_block_first() -> None:
-    assert [hooks.block for hooks in NODE_HOOKS] == ["dev_mailbox", "exchange", "identity"]
+    assert [hooks.block for hooks in NODE_HOOKS] == ["dev_mailbox", "exchange", "registries", "identity"]
 
 
 class _Closes:
@@ -74,11 +74,18 @@ async def test_stop_drains_the_log_writer_then_closes_the_forwarder_then_the_dat
         node.logout_delivery = cast("Any", _Closes("logout_delivery", calls))
         node.gateway_log_writer = cast("Any", _Closes("log_writer", calls))
         node.gateway_forwarder = cast("Any", _Closes("forwarder", calls))
+        node.registries_writer = cast("Any", _Closes("registries_writer", calls))
         node.database = cast("Any", _Closes("database", calls))
         await node.stop()
     finally:
         await real_database.dispose()
-    assert calls == ["logout_delivery.stop", "log_writer.aclose", "forwarder.aclose", "database.dispose"]
+    assert calls == [
+        "logout_delivery.stop",
+        "registries_writer.aclose",
+        "log_writer.aclose",
+        "forwarder.aclose",
+        "database.dispose",
+    ]
 
 
 async def test_the_lifespan_starts_and_stops_the_node(

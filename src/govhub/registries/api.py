@@ -25,6 +25,7 @@ from govhub.registries.dependencies import (
     Registries,
     RegistryName,
     VersionNumber,
+    Writes,
 )
 from govhub.registries.errors import InvalidQuery
 from govhub.registries.open_reads import read_open_record
@@ -185,13 +186,12 @@ async def list_records(
 @router.post(DATA + "/create", summary="create", operation_id="create")
 async def create(
     body: WriteBody,
-    registries: Registries,
+    writes: Writes,
     caller: CallerDep,
     registry_name: RegistryName,
     version_number: VersionNumber,
 ) -> dict[str, Any]:
-    opened = await registries.open(registry_name, version_number, caller, write=True)
-    return {"content": await registries.create(opened, body.write.content)}
+    return {"content": await writes.create(registry_name, version_number, caller, body.write.content)}
 
 
 @router.post(DATA + "/read", summary="read", operation_id="read", response_model=dict[str, Any])
@@ -243,53 +243,71 @@ def _query(body: QueryWriteBody, opened: Opened) -> dict[str, Any]:
 @router.put(DATA + "/update", summary="update", operation_id="update")
 async def update(
     body: QueryWriteBody,
-    registries: Registries,
+    writes: Writes,
     caller: CallerDep,
     registry_name: RegistryName,
     version_number: VersionNumber,
 ) -> dict[str, Any]:
-    opened = await registries.open(registry_name, version_number, caller, write=True)
-    return {"content": await registries.update(opened, _query(body, opened), body.write.content)}
+    changed = await writes.change(
+        registry_name,
+        version_number,
+        caller,
+        lambda registries, opened: registries.update(opened, _query(body, opened), body.write.content),
+    )
+    return {"content": changed}
 
 
 @router.put(DATA + "/updateEntries", summary="updateEntries", operation_id="updateEntries")
 @router.put(DATA + "/update-entries", include_in_schema=False)
 async def update_entries(
     body: QueryWriteBody,
-    registries: Registries,
+    writes: Writes,
     caller: CallerDep,
     registry_name: RegistryName,
     version_number: VersionNumber,
 ) -> UpdatedCount:
-    opened = await registries.open(registry_name, version_number, caller, write=True)
-    return UpdatedCount(
-        updated=await registries.update_entries(opened, _query(body, opened), body.write.content)
+    updated = await writes.change(
+        registry_name,
+        version_number,
+        caller,
+        lambda registries, opened: registries.update_entries(
+            opened, _query(body, opened), body.write.content
+        ),
     )
+    return UpdatedCount(updated=updated)
 
 
 @router.post(DATA + "/updateOrCreate", summary="updateOrCreate", operation_id="updateOrCreate")
 @router.post(DATA + "/update-or-create", include_in_schema=False)
 async def update_or_create(
     body: QueryWriteBody,
-    registries: Registries,
+    writes: Writes,
     caller: CallerDep,
     registry_name: RegistryName,
     version_number: VersionNumber,
 ) -> dict[str, Any]:
-    opened = await registries.open(registry_name, version_number, caller, write=True)
-    return {"content": await registries.update_or_create(opened, _query(body, opened), body.write.content)}
+    changed = await writes.change(
+        registry_name,
+        version_number,
+        caller,
+        lambda registries, opened: registries.update_or_create(
+            opened, _query(body, opened), body.write.content
+        ),
+    )
+    return {"content": changed}
 
 
 @router.delete(DATA + "/{ID}/delete", summary="delete", operation_id="delete", status_code=204)
 async def delete(
-    registries: Registries,
+    writes: Writes,
     caller: CallerDep,
     registry_name: RegistryName,
     version_number: VersionNumber,
     record_id: RecordId,
 ) -> Response:
-    opened = await registries.open(registry_name, version_number, caller, write=True)
-    await registries.delete(opened, record_id)
+    await writes.change(
+        registry_name, version_number, caller, lambda registries, opened: registries.delete(opened, record_id)
+    )
     return Response(status_code=204)
 
 

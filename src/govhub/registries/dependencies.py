@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -18,6 +19,7 @@ from govhub.registries.callers import caller_of
 from govhub.registries.proofs import ReadOptions
 from govhub.registries.repository import RecordPointReads, RegistriesRepository
 from govhub.registries.service import RegistriesService
+from govhub.registries.writes import RegisterWriter
 
 
 async def identify_caller(
@@ -68,6 +70,21 @@ async def _service(session: DbSession, ledgers: Ledgers) -> RegistriesService:
 
 
 Registries = Annotated[RegistriesService, Depends(_service)]
+
+
+async def register_writes(request: Request) -> RegisterWriter:
+    """The app node's writer of records (group commit, `registries.writes`), made on first use on the event
+    loop that serves requests, and drained by the app's lifespan at shutdown."""
+    state = request.app.state
+    writer: RegisterWriter | None = getattr(state, "registries_writer", None)
+    if writer is None or writer.loop is not asyncio.get_running_loop():
+        keyring = await keyring_of(request, state.settings)
+        writer = state.registries_writer = RegisterWriter(state.database, state.settings, keyring)
+    return writer
+
+
+#: The write routes' way to change records: access checked in a short unit of work, then group commit.
+Writes = Annotated[RegisterWriter, Depends(register_writes)]
 
 
 class RegistriesOnDemand:

@@ -4,6 +4,7 @@ every read of personal data for the person it is about. Never commits."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import uuid
 from collections.abc import Mapping, Sequence
@@ -17,7 +18,7 @@ from govhub.config import Settings
 from govhub.kit.clock import iso_utc, utcnow
 from govhub.kit.constraints import violated_constraint
 from govhub.kit.errors import FieldError
-from govhub.ledger import Keyring, LedgerService
+from govhub.ledger import AppendMemo, Keyring, LedgerService
 from govhub.registries.access import anyone_may_read, subject_id_of
 from govhub.registries.caller import Caller, identify_first
 from govhub.registries.errors import (
@@ -88,6 +89,22 @@ class Opened:
     version: RegisterVersion
 
 
+@dataclass
+class WriteBatch:
+    """Writes to one register made in one unit of work (`registries.writes`): the register's lock is taken
+    once, each write's current records are changed at once (so the next write sees them), and its entries
+    and ledger leaves are kept here, to be written by one insert and one ledger append at the end."""
+
+    register_id: int
+    #: Entries of the register, this batch's included so far.
+    count: int
+    ledger_name: str = ""
+    entries: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    leaves: list[bytes] = dataclasses.field(default_factory=list)
+    #: Writes that have begun changing records: a write that fails after this grew spoils the batch.
+    changes_begun: int = 0
+
+
 def ledger_name(register_name: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", register_name.lower()).strip("-")[:50] or "register"
     return f"register-{slug}"
@@ -97,6 +114,8 @@ class RegistriesService:
     def __init__(self, repository: RegistriesRepository, ledgers: LedgerService) -> None:
         self.repository = repository
         self.ledgers = ledgers
+        #: Set between `begin_batch` and `end_batch`: changes are made as part of a group commit.
+        self.batch: WriteBatch | None = None
 
     @classmethod
     def for_session(
@@ -391,6 +410,48 @@ class RegistriesService:
         )
         return len(records)
 
+    @staticmethod
+    def check_create(opened: Opened, content: Mapping[str, Any]) -> str:
+        """The key of a record to create, or `InvalidRecord`: the checks that need no database."""
+        return RegistriesService._valid_key(opened, content, "/write/content")
+
+    async def create_each(
+        self, opened: Opened, records: Sequence[tuple[str, Mapping[str, Any]]]
+    ) -> list[dict[str, Any] | DuplicateRecord]:
+        """Create records, each for its own caller, written together (`check_create` has checked them,
+        giving their keys): a key that exists, or that an earlier one of `records` takes, fails alone
+        (its outcome is the `DuplicateRecord`); the rest are written."""
+        existing = await self.repository.existing_keys(opened.register.id, [key for key, _ in records])
+        outcomes: list[dict[str, Any] | DuplicateRecord] = []
+        changes: list[tuple[str, str, dict[str, Any] | None]] = []
+        for key, content in records:
+            if key in existing:
+                outcomes.append(
+                    DuplicateRecord(f"A record with {opened.version.key_field} {key!r} already exists.")
+                )
+                continue
+            existing.add(key)
+            outcomes.append(dict(content))
+            changes.append(("create", key, dict(content)))
+        if changes:
+            await self._record(opened, changes)
+        return outcomes
+
+    async def begin_batch(self, register_id: int) -> WriteBatch:
+        """Take the register's lock for a group of writes; until `end_batch`, changes go into the batch."""
+        self.batch = WriteBatch(register_id, await self.repository.lock_for_entries(register_id))
+        return self.batch
+
+    async def end_batch(self, memo: AppendMemo | None = None) -> None:
+        """Write the batch's entries and their ledger leaves: one ledger append, one insert."""
+        batch, self.batch = self.batch, None
+        if batch is None or not batch.entries:
+            return
+        appended = await self.ledgers.append(batch.ledger_name, batch.leaves, memo)
+        for position, entry in enumerate(batch.entries):
+            entry["ledger_index"] = appended.first_index + position
+        await self.repository.append_entries(batch.entries, batch.register_id, batch.count)
+
     async def update(
         self, opened: Opened, query: Mapping[str, Any], write: Mapping[str, Any]
     ) -> dict[str, Any]:
@@ -451,7 +512,8 @@ class RegistriesService:
         await self._record(opened, changes)
         return [content for _, _, content in changes if content is not None]
 
-    def _valid_key(self, opened: Opened, content: Mapping[str, Any], prefix: str) -> str:
+    @staticmethod
+    def _valid_key(opened: Opened, content: Mapping[str, Any], prefix: str) -> str:
         version = opened.version
         errors = record_errors(version.record_schema, content, prefix)
         errors += indexed_value_errors(opened.register.indexed_fields, content, prefix)
@@ -466,9 +528,17 @@ class RegistriesService:
         self, opened: Opened, changes: Sequence[tuple[str, str, dict[str, Any] | None]]
     ) -> None:
         """Write the entries, their ledger leaves and the derived current records, in order. Bulk writes
-        go through plain INSERTs: the ORM's per-object bookkeeping would cost more than the database."""
+        go through plain INSERTs: the ORM's per-object bookkeeping would cost more than the database.
+        In a batch (`begin_batch`) the entries and leaves wait for `end_batch`."""
         register, version = opened.register, opened.version
-        count = await self.repository.lock_for_entries(register.id)
+        batch = self.batch
+        if batch is None:
+            count = await self.repository.lock_for_entries(register.id)
+        elif batch.register_id != register.id:
+            raise ValueError(f"a batch of register {batch.register_id} cannot change register {register.id}")
+        else:
+            batch.changes_begun += 1
+            count = batch.count
         now = utcnow()
         timestamp = iso_utc(now)
         entries: list[dict[str, Any]] = []
@@ -504,10 +574,16 @@ class RegistriesService:
                     salt,
                 )
             )
-        appended = await self.ledgers.append(register.ledger_name, leaves)
-        for position, entry in enumerate(entries):
-            entry["ledger_index"] = appended.first_index + position
-        await self.repository.append_entries(entries, register.id, count + len(changes))
+        if batch is None:
+            appended = await self.ledgers.append(register.ledger_name, leaves)
+            for position, entry in enumerate(entries):
+                entry["ledger_index"] = appended.first_index + position
+            await self.repository.append_entries(entries, register.id, count + len(changes))
+        else:
+            batch.ledger_name = register.ledger_name
+            batch.entries += entries
+            batch.leaves += leaves
+            batch.count += len(changes)
         # Read before the write: a failed flush expires every loaded object with the transaction.
         unique_fields, name = unique_index_fields(register, version), register.name
         try:

@@ -1,0 +1,269 @@
+"""Register writes benchmark: single-record creates through the GovStack API into one register, from
+concurrent clients spread over app nodes (uvicorn subprocesses) on one database.
+
+    .venv/bin/python -m benchmarks.register_writes --database-url postgresql://postgres@127.0.0.1:5432/NAME \\
+        [--nodes 2] [--clients 32] [--seconds 15]
+    .venv/bin/python -m benchmarks.register_writes            # SQLite: a fresh file in a temporary folder
+
+The database is migrated (it should be fresh), one open register is defined, then `--nodes` app nodes are
+started (`uvicorn --factory govhub.app:create_app`, one process each, on free loopback ports) and
+`--clients` clients (httpx, async, in this process; client i calls node i mod nodes) create records with
+new keys for `--seconds` seconds. The callers come from 127.0.0.1, a trusted mediator
+(GOVHUB_REGISTRIES_TRUSTED_MEDIATORS), with the register owner's Information-Mediator-Client header.
+
+Printed: acknowledged creates per second, p50/p95 latency, and the references in the same run: the ledger's
+own batched appends (`LedgerService.append`, `--clients` leaves per unit of work, one unit after another,
+in this process) in leaves per second, and the ratio; and `GET /healthz` per second from the same clients
+through the same nodes (what HTTP alone allows on the machine at that moment). Afterwards every
+acknowledged create is checked to be in the register, and the register's ledger size to equal its entries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from alembic import command
+from sqlalchemy import text
+
+from govhub.config import Environment, Settings
+from govhub.db import Database, alembic_config
+from govhub.ledger import Keyring, LedgerService
+from govhub.registries import RegisterDefinition, RegistriesService
+from govhub.registries.repository import RegistriesRepository
+
+OWNER = "bench/GOV/owner"
+HEADERS = {"Information-Mediator-Client": f"{OWNER}/bench"}
+REGISTER = "bench-writes"
+
+
+def _definition() -> RegisterDefinition:
+    return RegisterDefinition(
+        name=REGISTER,
+        title=REGISTER,
+        description="register writes benchmark",
+        classification="open",
+        owner=OWNER,
+        database_code="BENCHW",
+        version="1",
+        record_schema={
+            "type": "object",
+            "properties": {
+                "id": {"type": "string"},
+                "name": {"type": "string"},
+                "phase": {"type": "string", "x-govhub-indexed": True},
+                "pupils": {"type": "integer", "minimum": 0},
+            },
+            "required": ["id", "name"],
+        },
+        key_field="id",
+    )
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def node_environment(database_url: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "GOVHUB_ENVIRONMENT": "test",
+        "GOVHUB_DATABASE_URL": database_url,
+        "GOVHUB_LOG_LEVEL": "WARNING",
+        "GOVHUB_DEV_MAILBOX": "false",
+        "GOVHUB_REGISTRIES_TRUSTED_MEDIATORS": '["127.0.0.0/8"]',
+    }
+
+
+def start_node(database_url: str) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    arguments = ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"]
+    process = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
+        [sys.executable, "-m", "uvicorn", "--factory", "govhub.app:create_app", *arguments],
+        env=node_environment(database_url),
+    )
+    return process, f"http://127.0.0.1:{port}"
+
+
+async def wait_ready(url: str, process: subprocess.Popen[bytes], seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    async with httpx.AsyncClient(base_url=url) as client:
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"the node at {url} exited with {process.returncode}")
+            try:
+                if (await client.get("/healthz")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the node at {url} did not start")
+            await asyncio.sleep(0.1)
+
+
+def _percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))] if ordered else float("nan")
+
+
+async def _healthz(urls: list[str], clients: int, seconds: float) -> float:
+    """`GET /healthz`s per second with the same clients and nodes: what HTTP alone allows in this run."""
+    answered = 0
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    sessions = [httpx.AsyncClient(base_url=url, limits=limits, timeout=60) for url in urls]
+    stop_at = time.perf_counter() + seconds
+
+    async def client(number: int) -> None:
+        nonlocal answered
+        session = sessions[number % len(sessions)]
+        while time.perf_counter() < stop_at:
+            if (await session.get("/healthz")).status_code == 200:
+                answered += 1
+
+    try:
+        await asyncio.gather(*(client(n) for n in range(clients)))
+    finally:
+        for session in sessions:
+            await session.aclose()
+    return answered / seconds
+
+
+async def _clients(urls: list[str], clients: int, seconds: float) -> tuple[list[str], list[float], int]:
+    acknowledged: list[str] = []
+    latencies: list[float] = []
+    failures = 0
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    sessions = [httpx.AsyncClient(base_url=url, headers=HEADERS, limits=limits, timeout=60) for url in urls]
+    stop_at = time.perf_counter() + seconds
+
+    async def client(number: int) -> None:
+        nonlocal failures
+        session = sessions[number % len(sessions)]
+        sent = 0
+        while time.perf_counter() < stop_at:
+            key = f"c{number:03d}-{sent:07d}"
+            sent += 1
+            body = {"write": {"content": {"id": key, "name": f"School {key}", "phase": "primary"}}}
+            began = time.perf_counter()
+            response = await session.post(f"/data/{REGISTER}/1/create", json=body)
+            if response.status_code == 200:
+                latencies.append(time.perf_counter() - began)
+                acknowledged.append(key)
+            else:
+                failures += 1
+
+    try:
+        await asyncio.gather(*(client(n) for n in range(clients)))
+    finally:
+        for session in sessions:
+            await session.aclose()
+    return acknowledged, latencies, failures
+
+
+class Bench:
+    def __init__(self, url: str) -> None:
+        self.settings = Settings(
+            _env_file=None, environment=Environment.TEST, database_url=url, log_level="WARNING"
+        )
+        self.database = Database(self.settings)
+        self.keyring = Keyring(self.settings)
+
+    async def unit(self, work: Any) -> Any:
+        async with self.database.sessions() as session, session.begin():
+            ledgers = LedgerService.for_session(session, self.settings, self.keyring)
+            return await work(RegistriesService(RegistriesRepository(session), ledgers), ledgers)
+
+    async def ledger_only(self, batch: int, seconds: float) -> float:
+        """Leaves per second the ledger appends by itself, `batch` leaves per unit of work."""
+        await self.unit(lambda _registries, ledgers: ledgers.create("bench-writes-reference"))
+        started, appended = time.perf_counter(), 0
+        while time.perf_counter() - started < seconds:
+            leaves = [f"{appended + n:08d}".encode().ljust(160, b".") for n in range(batch)]
+            await self.unit(
+                lambda _r, ledgers, leaves=leaves: ledgers.append("bench-writes-reference", leaves)
+            )
+            appended += batch
+        return appended / (time.perf_counter() - started)
+
+    async def check(self, acknowledged: list[str]) -> str:
+        async with self.database.sessions() as session:
+            register_id = await session.scalar(
+                text("select id from registry_registers where name = :name"), {"name": REGISTER}
+            )
+            keys = set(
+                await session.scalars(
+                    text("select record_key from registry_records where register_id = :id"),
+                    {"id": register_id},
+                )
+            )
+            entries = await session.scalar(
+                text("select count(*) from registry_entries where register_id = :id"), {"id": register_id}
+            )
+            size = await session.scalar(
+                text("select size from ledger_logs where name = :name"), {"name": "register-bench-writes"}
+            )
+        missing = set(acknowledged) - keys
+        return (
+            f"acknowledged {len(acknowledged)}, in the register {len(keys)}, missing {len(missing)}; "
+            f"entries {entries}, ledger size {size}"
+        )
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--database-url", help="a fresh database (default: a SQLite file of its own)")
+    parser.add_argument("--nodes", type=int, default=2)
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=15)
+    args = parser.parse_args()
+    url = args.database_url or f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"
+    command.upgrade(alembic_config(url), "head")
+    bench = Bench(url)
+    await bench.unit(lambda registries, _ledgers: registries.define(_definition()))
+    reference = await bench.ledger_only(args.clients, min(args.seconds, 10))
+    nodes = [start_node(url) for _ in range(args.nodes)]
+    try:
+        for process, node_url in nodes:
+            await wait_ready(node_url, process)
+        urls = [node_url for _, node_url in nodes]
+        acknowledged, latencies, failures = await _clients(urls, args.clients, args.seconds)
+        healthz = await _healthz(urls, args.clients, min(args.seconds, 5))
+    finally:
+        for process, _ in nodes:
+            process.terminate()
+        for process, _ in nodes:
+            process.wait(timeout=30)
+    rate = len(acknowledged) / args.seconds
+    print(
+        f"database {url.split('://')[0]}, {args.nodes} node(s), {args.clients} clients, {args.seconds:.0f} s"
+    )
+    print(
+        f"creates: {rate:.0f}/s acknowledged ({failures} failed), "
+        f"p50 {_percentile(latencies, 0.5) * 1000:.1f} ms, p95 {_percentile(latencies, 0.95) * 1000:.1f} ms"
+    )
+    print(f"reference: ledger appends of {args.clients} leaves per unit of work, {reference:.0f} leaves/s")
+    print(f"ratio creates / ledger leaves: {rate / reference:.2f}")
+    print(
+        f"HTTP alone: GET /healthz {healthz:.0f}/s, same clients and nodes; "
+        f"creates / healthz {rate / healthz:.2f}"
+    )
+    print(await bench.check(acknowledged))
+    await bench.database.dispose()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
