@@ -52,7 +52,7 @@ from govhub.kit.group_commit import GroupCommit
 from govhub.ledger import AppendMemo, Keyring
 from govhub.registries.caller import Caller
 from govhub.registries.errors import InvalidRecord
-from govhub.registries.service import Opened, RegistriesService
+from govhub.registries.service import Opened, RegistriesService, with_uuid
 
 logger = logging.getLogger("govhub.registries.writes")
 
@@ -197,7 +197,8 @@ async def _create_each(
     """Plain creates: a record that breaks the schema fails alone; the others are made together."""
     outcomes: list[Any] = []
     valid: list[tuple[str, Mapping[str, Any]]] = []
-    for content in records:
+    for record in records:
+        content = with_uuid(opened, record)
         try:
             valid.append((service.check_create(opened, content), content))
             outcomes.append(None)
