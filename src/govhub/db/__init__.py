@@ -14,7 +14,7 @@ block (`tests/unit/db/test_layer_imports_no_block.py` holds it to that). Its mod
 
 from __future__ import annotations
 
-from govhub.db.base import RUNTIME_INDEXES, Base, managed_by_migrations
+from govhub.db.base import RUNTIME_INDEXES, UNMODELLED, Base, managed_by_migrations
 from govhub.db.engine import (
     READ_ONLY_BEGIN,
     Database,
@@ -38,6 +38,7 @@ __all__ = [
     "MIGRATIONS_DIR",
     "READ_ONLY_BEGIN",
     "RUNTIME_INDEXES",
+    "UNMODELLED",
     "Base",
     "Database",
     "MigrationStatus",

@@ -11,9 +11,12 @@ from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
+    FromClause,
+    Integer,
     String,
     Table,
     and_,
+    column,
     delete,
     false,
     func,
@@ -22,6 +25,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    table,
     text,
     update,
 )
@@ -41,7 +45,7 @@ from govhub.registries.models import (
     RegistryRecord,
     RegistryValueCount,
 )
-from govhub.registries.records import INDEXABLE_NAME
+from govhub.registries.records import INDEXABLE_NAME, search_words
 
 
 def _field_equals(field_text: ColumnElement[str], value: Any) -> ColumnElement[bool] | None:
@@ -72,6 +76,10 @@ def _in_register(register_id: int) -> ColumnElement[bool]:
 
 
 _RECORDS_TABLE = cast("Table", RegistryRecord.__table__)
+#: SQLite's FTS5 index of the records' `search_text`, its rowid the record's id (migration 0020).
+_SEARCH_TABLE = table("registry_records_search", column("rowid", Integer))
+#: PostgreSQL's text index expression, as migration 0020 spells it (so the planner uses the index).
+_TSVECTOR = "to_tsvector('simple'::regconfig, registry_records.search_text)"
 _ENTRIES_TABLE = cast("Table", RegistryEntry.__table__)
 
 #: Keys per IN list: well inside both backends' limits on bound parameters.
@@ -343,24 +351,45 @@ class RegistriesRepository:
         offset: int,
         limit: int,
     ) -> tuple[int, list[RegistryRecord]]:
-        statement = select(RegistryRecord).where(_in_register(register_id))
-        if text and text_field:
-            field_text = func.lower(self.field_text(text_field))
-            statement = statement.where(field_text.contains(text.lower(), autoescape=True))
-        elif text:
-            statement = statement.where(RegistryRecord.search_text.contains(text.lower(), autoescape=True))
+        conditions: list[ColumnElement[bool]] = [_in_register(register_id)]
+        source: FromClause = _RECORDS_TABLE
+        if text:
+            source, match = self._text_match(text)
+            conditions.append(match)
+            if text_field:
+                # The index finds the records holding the words anywhere; the field must hold them too.
+                field_text = func.lower(self.field_text(text_field))
+                words = search_words(text) or [text.lower()]
+                conditions += [field_text.contains(word, autoescape=True) for word in words]
         for field, value in equals.items():
             if field == key_field:
-                statement = statement.where(RegistryRecord.record_key == value)
+                conditions.append(RegistryRecord.record_key == value)
             else:
-                statement = statement.where(self.field_text(field) == value)
+                conditions.append(self.field_text(field) == value)
         count = known_count
         if count is None:
-            count = await self.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+            counting = select(func.count()).select_from(source).where(*conditions)
+            count = await self.session.scalar(counting) or 0
         order = self.field_text(order_field) if order_field else RegistryRecord.record_key
-        statement = statement.order_by(order.desc() if descending else order.asc(), RegistryRecord.id)
+        statement = (
+            select(RegistryRecord)
+            .select_from(source)
+            .where(*conditions)
+            .order_by(order.desc() if descending else order.asc(), RegistryRecord.id)
+        )
         rows = await self.session.scalars(statement.offset(offset).limit(limit))
         return count, list(rows)
+
+    def _text_match(self, text: str) -> tuple[FromClause, ColumnElement[bool]]:
+        """The records to read and the test for those holding every word of `text`, through the text
+        index (migration 0020). PostgreSQL cuts `text` into words as it cut the records' text, and SQLite's
+        FTS5 cuts each whitespace-separated part of it so (quoted: a phrase, never query syntax)."""
+        if self.dialect == "postgresql":
+            query = func.plainto_tsquery(literal_column("'simple'::regconfig"), text)
+            return _RECORDS_TABLE, literal_column(_TSVECTOR).op("@@")(query)
+        phrases = " ".join('"' + part.replace('"', '""') + '"' for part in text.split())
+        joined = _SEARCH_TABLE.join(_RECORDS_TABLE, _SEARCH_TABLE.c.rowid == RegistryRecord.id)
+        return joined, literal_column(_SEARCH_TABLE.name).op("MATCH")(phrases or '""')
 
     async def records_by_keys(self, register_id: int, keys: Iterable[str]) -> dict[str, RegistryRecord]:
         wanted = list(keys)
