@@ -87,6 +87,9 @@ _SEARCH_TABLE = table("registry_records_search", column("rowid", Integer))
 _TSVECTOR = "to_tsvector('simple'::regconfig, registry_records.search_text)"
 _ENTRIES_TABLE = cast("Table", RegistryEntry.__table__)
 
+#: From how many rows a write goes by COPY on PostgreSQL: below, COPY's own round trips cost more than
+#: an INSERT's parameters.
+_COPY_FROM_ROWS = 20
 #: Keys per IN list: well inside both backends' limits on bound parameters.
 _KEYS_PER_QUERY = 500
 
@@ -440,10 +443,10 @@ class RegistriesRepository:
 
     async def _insert_rows(self, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
         """Rows of one table, each with the same columns. The table, not the entity: no ORM bookkeeping.
-        PostgreSQL takes them by COPY (about twice the rate of an executemany), SQLite by executemany."""
+        PostgreSQL takes many by COPY (about twice the rate of an executemany), SQLite by executemany."""
         if not rows:
             return
-        if self.dialect != "postgresql":
+        if self.dialect != "postgresql" or len(rows) < _COPY_FROM_ROWS:
             await self.session.execute(insert(table), list(rows))
             return
         columns = list(rows[0])
