@@ -6,16 +6,11 @@ aiosqlite's thread and back, on PostgreSQL BEGIN and ROLLBACK are round trips of
 - SQLite: a read-only connection (`query_only`) of the app node, used directly on the event loop. In WAL
   mode a reader never waits for a writer, and an index lookup takes microseconds, less than the hand-off
   it saves. Only bounded statements may come here: a scan would stall every request of the node.
-- PostgreSQL on this machine (a loopback address or a Unix socket): one blocking psycopg connection of the
-  app node, in autocommit, used inline on the event loop like SQLite's. Its round trip is the kernel's
-  own, shorter than asyncio's machinery around an async one (a point read cost 0.30 ms inline against
-  0.76 ms through the async pool, measured side by side); a statement timeout bounds what the loop can
-  wait for.
-- PostgreSQL elsewhere: a small pool of psycopg connections of its own, in autocommit, so the statement is
-  the only round trip (SQLAlchemy's pool checkout, ping and reset cost more than that round trip).
-Statements on PostgreSQL are planned once per connection for any parameters, with sequential scans ruled
-out: planning every execution would double a point read's cost, and a plan made while a table was small
-must not become a scan of it later. Statements here must read through unique indexes.
+- PostgreSQL: a small pool of psycopg connections of its own, in autocommit, so the statement is the only
+  round trip (SQLAlchemy's pool checkout, ping and reset cost more than that round trip). Its statements
+  are planned once per connection for any parameters, with sequential scans ruled out: planning every
+  execution would double a point read's cost, and a plan made while a table was small must not become a
+  scan of it later. Statements here must read through unique indexes.
 
 A point read is an optimisation and never the only way to an answer: `None` means "not found here, or
 not answerable now" (busy database, in-memory database), and the caller takes its ordinary path.
@@ -26,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import ipaddress
 import json
 import logging
 import re
@@ -45,10 +39,6 @@ _SQLITE_BUSY_MS = 50
 _POSTGRES_WAIT_S = 1.0
 
 _POINT_READ_PLANNING = "-c plan_cache_mode=force_generic_plan -c enable_seqscan=off"
-#: The longest an inline PostgreSQL point read may hold the event loop on the server's side, and the
-#: longest its connection may take to open (off the loop).
-_INLINE_TIMEOUT_MS = 100
-_INLINE_CONNECT_S = 2
 
 _log = logging.getLogger(__name__)
 
@@ -62,18 +52,12 @@ class PointReader(Protocol):
 class PointReads:
     """The app node's point reader for its configured database."""
 
-    def __init__(self, url: URL, *, pool_size: int, inline: bool | None = None) -> None:
-        """`inline`: PostgreSQL reads on one blocking connection on the event loop, or through an async
-        pool; None chooses inline when the server is on this machine."""
+    def __init__(self, url: URL, *, pool_size: int) -> None:
         self._url = url
         self._pool_size = pool_size
         self._sqlite_path = _file_database(url)
         self._sqlite: sqlite3.Connection | None = None
         self._postgres: AsyncConnectionPool | None = None
-        self._inline = url.get_backend_name() == "postgresql" and (
-            _local_host(url) if inline is None else inline
-        )
-        self._postgres_inline: psycopg.Connection[Any] | None = None
         self._opening = asyncio.Lock()
 
     async def one(self, statement: str, parameters: Mapping[str, Any]) -> Sequence[Any] | None:
@@ -83,8 +67,6 @@ class PointReads:
             return self._sqlite_row(self._sqlite_path, statement, parameters)
         if self._url.get_backend_name() != "postgresql":
             return None  # an in-memory SQLite database is one connection's own: nothing else sees it
-        if self._inline:
-            return await self._postgres_inline_row(statement, parameters)
         try:
             pool = self._postgres or await self._open_postgres()
             async with pool.connection(timeout=_POSTGRES_WAIT_S) as connection:
@@ -95,47 +77,12 @@ class PointReads:
             return None
         return None if row is None else tuple(row)
 
-    async def _postgres_inline_row(
-        self, statement: str, parameters: Mapping[str, Any]
-    ) -> Sequence[Any] | None:
-        connection = self._postgres_inline or await self._open_postgres_inline()
-        if connection is None:
-            return None
-        try:
-            row = connection.execute(_pyformat(statement), dict(parameters)).fetchone()
-        except psycopg.Error as error:
-            _log.warning("point read fell back to the unit of work: %s", type(error).__name__)
-            self._postgres_inline = None
-            with contextlib.suppress(psycopg.Error):
-                connection.close()
-            return None
-        return None if row is None else tuple(row)
-
-    async def _open_postgres_inline(self) -> psycopg.Connection[Any] | None:
-        async with self._opening:
-            if self._postgres_inline is None:
-                options = f"{_POINT_READ_PLANNING} -c statement_timeout={_INLINE_TIMEOUT_MS}"
-                try:
-                    self._postgres_inline = await asyncio.to_thread(
-                        psycopg.connect,
-                        self._conninfo(),
-                        autocommit=True,
-                        options=options,
-                        connect_timeout=_INLINE_CONNECT_S,
-                    )
-                except (psycopg.Error, OSError) as error:
-                    _log.warning("point reads could not connect: %s", type(error).__name__)
-                    return None
-            return self._postgres_inline
-
-    def _conninfo(self) -> str:
-        return self._url.set(drivername="postgresql").render_as_string(hide_password=False)
-
     async def _open_postgres(self) -> AsyncConnectionPool:
         async with self._opening:
             if self._postgres is None:
+                conninfo = self._url.set(drivername="postgresql").render_as_string(hide_password=False)
                 pool = AsyncConnectionPool(
-                    self._conninfo(),
+                    conninfo,
                     min_size=1,
                     max_size=self._pool_size,
                     kwargs={"autocommit": True, "options": _POINT_READ_PLANNING},
@@ -172,22 +119,6 @@ class PointReads:
         if self._postgres is not None:
             await self._postgres.close()
             self._postgres = None
-        if self._postgres_inline is not None:
-            with contextlib.suppress(psycopg.Error):
-                self._postgres_inline.close()
-            self._postgres_inline = None
-
-
-def _local_host(url: URL) -> bool:
-    """Whether the PostgreSQL server is on this machine: a loopback address, or a Unix socket (no host,
-    or a path)."""
-    host = url.host or str(url.query.get("host") or "")
-    if not host or host.startswith("/") or host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _file_database(url: URL) -> str | None:

@@ -150,39 +150,3 @@ async def test_an_unreachable_database_makes_the_point_read_step_aside(settings:
     finally:
         await reader.close()
     assert await PointReads(make_url("sqlite://"), pool_size=1).one("SELECT 1", {}) is None
-
-
-@pytest.mark.parametrize("inline", [True, False], ids=["inline", "pool"])
-async def test_the_postgresql_point_reader_answers_inline_and_through_its_pool(
-    settings: Settings, inline: bool
-) -> None:
-    url = make_url(sync_url(settings.database_url))
-    if url.get_backend_name() != "postgresql":
-        pytest.skip("PostgreSQL's point reader")
-    reader = PointReads(url, pool_size=1, inline=inline)
-    try:
-        assert await reader.one("SELECT :a || :b", {"a": "x", "b": "y"}) == ("xy",)
-        assert await reader.one("SELECT 1 WHERE false", {}) is None
-    finally:
-        await reader.close()
-
-
-async def test_an_inline_point_reader_whose_connection_was_lost_steps_aside_then_reconnects(
-    settings: Settings,
-) -> None:
-    url = make_url(sync_url(settings.database_url))
-    if url.get_backend_name() != "postgresql":
-        pytest.skip("PostgreSQL's inline point reader")
-    reader = PointReads(url, pool_size=1, inline=True)
-    killer = PointReads(url, pool_size=1, inline=True)
-    try:
-        backend = await reader.one("SELECT pg_backend_pid()", {})
-        assert backend is not None
-        assert await killer.one("SELECT pg_terminate_backend(:pid)", {"pid": backend[0]}) == (True,)
-        assert await reader.one("SELECT 1", {}) is None  # the lost connection: the caller's own path
-        again = await reader.one("SELECT pg_backend_pid()", {})
-        assert again is not None
-        assert again != backend
-    finally:
-        await reader.close()
-        await killer.close()
