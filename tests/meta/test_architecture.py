@@ -20,7 +20,7 @@ from govhub.blocks import import_all_models
 from govhub.db import Base, create_sync_engine, managed_by_migrations, migration_heads
 from govhub.kit.access import ACCESS_DEPENDENCIES
 from govhub.kit.routing import ApiRoute
-from govhub.registries.models import FIELD_INDEX_NAME
+from govhub.registries.models import FIELD_INDEX_NAME, SEARCH_INDEX_NAME
 from govhub.registries.repository import field_index_name
 
 SNAPSHOT = Path(__file__).resolve().parent.parent / "snapshots" / "openapi.json"
@@ -54,11 +54,15 @@ def test_models_match_migrations(database_url: str) -> None:
         engine.dispose()
     assert differences == []
     # Without the hook, autogenerate would drop the field indexes (the one made here, and any the demo
-    # data committed to this database), and nothing else.
-    dropped = {difference[1].name for difference in unfiltered if difference[0] == "remove_index"}
+    # data committed to this database) and the text index (an FTS5 table and its shadow tables on
+    # SQLite, a GIN index on PostgreSQL), and nothing else.
+    kinds = {"remove_index", "remove_table"}
+    dropped = {difference[1].name for difference in unfiltered if difference[0] in kinds}
     assert index in dropped
     assert len(dropped) == len(unfiltered)
-    assert all(FIELD_INDEX_NAME.match(name) for name in dropped)
+    search_objects = {name for name in dropped if SEARCH_INDEX_NAME.match(name)}
+    assert {"registry_records_search", "ix_registry_records_search"} & search_objects
+    assert all(FIELD_INDEX_NAME.match(name) for name in dropped - search_objects)
 
 
 def test_openapi_matches_the_committed_snapshot(app: FastAPI) -> None:

@@ -9,12 +9,14 @@ block (`tests/unit/db/test_layer_imports_no_block.py` holds it to that). Its mod
   runs without it);
 - `point_reads`: single-row reads outside any unit of work, for the hottest public reads;
 - `postgres_options`: connection options for every PostgreSQL connection;
+- `copy`: bulk writes through PostgreSQL's COPY;
 - `schema`: Alembic's configuration, the migration heads, and whether a database is at them.
 """
 
 from __future__ import annotations
 
-from govhub.db.base import RUNTIME_INDEXES, Base, managed_by_migrations
+from govhub.db.base import RUNTIME_INDEXES, UNMODELLED, Base, managed_by_migrations
+from govhub.db.copy import copy_rows
 from govhub.db.engine import (
     READ_ONLY_BEGIN,
     Database,
@@ -42,6 +44,7 @@ __all__ = [
     "MIGRATIONS_DIR",
     "READ_ONLY_BEGIN",
     "RUNTIME_INDEXES",
+    "UNMODELLED",
     "Base",
     "Database",
     "MigrationStatus",
@@ -50,6 +53,7 @@ __all__ = [
     "UnsupportedDatabase",
     "alembic_config",
     "async_url",
+    "copy_rows",
     "create_async_engine",
     "create_sync_engine",
     "database_location",

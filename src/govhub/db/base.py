@@ -25,7 +25,16 @@ class Base(DeclarativeBase):
 #: leaves them alone, and autogenerate does not offer to drop them.
 RUNTIME_INDEXES: list[re.Pattern[str]] = []
 
+#: Names of tables and indexes that migrations make for one backend outside the models (a full-text
+#: index: an FTS5 table and its shadow tables on SQLite, a GIN index on PostgreSQL): autogenerate leaves
+#: them alone.
+UNMODELLED: list[re.Pattern[str]] = []
+
 
 def managed_by_migrations(name: str | None, type_: str, _parent_names: object) -> bool:
     """Alembic's `include_name` hook."""
-    return not (type_ == "index" and name and any(pattern.match(name) for pattern in RUNTIME_INDEXES))
+    if not name:
+        return True
+    if type_ in {"table", "index"} and any(pattern.match(name) for pattern in UNMODELLED):
+        return False
+    return not (type_ == "index" and any(pattern.match(name) for pattern in RUNTIME_INDEXES))

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from govhub.db import RUNTIME_INDEXES, Base
+from govhub.db import RUNTIME_INDEXES, UNMODELLED, Base
 from govhub.kit.types import UtcDateTime
 
 
@@ -66,6 +66,12 @@ class RegisterVersion(Base):
 FIELD_INDEX_NAME = re.compile(r"^(ix|uq)_registry_records_r(\d+)_[0-9a-f]{12}$")
 RUNTIME_INDEXES.append(FIELD_INDEX_NAME)
 
+#: The text index of `search_text` (migration 0020), one backend's own kind: SQLite's FTS5 table
+#: `registry_records_search` (with its shadow tables, and triggers that keep it in step with the records),
+#: PostgreSQL's GIN index `ix_registry_records_search`.
+SEARCH_INDEX_NAME = re.compile(r"^(ix_)?registry_records_search(_[a-z]+)?$")
+UNMODELLED.append(SEARCH_INDEX_NAME)
+
 
 class RegistryRecord(Base):
     """The current content of one record: derived from its latest entry."""
@@ -78,7 +84,7 @@ class RegistryRecord(Base):
     record_key: Mapped[str] = mapped_column(String(200))
     version_id: Mapped[int] = mapped_column(ForeignKey("registry_versions.id"))
     content: Mapped[dict[str, Any]] = mapped_column(JSON)
-    #: Lower-cased text of every value, for `search`.
+    #: Lower-cased text of every value, for `search`, through its text index (SEARCH_INDEX_NAME).
     search_text: Mapped[str] = mapped_column(Text)
     entry_number: Mapped[int] = mapped_column(BigInteger)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

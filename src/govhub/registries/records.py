@@ -154,3 +154,12 @@ def _values(value: Any) -> Iterator[str]:
 def search_text(content: Mapping[str, Any]) -> str:
     # NUL cannot be stored in a PostgreSQL text column, and no search can ask for it.
     return " ".join(_values(content)).lower().replace("\x00", "")
+
+
+#: A word, as both backends' text indexes cut text into words: a run of letters and digits.
+_WORD = re.compile(r"[^\W_]+")
+
+
+def search_words(text: str) -> list[str]:
+    """The words of a search, lower-cased: what `search` with `filter` looks for in the one field."""
+    return _WORD.findall(text.lower())

@@ -10,10 +10,15 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import (
+    JSON,
     ColumnElement,
+    Integer,
     String,
     Table,
     and_,
+    any_,
+    bindparam,
+    column,
     delete,
     false,
     func,
@@ -22,14 +27,16 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    table,
     text,
     update,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from govhub.db import PointReader, json_value
+from govhub.db import PointReader, copy_rows, json_value
 from govhub.kit.clock import utcnow
 from govhub.registries.models import (
     FIELD_INDEX_NAME,
@@ -41,7 +48,7 @@ from govhub.registries.models import (
     RegistryRecord,
     RegistryValueCount,
 )
-from govhub.registries.records import INDEXABLE_NAME
+from govhub.registries.records import INDEXABLE_NAME, search_words
 
 
 def _field_equals(field_text: ColumnElement[str], value: Any) -> ColumnElement[bool] | None:
@@ -65,15 +72,24 @@ def same_json_value(content: Mapping[str, Any], field: str, value: Any) -> bool:
 _MISSING = object()
 
 
-def _in_register(register_id: int) -> ColumnElement[bool]:
+def _in_register(register_id: int, *, use_index: bool = True) -> ColumnElement[bool]:
     """The register as a literal: a field index is partial (`WHERE register_id = N`), and a planner uses
-    it only for a query that says the same N, which a bound parameter does not."""
-    return RegistryRecord.register_id == literal_column(str(int(register_id)))
+    it only for a query that says the same N, which a bound parameter does not. Without `use_index`,
+    SQLite's unary `+` keeps the planner off the indexes that begin with the register."""
+    column = "+registry_records.register_id" if not use_index else "registry_records.register_id"
+    return literal_column(column) == literal_column(str(int(register_id)))
 
 
 _RECORDS_TABLE = cast("Table", RegistryRecord.__table__)
+#: SQLite's FTS5 index of the records' `search_text`, its rowid the record's id (migration 0020).
+_SEARCH_TABLE = table("registry_records_search", column("rowid", Integer))
+#: PostgreSQL's text index expression, as migration 0020 spells it (so the planner uses the index).
+_TSVECTOR = "to_tsvector('simple'::regconfig, registry_records.search_text)"
 _ENTRIES_TABLE = cast("Table", RegistryEntry.__table__)
 
+#: From how many rows a write goes by COPY on PostgreSQL: below, COPY's own round trips cost more than
+#: an INSERT's parameters.
+_COPY_FROM_ROWS = 20
 #: Keys per IN list: well inside both backends' limits on bound parameters.
 _KEYS_PER_QUERY = 500
 
@@ -363,62 +379,117 @@ class RegistriesRepository:
         offset: int,
         limit: int,
     ) -> tuple[int, list[RegistryRecord]]:
-        statement = select(RegistryRecord).where(_in_register(register_id))
-        if text and text_field:
-            field_text = func.lower(self.field_text(text_field))
-            statement = statement.where(field_text.contains(text.lower(), autoescape=True))
-        elif text:
-            statement = statement.where(RegistryRecord.search_text.contains(text.lower(), autoescape=True))
+        conditions: list[ColumnElement[bool]] = []
+        if text:
+            conditions.append(self._text_match(text))
+            if text_field:
+                # The index finds the records holding the words anywhere; the field must hold them too.
+                field_text = func.lower(self.field_text(text_field))
+                words = search_words(text) or [text.lower()]
+                conditions += [field_text.contains(word, autoescape=True) for word in words]
         for field, value in equals.items():
             if field == key_field:
-                statement = statement.where(RegistryRecord.record_key == value)
+                conditions.append(RegistryRecord.record_key == value)
             else:
-                statement = statement.where(self.field_text(field) == value)
+                conditions.append(self.field_text(field) == value)
+        # SQLite plans a text search from the register's key index, running the text query once per
+        # record, unless the register test cannot use an index: then the matches drive the query.
+        from_matches = bool(text) and self.dialect == "sqlite"
         count = known_count
         if count is None:
-            count = await self.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+            register = _in_register(register_id, use_index=not from_matches)
+            counting = select(func.count()).select_from(_RECORDS_TABLE).where(register, *conditions)
+            count = await self.session.scalar(counting) or 0
+        if from_matches and order_field is None:
+            # Many matches: walk the register in key order and stop at the page (a page of a word every
+            # record holds costs as little as any page); few: read them all and sort them.
+            total = await self.counted(register_id, "", "")
+            from_matches = count * count <= (offset + limit) * total
         order = self.field_text(order_field) if order_field else RegistryRecord.record_key
-        statement = statement.order_by(order.desc() if descending else order.asc(), RegistryRecord.id)
+        statement = (
+            select(RegistryRecord)
+            .where(_in_register(register_id, use_index=not from_matches), *conditions)
+            .order_by(order.desc() if descending else order.asc(), RegistryRecord.id)
+        )
         rows = await self.session.scalars(statement.offset(offset).limit(limit))
         return count, list(rows)
 
+    def _text_match(self, text: str) -> ColumnElement[bool]:
+        """The test for records holding every word of `text`, through the text index (migration 0020).
+        PostgreSQL cuts `text` into words as it cut the records' text; SQLite's FTS5 cuts each
+        whitespace-separated part of it so (each quoted: a phrase, never query syntax)."""
+        if self.dialect == "postgresql":
+            query = func.plainto_tsquery(literal_column("'simple'::regconfig"), text)
+            return literal_column(_TSVECTOR).op("@@")(query)
+        phrases = " ".join('"' + part.replace('"', '""') + '"' for part in text.split())
+        matches = literal_column(_SEARCH_TABLE.name).op("MATCH")(phrases or '""')
+        return RegistryRecord.id.in_(select(_SEARCH_TABLE.c.rowid).where(matches))
+
     async def records_by_keys(self, register_id: int, keys: Iterable[str]) -> dict[str, RegistryRecord]:
-        wanted = list(keys)
         found: dict[str, RegistryRecord] = {}
-        for start in range(0, len(wanted), _KEYS_PER_QUERY):
+        for some in self._key_tests(keys):
             rows = await self.session.scalars(
-                select(RegistryRecord).where(
-                    RegistryRecord.register_id == register_id,
-                    RegistryRecord.record_key.in_(wanted[start : start + _KEYS_PER_QUERY]),
-                )
+                select(RegistryRecord).where(RegistryRecord.register_id == register_id, some)
             )
             found.update({row.record_key: row for row in rows})
         return found
 
     async def existing_keys(self, register_id: int, keys: Iterable[str]) -> set[str]:
-        wanted = list(keys)
         found: set[str] = set()
-        for start in range(0, len(wanted), _KEYS_PER_QUERY):
+        for some in self._key_tests(keys):
             found.update(
                 await self.session.scalars(
-                    select(RegistryRecord.record_key).where(
-                        RegistryRecord.register_id == register_id,
-                        RegistryRecord.record_key.in_(wanted[start : start + _KEYS_PER_QUERY]),
-                    )
+                    select(RegistryRecord.record_key).where(RegistryRecord.register_id == register_id, some)
                 )
             )
         return found
 
+    def _key_tests(self, keys: Iterable[str]) -> list[ColumnElement[bool]]:
+        """Tests of `record_key` against `keys`, one per query: on PostgreSQL one array parameter for them
+        all (`= ANY`), elsewhere IN lists of up to _KEYS_PER_QUERY bound parameters."""
+        wanted = list(keys)
+        if not wanted:
+            return []
+        if self.dialect == "postgresql":
+            array = bindparam("keys", wanted, type_=postgresql.ARRAY(String))
+            return [RegistryRecord.record_key == any_(array)]
+        return [
+            RegistryRecord.record_key.in_(wanted[start : start + _KEYS_PER_QUERY])
+            for start in range(0, len(wanted), _KEYS_PER_QUERY)
+        ]
+
     async def insert_record_rows(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        if rows:
-            # The table, not the entity: a plain executemany without the ORM's bulk bookkeeping.
-            await self.session.execute(insert(_RECORDS_TABLE), list(rows))
+        await self._insert_rows(_RECORDS_TABLE, rows)
+
+    async def _insert_rows(self, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Rows of one table, each with the same columns. The table, not the entity: no ORM bookkeeping.
+        PostgreSQL takes many by COPY (about twice the rate of an executemany), SQLite by executemany."""
+        if not rows:
+            return
+        if self.dialect != "postgresql" or len(rows) < _COPY_FROM_ROWS:
+            await self.session.execute(insert(table), list(rows))
+            return
+        columns = list(rows[0])
+        # JSON as SQLAlchemy's JSON type writes it (json.dumps; None is JSON null, not SQL NULL).
+        json_columns = [isinstance(table.c[name].type, JSON) for name in columns]
+        await copy_rows(
+            self.session,
+            table.name,
+            columns,
+            (
+                [
+                    json.dumps(row[n]) if is_json else row[n]
+                    for n, is_json in zip(columns, json_columns, strict=True)
+                ]
+                for row in rows
+            ),
+        )
 
     async def delete_record(self, record: RegistryRecord) -> None:
         await self.session.execute(delete(RegistryRecord).where(RegistryRecord.id == record.id))
 
     async def append_entries(self, rows: Sequence[Mapping[str, Any]], register_id: int, count: int) -> None:
-        await self.session.execute(insert(_ENTRIES_TABLE), list(rows))
+        await self._insert_rows(_ENTRIES_TABLE, rows)
         await self.session.execute(
             update(Register).where(Register.id == register_id).values(entry_count=count)
         )
