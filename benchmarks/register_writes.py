@@ -23,11 +23,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -172,6 +174,68 @@ async def _clients(urls: list[str], clients: int, seconds: float) -> tuple[list[
     return acknowledged, latencies, failures
 
 
+#: wrk's script for creates: keys unique to this wrk process (its prefix, from the command line) and
+#: request; the body as the httpx clients send it.
+WRK_CREATES = """
+local prefix, sent = "w", 0
+function init(args) prefix = args[1] end
+function request()
+  sent = sent + 1
+  local key = string.format("%s-%09d", prefix, sent)
+  local body = string.format(
+    '{"write":{"content":{"id":"%s","name":"School %s","phase":"primary"}}}', key, key)
+  return wrk.format("POST", nil, {["Content-Type"] = "application/json",
+    ["Information-Mediator-Client"] = "{CLIENT}"}, body)
+end
+"""
+
+
+@dataclass(frozen=True)
+class WrkRun:
+    per_second: float
+    requests: int
+    not_ok: int
+    p50_ms: float
+    p99_ms: float
+
+
+def _wrk_milliseconds(value: str) -> float:
+    units = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+    number = re.fullmatch(r"([\d.]+)(us|ms|s)", value)
+    return float(number.group(1)) * units[number.group(2)] if number else float("nan")
+
+
+def _wrk(urls: list[str], path: str, connections: int, seconds: float, script: str | None) -> WrkRun:
+    """wrk against every node at once (`connections` spread over them), one wrk thread per node."""
+    folder = Path(tempfile.mkdtemp())
+    runs = []
+    for number, url in enumerate(urls):
+        arguments = ["wrk", "-t1", f"-c{max(1, connections // len(urls))}", f"-d{seconds:.0f}s", "--latency"]
+        if script is not None:
+            lua = folder / "creates.lua"
+            lua.write_text(script.replace("{CLIENT}", HEADERS["Information-Mediator-Client"]))
+            arguments += ["-s", str(lua)]
+        arguments += [url + path]
+        if script is not None:
+            arguments += ["--", f"n{number}"]
+        runs.append(subprocess.Popen(arguments, stdout=subprocess.PIPE, text=True))  # noqa: S603
+    outputs = [run.communicate()[0] for run in runs]
+    requests = sum(int(re.search(r"(\d+) requests in", out).group(1)) for out in outputs)  # type: ignore[union-attr]
+    not_ok = sum(
+        int(m.group(1)) for out in outputs if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out))
+    )
+    errors = sum(
+        int(n)
+        for out in outputs
+        for m in re.finditer(r"Socket errors:(.*)", out)
+        for n in re.findall(r"\d+", m.group(1))
+    )
+    latencies = [re.search(r"50%\s+(\S+).*?99%\s+(\S+)", out, re.DOTALL) for out in outputs]
+    p50 = max(_wrk_milliseconds(m.group(1)) for m in latencies if m)
+    p99 = max(_wrk_milliseconds(m.group(2)) for m in latencies if m)
+    return WrkRun((requests - not_ok) / seconds, requests, not_ok + errors, p50, p99)
+
+
 class Bench:
     def __init__(self, url: str) -> None:
         self.settings = Settings(
@@ -196,6 +260,23 @@ class Bench:
             )
             appended += batch
         return appended / (time.perf_counter() - started)
+
+    async def stored(self) -> tuple[int, int, int]:
+        """Records, entries and ledger leaves of the benchmark register."""
+        async with self.database.sessions() as session:
+            register_id = await session.scalar(
+                text("select id from registry_registers where name = :name"), {"name": REGISTER}
+            )
+            records = await session.scalar(
+                text("select count(*) from registry_records where register_id = :id"), {"id": register_id}
+            )
+            entries = await session.scalar(
+                text("select count(*) from registry_entries where register_id = :id"), {"id": register_id}
+            )
+            size = await session.scalar(
+                text("select size from ledger_logs where name = :name"), {"name": "register-bench-writes"}
+            )
+        return int(records or 0), int(entries or 0), int(size or 0)
 
     async def check(self, acknowledged: list[str]) -> str:
         async with self.database.sessions() as session:
@@ -229,6 +310,13 @@ async def main() -> None:
     parser.add_argument("--nodes", type=int, default=2)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument(
+        "--load",
+        choices=["httpx", "wrk"],
+        default="httpx",
+        help="the clients: httpx in this process (each acknowledged key checked), or wrk (apt install wrk; "
+        "the load generator then costs far less CPU than the nodes, and the check is by count)",
+    )
     args = parser.parse_args()
     url = args.database_url or f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"
     command.upgrade(alembic_config(url), "head")
@@ -240,13 +328,20 @@ async def main() -> None:
         for process, node_url in nodes:
             await wait_ready(node_url, process)
         urls = [node_url for _, node_url in nodes]
-        acknowledged, latencies, failures = await _clients(urls, args.clients, args.seconds)
-        healthz = await _healthz(urls, args.clients, min(args.seconds, 5))
+        if args.load == "wrk":
+            created = _wrk(urls, f"/data/{REGISTER}/1/create", args.clients, args.seconds, WRK_CREATES)
+            healthz_run = _wrk(urls, "/healthz", args.clients, min(args.seconds, 5), None)
+        else:
+            acknowledged, latencies, failures = await _clients(urls, args.clients, args.seconds)
+            healthz = await _healthz(urls, args.clients, min(args.seconds, 5))
     finally:
         for process, _ in nodes:
             process.terminate()
         for process, _ in nodes:
             process.wait(timeout=30)
+    if args.load == "wrk":
+        await _report_wrk(bench, args, created, healthz_run, reference)
+        return
     rate = len(acknowledged) / args.seconds
     print(
         f"database {url.split('://')[0]}, {args.nodes} node(s), {args.clients} clients, {args.seconds:.0f} s"
@@ -262,6 +357,33 @@ async def main() -> None:
         f"creates / healthz {rate / healthz:.2f}"
     )
     print(await bench.check(acknowledged))
+    await bench.database.dispose()
+
+
+async def _report_wrk(
+    bench: Bench, args: argparse.Namespace, created: WrkRun, healthz: WrkRun, reference: float
+) -> None:
+    print(
+        f"database {args.database_url.split('://')[0] if args.database_url else 'sqlite'}, {args.nodes} "
+        f"node(s), {args.clients} connections (wrk), {args.seconds:.0f} s"
+    )
+    print(
+        f"creates: {created.per_second:.0f}/s acknowledged ({created.not_ok} not 200 or socket errors), "
+        f"p50 {created.p50_ms:.1f} ms, p99 {created.p99_ms:.1f} ms (the slowest node's)"
+    )
+    print(f"reference: ledger appends of {args.clients} leaves per unit of work, {reference:.0f} leaves/s")
+    print(f"ratio creates / ledger leaves: {created.per_second / reference:.2f}")
+    print(
+        f"HTTP alone: GET /healthz {healthz.per_second:.0f}/s (wrk, same connections and nodes); "
+        f"creates / healthz {created.per_second / healthz.per_second:.2f}"
+    )
+    records, entries, size = await bench.stored()
+    acknowledged = created.requests - created.not_ok
+    # wrk counts what was answered before it stopped; writes in flight then may be stored without a count.
+    print(
+        f"acknowledged {acknowledged}, in the register {records} (at least as many: "
+        f"{'yes' if records >= acknowledged else 'NO'}); entries {entries}, ledger size {size}"
+    )
     await bench.database.dispose()
 
 
