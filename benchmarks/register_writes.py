@@ -220,20 +220,18 @@ def _wrk(urls: list[str], path: str, connections: int, seconds: float, script: s
             arguments += ["--", f"n{number}"]
         runs.append(subprocess.Popen(arguments, stdout=subprocess.PIPE, text=True))  # noqa: S603
     outputs = [run.communicate()[0] for run in runs]
-    requests = sum(int(re.search(r"(\d+) requests in", out).group(1)) for out in outputs)  # type: ignore[union-attr]
-    not_ok = sum(
-        int(m.group(1)) for out in outputs if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out))
-    )
-    errors = sum(
-        int(n)
-        for out in outputs
-        for m in re.finditer(r"Socket errors:(.*)", out)
-        for n in re.findall(r"\d+", m.group(1))
-    )
+    requests = not_ok = socket_errors_seen = 0
+    for out in outputs:
+        counted = re.search(r"(\d+) requests in", out)
+        requests += int(counted.group(1)) if counted else 0
+        refused = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+        not_ok += int(refused.group(1)) if refused else 0
+        for socket_errors in re.finditer(r"Socket errors:(.*)", out):
+            socket_errors_seen += sum(int(n) for n in re.findall(r"\d+", socket_errors.group(1)))
     latencies = [re.search(r"50%\s+(\S+).*?99%\s+(\S+)", out, re.DOTALL) for out in outputs]
     p50 = max(_wrk_milliseconds(m.group(1)) for m in latencies if m)
     p99 = max(_wrk_milliseconds(m.group(2)) for m in latencies if m)
-    return WrkRun((requests - not_ok) / seconds, requests, not_ok + errors, p50, p99)
+    return WrkRun((requests - not_ok) / seconds, requests, not_ok + socket_errors_seen, p50, p99)
 
 
 class Bench:
@@ -378,7 +376,7 @@ async def _report_wrk(
         f"creates / healthz {created.per_second / healthz.per_second:.2f}"
     )
     records, entries, size = await bench.stored()
-    acknowledged = created.requests - created.not_ok
+    acknowledged = round(created.per_second * args.seconds)
     # wrk counts what was answered before it stopped; writes in flight then may be stored without a count.
     print(
         f"acknowledged {acknowledged}, in the register {records} (at least as many: "

@@ -40,7 +40,7 @@ async def _found(client: httpx.AsyncClient, **params: Any) -> tuple[int, list[st
     return body["count"], [record["urn"] for record in body["results"]]
 
 
-SCHOOLS = [
+SCHOOLS: list[dict[str, Any]] = [
     {"urn": "1", "name": "Greenfield Primary", "town": "Leeds", "phase": "primary"},
     {"urn": "2", "name": "Leeds Grammar", "town": "Leeds", "phase": "secondary"},
     {"urn": "3", "name": "Greenfields Academy", "town": "York", "head": {"name": "Ada Leeds"}},
