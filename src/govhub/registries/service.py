@@ -434,7 +434,8 @@ class RegistriesService:
             outcomes.append(dict(content))
             changes.append(("create", key, dict(content)))
         if changes:
-            await self._record(opened, changes)
+            # In a batch the keys were looked up under its lock: none of them has a record to read again.
+            await self._record(opened, changes, keys_absent=self.batch is not None)
         return outcomes
 
     async def begin_batch(self, register_id: int) -> WriteBatch:
@@ -525,7 +526,11 @@ class RegistriesService:
         return str(key)
 
     async def _record(
-        self, opened: Opened, changes: Sequence[tuple[str, str, dict[str, Any] | None]]
+        self,
+        opened: Opened,
+        changes: Sequence[tuple[str, str, dict[str, Any] | None]],
+        *,
+        keys_absent: bool = False,
     ) -> None:
         """Write the entries, their ledger leaves and the derived current records, in order. Bulk writes
         go through plain INSERTs: the ORM's per-object bookkeeping would cost more than the database.
@@ -587,7 +592,7 @@ class RegistriesService:
         # Read before the write: a failed flush expires every loaded object with the transaction.
         unique_fields, name = unique_index_fields(register, version), register.name
         try:
-            await self._apply(register, version, entries)
+            await self._apply(register, version, entries, keys_absent=keys_absent)
         except IntegrityError as error:
             # The unit of work rolls back entries and leaves with the records: nothing is half-written.
             field = unique_fields.get(violated_constraint(error) or "")
@@ -598,11 +603,21 @@ class RegistriesService:
             ) from None
 
     async def _apply(
-        self, register: Register, version: RegisterVersion, entries: Sequence[dict[str, Any]]
+        self,
+        register: Register,
+        version: RegisterVersion,
+        entries: Sequence[dict[str, Any]],
+        *,
+        keys_absent: bool = False,
     ) -> None:
-        """Bring the current records, and their counts, up to date with the new entries, in order."""
-        current = await self.repository.records_by_keys(
-            register.id, {entry["record_key"] for entry in entries}
+        """Bring the current records, and their counts, up to date with the new entries, in order.
+        `keys_absent`: the caller found, under the register's lock, that no entry's key has a record."""
+        current = (
+            {}
+            if keys_absent
+            else await self.repository.records_by_keys(
+                register.id, {entry["record_key"] for entry in entries}
+            )
         )
         before: dict[str, Mapping[str, Any] | None] = {key: row.content for key, row in current.items()}
         after: dict[str, Mapping[str, Any] | None] = {}
