@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from govhub.config import Settings
 from govhub.db import create_async_engine, session_factory
 from govhub.registries import demo
-from govhub.registries.service import RegisterDefinition
+from govhub.registries.definitions import RegisterDefinition
 
 PLATFORM = "govhub/GOV/platform"
 

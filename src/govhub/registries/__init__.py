@@ -30,9 +30,10 @@ if TYPE_CHECKING:
     )
     from govhub.registries.caller import Caller
     from govhub.registries.conformance import load_govstack_scenario, read_scenario_data
+    from govhub.registries.definitions import CLASSIFICATIONS, RegisterDefinition
     from govhub.registries.demo import BIRTHS
     from govhub.registries.errors import CallerUnknown, NotGranted, RecordNotFound, RegisterNotFound
-    from govhub.registries.service import CLASSIFICATIONS, RegisterDefinition, RegistriesService
+    from govhub.registries.service import RegistriesService
 
 __all__ = [
     "BIRTHS",
@@ -61,9 +62,9 @@ __all__ = [
 _WHERE: dict[str, str] = {
     # Trusted platform code's way in: the service, who calls it, the registers it may define.
     "BIRTHS": "govhub.registries.demo",
-    "CLASSIFICATIONS": "govhub.registries.service",
+    "CLASSIFICATIONS": "govhub.registries.definitions",
     "Caller": "govhub.registries.caller",
-    "RegisterDefinition": "govhub.registries.service",
+    "RegisterDefinition": "govhub.registries.definitions",
     "RegistriesService": "govhub.registries.service",
     "CallerUnknown": "govhub.registries.errors",
     "NotGranted": "govhub.registries.errors",

@@ -33,8 +33,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from govhub.config import Settings
 from govhub.registries.caller import Caller
 from govhub.registries.databases.service import key_field_of
+from govhub.registries.definitions import RegisterDefinition
 from govhub.registries.models import Register
-from govhub.registries.service import Opened, RegisterDefinition, RegistriesService
+from govhub.registries.service import Opened, RegistriesService
 
 #: The member that owns the scenario's registers: the organisation of the scenario's client.
 SCENARIO_OWNER = "eGovStack/GOV/90000009"

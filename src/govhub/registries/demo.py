@@ -15,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from govhub.config import Settings
 from govhub.registries.caller import Caller
 from govhub.registries.conformance import SCENARIO_OWNER, load_records, packaged_data
-from govhub.registries.service import RegisterDefinition, RegistriesService
+from govhub.registries.definitions import RegisterDefinition
+from govhub.registries.service import RegistriesService
 
 __all__ = ["BIRTHS", "COUNTRIES", "SCENARIO_OWNER", "load", "synthetic_births"]
 

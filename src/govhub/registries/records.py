@@ -1,10 +1,12 @@
-"""Pure helpers for records: canonical bytes, schema validation with every failing path, text to search."""
+"""Pure helpers for records: canonical bytes, schema validation with every failing path, text to search,
+the `uuid` a new record is given, the ordering of a search."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import re
+import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
 from typing import Any
@@ -163,3 +165,28 @@ _WORD = re.compile(r"[^\W_]+")
 def search_words(text: str) -> list[str]:
     """The words of a search, lower-cased: what `search` with `filter` looks for in the one field."""
     return _WORD.findall(text.lower())
+
+
+def with_uuid(record_schema: Mapping[str, Any], content: Mapping[str, Any]) -> dict[str, Any]:
+    """The record to create, with a new `uuid` if its register's schema has that field and the record came
+    without one: GovStack's `{uuid}` paths address records by it, and its clients create records without."""
+    if "uuid" in record_schema.get("properties", {}) and content.get("uuid") in (None, ""):
+        return {**content, "uuid": str(uuid.uuid4())}
+    return dict(content)
+
+
+def search_ordering(ordering: str | None) -> tuple[str | None, bool]:
+    """`descending`/`ascending` order by key; a field name orders by it, `-field` in reverse."""
+    if not ordering or ordering.lower() in {"ascending", "asc"}:
+        return None, False
+    if ordering.lower() in {"descending", "desc"}:
+        return None, True
+    return ordering.removeprefix("-"), ordering.startswith("-")
+
+
+def unique_errors(errors: list[FieldError]) -> list[FieldError]:
+    return list(dict.fromkeys(errors))
+
+
+def describe_errors(errors: list[FieldError]) -> str:
+    return f"The record breaks the register's schema in {len(unique_errors(errors))} place(s); see errors."

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,13 +20,13 @@ from govhub.kit.errors import FieldError
 from govhub.ledger import AppendMemo, Keyring, LedgerService
 from govhub.registries.access import anyone_may_read, subject_id_of
 from govhub.registries.caller import Caller, identify_first
+from govhub.registries.definitions import RegisterDefinition, check_definition
 from govhub.registries.errors import (
     CallerUnknown,
     DuplicateRecord,
     GrantNotFound,
     InvalidQuery,
     InvalidRecord,
-    InvalidRegister,
     NotGranted,
     RecordNotFound,
     RegisterExists,
@@ -45,35 +44,21 @@ from govhub.registries.models import (
 )
 from govhub.registries.records import (
     content_hash,
+    describe_errors,
     indexed_value_errors,
     record_errors,
-    schema_problems,
+    search_ordering,
     search_text,
+    unique_errors,
+    with_uuid,
 )
 from govhub.registries.repository import RegistriesRepository
 from govhub.registries.value_counts import TOTAL, count_changes
 
-CLASSIFICATIONS = ("open", "personal", "restricted")
 MAX_PAGE_SIZE = 1000
 #: Besides its key, a record can be addressed by these fields when its schema has them, as GovStack's
 #: `readValue/{uuid}` and `{ID}/delete` address records.
 IDENTIFIER_FIELDS = ("uuid", "id", "ID")
-
-
-@dataclass(frozen=True)
-class RegisterDefinition:
-    name: str
-    title: str
-    description: str
-    classification: str
-    owner: str
-    database_code: str
-    version: str
-    record_schema: dict[str, Any]
-    key_field: str
-    subject_field: str | None = None
-    #: The id the Database API shows for this version; None: the next free one.
-    database_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -128,7 +113,7 @@ class RegistriesService:
 
     async def define(self, definition: RegisterDefinition) -> Register:
         """A new register with its first schema version, and its ledger."""
-        self._check_definition(definition)
+        check_definition(definition)
         if await self.repository.register(definition.name) is not None:
             raise RegisterExists(f"A register called {definition.name!r} already exists.")
         name_of_ledger = ledger_name(definition.name)
@@ -151,7 +136,7 @@ class RegistriesService:
 
     async def add_version(self, definition: RegisterDefinition) -> RegisterVersion:
         """A new schema version of an existing register; records keep the version they were written with."""
-        self._check_definition(definition)
+        check_definition(definition)
         register = await self.repository.register(definition.name)
         if register is None:
             raise RegisterNotFound(f"There is no register called {definition.name!r}.")
@@ -179,25 +164,6 @@ class RegistriesService:
     async def sync_field_indexes(self, register: Register) -> None:
         """Make the register's field indexes those its newest version marks."""
         await sync_field_indexes(self.repository, register)
-
-    @staticmethod
-    def _check_definition(definition: RegisterDefinition) -> None:
-        problems = schema_problems(definition.record_schema)
-        if definition.classification not in CLASSIFICATIONS:
-            problems.append(f"classification must be one of {', '.join(CLASSIFICATIONS)}")
-        properties = definition.record_schema.get("properties", {})
-        if definition.key_field not in properties:
-            problems.append(f"the key field {definition.key_field!r} is not a property of the schema")
-        if definition.subject_field and definition.subject_field not in properties:
-            problems.append(f"the subject field {definition.subject_field!r} is not a property of the schema")
-        if definition.classification == "personal" and not definition.subject_field:
-            problems.append("a personal register needs a subject field naming whom each record is about")
-        if not re.match(r"^[A-Za-z0-9._-]{1,100}$", definition.name):
-            problems.append("the name may hold 1 to 100 letters, digits, dots, hyphens and underscores")
-        if not re.match(r"^[A-Za-z0-9._-]{1,50}$", definition.version):
-            problems.append("the version may hold 1 to 50 letters, digits, dots, hyphens and underscores")
-        if problems:
-            raise InvalidRegister("; ".join(problems) + ".")
 
     # --- the chokepoint ---------------------------------------------------------------------------
 
@@ -282,7 +248,7 @@ class RegistriesService:
         asked = [text or "", text_field or "", ordering or "", *equals.keys(), *equals.values()]
         if any("\x00" in part for part in asked):
             raise InvalidQuery("Search terms, field names and orderings may not contain the NUL character.")
-        order_field, descending = _ordering(ordering)
+        order_field, descending = search_ordering(ordering)
         count, rows = await self.repository.search(
             opened.register.id,
             known_count=await self._kept_count(opened, text, equals),
@@ -381,7 +347,7 @@ class RegistriesService:
     # --- changes ----------------------------------------------------------------------------------
 
     async def create(self, opened: Opened, content: Mapping[str, Any]) -> dict[str, Any]:
-        content = with_uuid(opened, content)
+        content = with_uuid(opened.version.record_schema, content)
         key = self._valid_key(opened, content, "/write/content")
         if await self.repository.by_key(opened.register.id, key) is not None:
             raise DuplicateRecord(f"A record with {opened.version.key_field} {key!r} already exists.")
@@ -392,14 +358,14 @@ class RegistriesService:
         """Create records in bulk: every one valid and new, or none written. One ledger append."""
         errors: list[FieldError] = []
         keys: list[str] = []
-        records = [with_uuid(opened, content) for content in records]
+        records = [with_uuid(opened.version.record_schema, content) for content in records]
         for position, content in enumerate(records):
             try:
                 keys.append(self._valid_key(opened, content, f"/{position}"))
             except InvalidRecord as error:
                 errors += error.field_errors
         if errors:
-            raise InvalidRecord(_describe(errors), field_errors=errors)
+            raise InvalidRecord(describe_errors(errors), field_errors=errors)
         repeated = {key for key in keys if keys.count(key) > 1} if len(set(keys)) != len(keys) else set()
         existing = await self.repository.existing_keys(opened.register.id, keys)
         if repeated or existing:
@@ -509,7 +475,7 @@ class RegistriesService:
             errors += indexed_value_errors(opened.register.indexed_fields, merged, "/write/content")
             changes.append(("update", record.record_key, merged))
         if errors:
-            raise InvalidRecord(_describe(errors), field_errors=_unique(errors))
+            raise InvalidRecord(describe_errors(errors), field_errors=unique_errors(errors))
         await self._record(opened, changes)
         return [content for _, _, content in changes if content is not None]
 
@@ -522,7 +488,7 @@ class RegistriesService:
         if not isinstance(key, (str, int)) or isinstance(key, bool) or str(key) == "":
             errors.append(FieldError("body", f"{prefix}/{version.key_field}", "the key field needs a value"))
         if errors:
-            raise InvalidRecord(_describe(errors), field_errors=errors)
+            raise InvalidRecord(describe_errors(errors), field_errors=errors)
         return str(key)
 
     async def _record(
@@ -721,28 +687,3 @@ class RegistriesService:
         if current is not None:
             await self.log_reads(opened, caller, [current])
         return current, history
-
-
-def with_uuid(opened: Opened, content: Mapping[str, Any]) -> dict[str, Any]:
-    """The record to create, with a new `uuid` if its register's schema has that field and the record came
-    without one: GovStack's `{uuid}` paths address records by it, and its clients create records without."""
-    if "uuid" in opened.version.record_schema.get("properties", {}) and content.get("uuid") in (None, ""):
-        return {**content, "uuid": str(uuid.uuid4())}
-    return dict(content)
-
-
-def _ordering(ordering: str | None) -> tuple[str | None, bool]:
-    """`descending`/`ascending` order by key; a field name orders by it, `-field` in reverse."""
-    if not ordering or ordering.lower() in {"ascending", "asc"}:
-        return None, False
-    if ordering.lower() in {"descending", "desc"}:
-        return None, True
-    return ordering.removeprefix("-"), ordering.startswith("-")
-
-
-def _unique(errors: list[FieldError]) -> list[FieldError]:
-    return list(dict.fromkeys(errors))
-
-
-def _describe(errors: list[FieldError]) -> str:
-    return f"The record breaks the register's schema in {len(_unique(errors))} place(s); see errors."

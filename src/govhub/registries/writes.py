@@ -52,7 +52,8 @@ from govhub.kit.group_commit import GroupCommit
 from govhub.ledger import AppendMemo, Keyring
 from govhub.registries.caller import Caller
 from govhub.registries.errors import InvalidRecord
-from govhub.registries.service import Opened, RegistriesService, with_uuid
+from govhub.registries.records import with_uuid
+from govhub.registries.service import Opened, RegistriesService
 
 logger = logging.getLogger("govhub.registries.writes")
 
@@ -198,7 +199,7 @@ async def _create_each(
     outcomes: list[Any] = []
     valid: list[tuple[str, Mapping[str, Any]]] = []
     for record in records:
-        content = with_uuid(opened, record)
+        content = with_uuid(opened.version.record_schema, record)
         try:
             valid.append((service.check_create(opened, content), content))
             outcomes.append(None)

@@ -18,8 +18,9 @@ from govhub.ledger.note import NoteVerifier, open_checkpoint
 from govhub.ledger.verify import root_of_leaves
 from govhub.registries import open_data
 from govhub.registries.caller import Caller
+from govhub.registries.definitions import RegisterDefinition
 from govhub.registries.records import canonical_json
-from govhub.registries.service import RegisterDefinition, RegistriesService
+from govhub.registries.service import RegistriesService
 from tests.support.registries import open_register
 
 PROBLEM = "application/problem+json"

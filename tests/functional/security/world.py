@@ -60,7 +60,8 @@ from govhub.members.models import Application
 from govhub.members.onboarding.service import ApplicationsService
 from govhub.registries.caller import Caller
 from govhub.registries.databases.service import DatabaseCatalogue
-from govhub.registries.service import RegisterDefinition, RegistriesService
+from govhub.registries.definitions import RegisterDefinition
+from govhub.registries.service import RegistriesService
 from tests.conftest import DATABASE_PREFIX, make_settings
 from tests.functional.exchange.support import exchange
 from tests.functional.identity.account_support import csrf_of, hidden_fields, link_in, sign_in

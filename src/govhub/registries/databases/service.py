@@ -16,9 +16,10 @@ from typing import Any
 
 from govhub.kit.errors import Conflict, NotFound
 from govhub.registries.caller import Caller, identify_first
+from govhub.registries.definitions import RegisterDefinition
 from govhub.registries.errors import InvalidRegister, NotGranted
 from govhub.registries.models import Register, RegisterVersion
-from govhub.registries.service import RegisterDefinition, RegistriesService
+from govhub.registries.service import RegistriesService
 
 _CODE = re.compile(r"^[A-Za-z0-9._-]{1,50}$")
 
