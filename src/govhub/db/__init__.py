@@ -10,6 +10,7 @@ block (`tests/unit/db/test_layer_imports_no_block.py` holds it to that). Its mod
 - `point_reads`: single-row reads outside any unit of work, for the hottest public reads;
 - `postgres_options`: connection options for every PostgreSQL connection;
 - `copy`: bulk writes through PostgreSQL's COPY;
+- `unnest`: a few rows in one PostgreSQL statement, one array per column;
 - `schema`: Alembic's configuration, the migration heads, and whether a database is at them.
 """
 
@@ -39,6 +40,7 @@ from govhub.db.schema import (
     schema_problem,
     sqlite_file_missing,
 )
+from govhub.db.unnest import insert_unnested, unnest_insert
 
 __all__ = [
     "MIGRATIONS_DIR",
@@ -57,6 +59,7 @@ __all__ = [
     "create_async_engine",
     "create_sync_engine",
     "database_location",
+    "insert_unnested",
     "json_value",
     "managed_by_migrations",
     "migration_heads",
@@ -66,4 +69,5 @@ __all__ = [
     "session_factory",
     "sqlite_file_missing",
     "sync_url",
+    "unnest_insert",
 ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, and_, insert, select, update
@@ -107,6 +107,20 @@ _POSTGRES_APPEND = (
 )
 
 
+#: `lock_for_append` on PostgreSQL: the head, locked, with the frontier nodes of its size (`merkle.frontier`:
+#: for each set bit `level` of the size, the node `(level, (size >> level) - 1)`), one row per node found,
+#: or one row of NULLs beside the head when there is none.
+_POSTGRES_LOCK_AND_FRONTIER = (
+    "WITH head AS (UPDATE ledger_logs SET size = size WHERE name = %(name)s "
+    "RETURNING id, name, origin, size, root_hash, updated_at) "
+    "SELECT head.id, head.name, head.origin, head.size, head.root_hash, head.updated_at, "
+    "n.level, n.idx, n.hash FROM head LEFT JOIN LATERAL (SELECT nodes.level, nodes.idx, nodes.hash "
+    "FROM generate_series(0, 62) AS b(level) JOIN ledger_nodes nodes ON nodes.log_id = head.id "
+    "AND nodes.level = b.level AND nodes.idx = (head.size >> b.level) - 1 "
+    "WHERE (head.size >> b.level) & 1 = 1) AS n ON true"
+)
+
+
 @dataclass(frozen=True)
 class SizedNodes:
     """A log's size and root, read in the same statement as some of its nodes."""
@@ -149,12 +163,25 @@ class LedgerRepository:
             raise RuntimeError("INSERT ... RETURNING gave no id")
         return LogHead(log_id, name, origin, 0, EMPTY_ROOT, now)
 
-    async def lock_for_append(self, name: str) -> LogHead | None:
-        """Take the log's write lock and read its head in one statement."""
+    async def lock_for_append(self, name: str) -> tuple[LogHead, dict[NodeKey, bytes]] | None:
+        """Take the log's write lock and read its head in one statement; on PostgreSQL the same statement
+        reads the nodes of the head's frontier too (an append's only read), as far as its snapshot shows
+        them: one round trip instead of two. That snapshot predates the lock when the statement waited for
+        it, so a frontier written by the transaction it waited for can be missing: the caller reads what is
+        missing (`read_nodes`). On SQLite the nodes are left to the caller."""
+        connection = await self.session.connection()
+        if connection.dialect.name == "postgresql":
+            result = await connection.exec_driver_sql(_POSTGRES_LOCK_AND_FRONTIER, {"name": name})
+            found = cast("list[tuple[Any, ...]]", result.all())
+            if not found:
+                return None
+            log_id, log_name, origin, size, root_hash, updated_at = found[0][:6]
+            nodes = {(row[6], row[7]): bytes(row[8]) for row in found if row[6] is not None}
+            head = LogHead(log_id, log_name, origin, size, bytes(root_hash), updated_at.astimezone(UTC))
+            return head, nodes
         # On the table, not the mapped class: the ORM's bulk-update bookkeeping cost more than the
         # statement on the message log's hot path.
         logs = cast("Table", LedgerLog.__table__)
-        connection = await self.session.connection()
         row = (
             await connection.execute(
                 update(logs)
@@ -163,7 +190,7 @@ class LedgerRepository:
                 .returning(*(logs.c[column.key] for column in _HEAD_COLUMNS))
             )
         ).one_or_none()
-        return None if row is None else LogHead(*row)
+        return None if row is None else (LogHead(*row), {})
 
     async def read_nodes(self, log_id: int, keys: Iterable[NodeKey]) -> dict[NodeKey, bytes]:
         """The stored hashes of the given nodes, in one round trip per 500 keys.

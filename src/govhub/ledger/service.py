@@ -123,13 +123,17 @@ class LedgerService:
         the frontier it holds for the locked head is not read again, and it learns the new one."""
         if not leaves:
             raise EmptyAppend("Give at least one leaf to append.")
-        head = await self.repository.lock_for_append(name)
-        if head is None:
+        locked = await self.repository.lock_for_append(name)
+        if locked is None:
             raise LogNotFound(f"There is no ledger called {name!r}.")
+        head, read_with_head = locked
         size = head.size
         frontier = memo.frontier_of(head) if memo is not None else None
         if frontier is None:
-            frontier = await self.repository.read_nodes(head.id, merkle.frontier(size))
+            wanted = merkle.frontier(size)
+            frontier = {key: read_with_head[key] for key in wanted if key in read_with_head}
+            if missing := [key for key in wanted if key not in frontier]:
+                frontier.update(await self.repository.read_nodes(head.id, missing))
         leaf_hashes = [merkle.leaf_hash(leaf) for leaf in leaves]
         nodes = merkle.new_nodes(size, leaf_hashes, frontier)
         new_size = size + len(leaves)

@@ -32,11 +32,10 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from govhub.db import PointReader, copy_rows, json_value
+from govhub.db import PointReader, copy_rows, insert_unnested, json_value, unnest_insert
 from govhub.kit.clock import utcnow
 from govhub.registries.models import (
     FIELD_INDEX_NAME,
@@ -86,6 +85,25 @@ _SEARCH_TABLE = table("registry_records_search", column("rowid", Integer))
 #: PostgreSQL's text index expression, as migration 0020 spells it (so the planner uses the index).
 _TSVECTOR = "to_tsvector('simple'::regconfig, registry_records.search_text)"
 _ENTRIES_TABLE = cast("Table", RegistryEntry.__table__)
+_COUNTS_TABLE = cast("Table", RegistryValueCount.__table__)
+
+
+def _count_rows(register_id: int, changes: Mapping[tuple[str, str], int]) -> list[dict[str, Any]]:
+    return [
+        {"register_id": register_id, "field": field, "value": value, "records": step}
+        for (field, value), step in sorted(changes.items())
+    ]
+
+
+def _postgres_add_counts(rows: Sequence[Mapping[str, Any]], prefix: str = "c") -> tuple[str, dict[str, Any]]:
+    """`add_counts` on PostgreSQL: one statement for any number of (field, value) moves, each distinct."""
+    insert_counts, arguments = unnest_insert(_COUNTS_TABLE, rows, prefix)
+    statement = (
+        f"{insert_counts} ON CONFLICT (register_id, field, value) "
+        "DO UPDATE SET records = registry_value_counts.records + excluded.records"
+    )
+    return statement, arguments
+
 
 #: From how many rows a write goes by COPY on PostgreSQL: below, COPY's own round trips cost more than
 #: an INSERT's parameters.
@@ -170,16 +188,17 @@ class RegistriesRepository:
     async def add_counts(self, register_id: int, changes: Mapping[tuple[str, str], int]) -> None:
         if not changes:
             return
-        rows = [
-            {"register_id": register_id, "field": field, "value": value, "records": step}
-            for (field, value), step in sorted(changes.items())
-        ]
-        upsert = postgresql_insert if self.dialect == "postgresql" else sqlite_insert
-        statement = upsert(RegistryValueCount)
+        rows = _count_rows(register_id, changes)
+        if self.dialect == "postgresql":
+            add_counts, arguments = _postgres_add_counts(rows)
+            connection = await self.session.connection()
+            await connection.exec_driver_sql(add_counts, arguments)
+            return
+        upsert = sqlite_insert(RegistryValueCount)
         await self.session.execute(
-            statement.on_conflict_do_update(
+            upsert.on_conflict_do_update(
                 index_elements=["register_id", "field", "value"],
-                set_={"records": RegistryValueCount.records + statement.excluded.records},
+                set_={"records": RegistryValueCount.records + upsert.excluded.records},
             ),
             rows,
         )
@@ -458,16 +477,31 @@ class RegistriesRepository:
             for start in range(0, len(wanted), _KEYS_PER_QUERY)
         ]
 
-    async def insert_record_rows(self, rows: Sequence[Mapping[str, Any]]) -> None:
+    async def insert_record_rows(
+        self, rows: Sequence[Mapping[str, Any]], register_id: int, counts: Mapping[tuple[str, str], int]
+    ) -> None:
+        """New current records, and the moves of their register's value counts (`add_counts`)."""
+        if self.dialect == "postgresql" and 0 < len(rows) < _COPY_FROM_ROWS and counts:
+            # A group commit's few records and their counts in one statement: one round trip under the lock.
+            insert_records, record_arguments = unnest_insert(_RECORDS_TABLE, rows)
+            add_counts, count_arguments = _postgres_add_counts(_count_rows(register_id, counts), "n")
+            connection = await self.session.connection()
+            statement = f"WITH new_records AS ({insert_records}) {add_counts}"
+            await connection.exec_driver_sql(statement, {**record_arguments, **count_arguments})
+            return
         await self._insert_rows(_RECORDS_TABLE, rows)
+        await self.add_counts(register_id, counts)
 
     async def _insert_rows(self, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
         """Rows of one table, each with the same columns. The table, not the entity: no ORM bookkeeping.
         PostgreSQL takes many by COPY (about twice the rate of an executemany), SQLite by executemany."""
         if not rows:
             return
-        if self.dialect != "postgresql" or len(rows) < _COPY_FROM_ROWS:
+        if self.dialect != "postgresql":
             await self.session.execute(insert(table), list(rows))
+            return
+        if len(rows) < _COPY_FROM_ROWS:
+            await insert_unnested(self.session, table, rows)
             return
         columns = list(rows[0])
         # JSON as SQLAlchemy's JSON type writes it (json.dumps; None is JSON null, not SQL NULL).
@@ -489,6 +523,17 @@ class RegistriesRepository:
         await self.session.execute(delete(RegistryRecord).where(RegistryRecord.id == record.id))
 
     async def append_entries(self, rows: Sequence[Mapping[str, Any]], register_id: int, count: int) -> None:
+        """The entries, and the register's count of them."""
+        if self.dialect == "postgresql" and 0 < len(rows) < _COPY_FROM_ROWS:
+            # A group commit's few entries and the count in one statement: one round trip under the lock.
+            insert_entries, arguments = unnest_insert(_ENTRIES_TABLE, rows)
+            connection = await self.session.connection()
+            await connection.exec_driver_sql(
+                f"WITH new_entries AS ({insert_entries}) "  # noqa: S608 (the table's own columns)
+                "UPDATE registry_registers SET entry_count = %(entry_count)s WHERE id = %(register_id)s",
+                {**arguments, "entry_count": count, "register_id": register_id},
+            )
+            return
         await self._insert_rows(_ENTRIES_TABLE, rows)
         await self.session.execute(
             update(Register).where(Register.id == register_id).values(entry_count=count)

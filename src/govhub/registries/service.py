@@ -616,10 +616,9 @@ class RegistriesService:
                     "search_text": search_text(content),
                 }
                 new_rows[key].update(values)
-        await self.repository.session.flush()
-        await self.repository.insert_record_rows(list(new_rows.values()))
         changes = await count_changes(self.repository, register.indexed_fields, before, after)
-        await self.repository.add_counts(register.id, changes)
+        await self.repository.session.flush()
+        await self.repository.insert_record_rows(list(new_rows.values()), register.id, changes)
 
     # --- pages and open data ----------------------------------------------------------------------
     # A register's description and schema are public whatever its classification; its records are
