@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,6 +88,10 @@ class WriteBatch:
     leaves: list[bytes] = dataclasses.field(default_factory=list)
     #: Writes that have begun changing records: a write that fails after this grew spoils the batch.
     changes_begun: int = 0
+    #: Keys of the batch's creates looked up with the lock (`begin_batch`), and those that have a record:
+    #: true until the batch changes anything.
+    keys_looked_up: frozenset[str] = frozenset()
+    keys_found: frozenset[str] = frozenset()
 
 
 def ledger_name(register_name: str) -> str:
@@ -387,7 +391,12 @@ class RegistriesService:
         """Create records, each for its own caller, written together (`check_create` has checked them,
         giving their keys): a key that exists, or that an earlier one of `records` takes, fails alone
         (its outcome is the `DuplicateRecord`); the rest are written."""
-        existing = await self.repository.existing_keys(opened.register.id, [key for key, _ in records])
+        keys = [key for key, _ in records]
+        batch = self.batch
+        if batch is not None and batch.changes_begun == 0 and batch.keys_looked_up.issuperset(keys):
+            existing = set(batch.keys_found.intersection(keys))
+        else:
+            existing = await self.repository.existing_keys(opened.register.id, keys)
         outcomes: list[dict[str, Any] | DuplicateRecord] = []
         changes: list[tuple[str, str, dict[str, Any] | None]] = []
         for key, content in records:
@@ -404,9 +413,14 @@ class RegistriesService:
             await self._record(opened, changes, keys_absent=self.batch is not None)
         return outcomes
 
-    async def begin_batch(self, register_id: int) -> WriteBatch:
-        """Take the register's lock for a group of writes; until `end_batch`, changes go into the batch."""
-        self.batch = WriteBatch(register_id, await self.repository.lock_for_entries(register_id))
+    async def begin_batch(self, register_id: int, create_keys: Collection[str] = ()) -> WriteBatch:
+        """Take the register's lock for a group of writes; until `end_batch`, changes go into the batch.
+        `create_keys`, the keys of the records the batch is to create, are looked up with the lock where
+        that saves a round trip (`lock_for_entries_and_keys`)."""
+        count, found = await self.repository.lock_for_entries_and_keys(register_id, create_keys)
+        self.batch = WriteBatch(register_id, count)
+        if found is not None:
+            self.batch.keys_looked_up, self.batch.keys_found = frozenset(create_keys), frozenset(found)
         return self.batch
 
     async def end_batch(self, memo: AppendMemo | None = None) -> None:

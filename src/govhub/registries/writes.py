@@ -24,8 +24,11 @@ What runs where:
 - In the batch: a write's domain error raised before it changed anything (RecordNotFound, DuplicateRecord,
   InvalidRecord of an update...) fails that caller alone; the batch goes on without it. Consecutive plain
   creates are made together (one key lookup, one insert of records, as `create_many` does), a key that
-  exists or that an earlier create of the batch takes failing alone with 409.
-- Anything else (an IntegrityError of a unique field index, which spoils the transaction on PostgreSQL; a
+  exists or that an earlier create of the batch takes failing alone with 409. On PostgreSQL the creates'
+  keys are looked up in the statement that takes the lock (`RegistriesService.begin_batch`): one round trip
+  less while the lock is held.
+- Anything else (an IntegrityError of a unique field index, which spoils the transaction on PostgreSQL, or
+  of the key, made meanwhile through another node where the lock's statement could not see it; a
   database error) rolls the whole batch back, and its writes are made again one at a time, each in its own
   unit of work, so only the bad one fails. Not a failed commit: whether it was made is then unknown, and
   making the writes again could make them twice, so each caller of the batch gets the error.
@@ -121,21 +124,25 @@ class RegisterWriter:
         outcomes: list[Any] = []
         for write in writes:
             try:
-                outcomes += await self._together(name, [write])
+                # Keys looked up after the lock, not with it: a clash that the lock's snapshot missed is
+                # then found, and refused as a duplicate.
+                outcomes += await self._together(name, [write], keys_with_lock=False)
             except Exception as error:  # this write's alone
                 outcomes.append(error)
         return outcomes
 
-    async def _together(self, name: str, writes: list[Write]) -> list[Any]:
+    async def _together(self, name: str, writes: list[Write], *, keys_with_lock: bool = True) -> list[Any]:
         """Make `writes` in one unit of work; their outcomes (a domain error for a write that failed before
-        changing anything). Raises, rolled back, when a write failed after it began changing records."""
+        changing anything). Raises, rolled back, when a write failed after it began changing records.
+        `keys_with_lock`: look the creates' keys up in the lock's statement (`begin_batch`)."""
         async with self._database.batch_session(len(writes)) as session:
             service = RegistriesService.for_session(session, self._settings, self._keyring)
             opened = await _open_each(service, name, writes)
             register_id = next((o.register.id for o in opened if isinstance(o, Opened)), None)
             if register_id is None:  # no write may go on: nothing to lock or commit
                 return opened
-            batch = await service.begin_batch(register_id)
+            create_keys = _create_keys(writes, opened) if keys_with_lock else set()
+            batch = await service.begin_batch(register_id, create_keys)
             outcomes: list[Any] = []
             position = 0
             while position < len(writes):
@@ -207,6 +214,17 @@ async def _create_each(
             outcomes.append(error)
     made = iter(await service.create_each(opened, valid) if valid else [])
     return [next(made) if outcome is None else outcome for outcome in outcomes]
+
+
+def _create_keys(writes: list[Write], opened: list[Opened | GovhubError]) -> set[str]:
+    """The keys the batch's plain creates name (checked later, with the rest of each record)."""
+    keys: set[str] = set()
+    for write, this in zip(writes, opened, strict=True):
+        if write.create is not None and isinstance(this, Opened):
+            key = write.create.get(this.version.key_field)
+            if isinstance(key, (str, int)) and not isinstance(key, bool):
+                keys.add(str(key))
+    return keys
 
 
 def _creates_from(writes: list[Write], opened: list[Opened | GovhubError], start: int) -> list[Write]:

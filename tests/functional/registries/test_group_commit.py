@@ -5,7 +5,7 @@ submits them all before the writer's task first runs), so they make one batch.""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from typing import Any, cast
 
 import httpx
@@ -27,6 +27,7 @@ from govhub.registries.errors import (
     RegisterNotFound,
 )
 from govhub.registries.models import Register, RegistryEntry, RegistryRecord
+from govhub.registries.repository import RegistriesRepository
 from govhub.registries.writes import RegisterWriter
 from tests.support.registries import PLATFORM, open_register
 
@@ -254,3 +255,32 @@ async def test_every_write_route_refuses_the_wrong_caller_in_its_batch(
     assert all(response.json()["detail"] for response in responses[:5])
     assert [entry.kind for entry in await _entries(session)] == ["create", "update"]
     assert (await _entries(session))[-1].content == _school(1, pupils=4)
+
+
+async def test_a_key_the_lock_did_not_see_is_refused_by_the_unique_index(
+    writer: RegisterWriter, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL the batch's keys are read in the lock's statement, whose snapshot predates a wait for
+    the lock: a record made meanwhile through another node can be missing. Here every lookup with the lock
+    misses (on both backends): the record that exists is refused all the same, alone."""
+    await writer.create(NAME, "1", OWNER, _school(0))
+    locked_with = RegistriesRepository.lock_for_entries
+
+    async def blind_lock(
+        self: RegistriesRepository, register_id: int, keys: Collection[str]
+    ) -> tuple[int, set[str] | None]:
+        return await locked_with(self, register_id), (set() if keys else None)
+
+    monkeypatch.setattr(RegistriesRepository, "lock_for_entries_and_keys", blind_lock)
+    outcomes = await asyncio.gather(
+        writer.create(NAME, "1", OWNER, _school(1)),
+        writer.create(NAME, "1", OWNER, _school(0)),  # exists, unseen by the lock
+        writer.create(NAME, "1", OWNER, _school(2)),
+        return_exceptions=True,
+    )
+    assert outcomes[0] == _school(1)
+    assert isinstance(outcomes[1], DuplicateRecord)
+    assert outcomes[2] == _school(2)
+    entries = await _entries(session)
+    assert [entry.record_key for entry in entries] == ["U0", "U1", "U2"]
+    assert await _ledger_size(session) == 3
