@@ -99,10 +99,10 @@ _POSTGRES_HEAD_AND_NODES = (
 _POSTGRES_APPEND = (
     "WITH new_leaves AS (INSERT INTO ledger_leaves (log_id, idx, data) "
     "SELECT %(log_id)s, %(first_index)s + l.ordinality - 1, l.data "
-    "FROM unnest(%(leaves)s::bytea[]) WITH ORDINALITY AS l(data, ordinality)), "
+    "FROM unnest(%(leaves)b::bytea[]) WITH ORDINALITY AS l(data, ordinality)), "
     "new_nodes AS (INSERT INTO ledger_nodes (log_id, level, idx, hash) "
     "SELECT %(log_id)s, n.level, n.idx, n.hash "
-    "FROM unnest(%(levels)s::smallint[], %(indexes)s::bigint[], %(hashes)s::bytea[]) AS n(level, idx, hash)) "
+    "FROM unnest(%(levels)b::smallint[], %(indexes)b::bigint[], %(hashes)b::bytea[]) AS n(level, idx, hash)) "
     "UPDATE ledger_logs SET size = %(size)s, root_hash = %(root)s, updated_at = %(now)s WHERE id = %(log_id)s"
 )
 

@@ -24,9 +24,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime
 from typing import Any
 
-from govhub.registries.records import canonical_json
+from govhub.registries.models import Register, RegisterVersion
+from govhub.registries.records import canonical_json, content_hash
 
 #: The version of the salted leaf (the unsalted one, the document itself, has none).
 SALTED_VERSION = 2
@@ -67,3 +69,42 @@ def leaf(fields: dict[str, Any], salt: str | None) -> bytes:
     if salt is None:
         return doc
     return canonical_json({"commitment": hashlib.sha256(doc).hexdigest(), "v": SALTED_VERSION})
+
+
+def entry_and_leaf(
+    register: Register,
+    version: RegisterVersion,
+    number: int,
+    *,
+    kind: str,
+    key: str,
+    content: dict[str, Any] | None,
+    now: datetime,
+    timestamp: str,
+    with_salt: bool,
+) -> tuple[dict[str, Any], bytes]:
+    """Entry `number` of `register`, made at `now` (`timestamp`: its ISO 8601 form): its row (all but its
+    ledger index, known once the leaf is appended) and its ledger leaf."""
+    digest = content_hash(content)
+    salt = new_salt() if with_salt else None
+    fields = leaf_fields(
+        register=register.name,
+        version=version.version,
+        entry=number,
+        kind=kind,
+        key=key,
+        content_hash=digest,
+        timestamp=timestamp,
+    )
+    row = {
+        "register_id": register.id,
+        "number": number,
+        "record_key": key,
+        "kind": kind,
+        "version_id": version.id,
+        "content": content,
+        "content_hash": digest,
+        "salt": salt,
+        "recorded_at": now,
+    }
+    return row, leaf(fields, salt)

@@ -4,8 +4,9 @@ decides whether a caller may see a register at all."""
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -461,6 +462,14 @@ class RegistriesRepository:
     async def insert_record_rows(self, rows: Sequence[Mapping[str, Any]]) -> None:
         await self._insert_rows(_RECORDS_TABLE, rows)
 
+    async def insert_new_record_rows(self, rows: Iterator[Mapping[str, Any]], count: int) -> None:
+        """The rows of `count` new records, each made only when it is sent: on PostgreSQL they stream into
+        one COPY, so the server stores the first rows while the caller makes the next."""
+        if self.dialect == "postgresql" and count >= _COPY_FROM_ROWS:
+            await self._copy_rows(_RECORDS_TABLE, rows)
+        else:
+            await self._insert_rows(_RECORDS_TABLE, list(rows))
+
     async def _insert_rows(self, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
         """Rows of one table, each with the same columns. The table, not the entity: no ORM bookkeeping.
         PostgreSQL takes many by COPY (about twice the rate of an executemany), SQLite by executemany."""
@@ -469,7 +478,18 @@ class RegistriesRepository:
         if self.dialect != "postgresql" or len(rows) < _COPY_FROM_ROWS:
             await self.session.execute(insert(table), list(rows))
             return
-        columns = list(rows[0])
+        await self._copy_rows(table, rows)
+
+    async def _copy_rows(self, table: Table, rows: Iterable[Mapping[str, Any]]) -> None:
+        """Rows of one table, each with the columns of the first, by COPY (PostgreSQL), read from `rows` as
+        they are sent."""
+        remaining = iter(rows)
+        first = next(remaining, None)
+        if first is None:
+            return
+        # COPY is not a statement the session sees: write out whatever it holds first, as it would.
+        await self.session.flush()
+        columns = list(first)
         # JSON as SQLAlchemy's JSON type writes it (json.dumps; None is JSON null, not SQL NULL).
         json_columns = [isinstance(table.c[name].type, JSON) for name in columns]
         await copy_rows(
@@ -481,7 +501,7 @@ class RegistriesRepository:
                     json.dumps(row[n]) if is_json else row[n]
                     for n, is_json in zip(columns, json_columns, strict=True)
                 ]
-                for row in rows
+                for row in itertools.chain([first], remaining)
             ),
         )
 
