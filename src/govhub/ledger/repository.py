@@ -18,6 +18,7 @@ from sqlalchemy.engine import Result
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from govhub.db import generic_plans
 from govhub.kit.clock import utcnow
 from govhub.kit.constraints import violated_constraint
 from govhub.ledger.errors import LogExists
@@ -105,6 +106,12 @@ _POSTGRES_APPEND = (
     "FROM unnest(%(levels)b::smallint[], %(indexes)b::bigint[], %(hashes)b::bytea[]) AS n(level, idx, hash)) "
     "UPDATE ledger_logs SET size = %(size)s, root_hash = %(root)s, updated_at = %(now)s WHERE id = %(log_id)s"
 )
+
+
+#: From how many leaves an append's foreign-key checks (one per leaf and per node) are planned once
+#: (`govhub.db.generic_plans`): six appends of 5,000 leaves took 0.44 s of the server's CPU, not 0.96 s.
+#: Fewer keep their one round trip.
+_GENERIC_PLANS_FROM_LEAVES = 100
 
 
 @dataclass(frozen=True)
@@ -235,7 +242,11 @@ class LedgerRepository:
                 "root": root,
                 "now": now,
             }
-            await connection.exec_driver_sql(_POSTGRES_APPEND, arguments)
+            if len(leaves) < _GENERIC_PLANS_FROM_LEAVES:
+                await connection.exec_driver_sql(_POSTGRES_APPEND, arguments)
+                return now
+            async with generic_plans(connection):
+                await connection.exec_driver_sql(_POSTGRES_APPEND, arguments)
             return now
         await connection.execute(
             insert(LedgerLeaf),
