@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from govhub.kit.clock import iso_utc, utcnow
+from govhub.kit.clock import utcnow
 from govhub.ledger import LedgerService
-from govhub.registries.leaves import entry_and_leaf, salted
+from govhub.registries.leaves import EntryMaker
 from govhub.registries.models import Register, RegisterVersion
 from govhub.registries.records import search_text
 from govhub.registries.repository import RegistriesRepository
@@ -35,24 +35,13 @@ async def write_new_records(
     """Write `records` of `version` (key and content, each valid, their keys found absent under the
     register's lock, taken when the register had `count` entries)."""
     created = list(records)
-    now = utcnow()
-    timestamp, with_salt = iso_utc(now), salted(register.classification)
+    maker = EntryMaker(register, version, utcnow())
     entries: list[dict[str, Any]] = []
     leaves: list[bytes] = []
 
     def record_rows() -> Iterator[dict[str, Any]]:
         for number, (key, content) in enumerate(created, start=count + 1):
-            entry, entry_leaf = entry_and_leaf(
-                register,
-                version,
-                number,
-                kind="create",
-                key=key,
-                content=content,
-                now=now,
-                timestamp=timestamp,
-                with_salt=with_salt,
-            )
+            entry, entry_leaf = maker.make(number, "create", key, content)
             entries.append(entry)
             leaves.append(entry_leaf)
             yield {
@@ -62,7 +51,7 @@ async def write_new_records(
                 "content": content,
                 "version_id": version.id,
                 "entry_number": number,
-                "updated_at": now,
+                "updated_at": maker.now,
             }
 
     await repository.insert_new_record_rows(record_rows(), len(created))

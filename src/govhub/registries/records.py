@@ -184,8 +184,18 @@ def _values(value: Any) -> Iterator[str]:
 
 
 def search_text(content: Mapping[str, Any]) -> str:
+    """Every value in `content`, nested ones too, as text, lower-cased: what the text index reads."""
+    # `_values(content)`, with a record's usual top-level strings and numbers taken without a generator each.
+    parts: list[str] = []
+    for value in content.values():
+        if isinstance(value, str):
+            parts.append(value)
+        elif isinstance(value, (int, float)):
+            parts.append(str(value))
+        elif value is not None:
+            parts += _values(value)
     # NUL cannot be stored in a PostgreSQL text column, and no search can ask for it.
-    return " ".join(_values(content)).lower().replace("\x00", "")
+    return " ".join(parts).lower().replace("\x00", "")
 
 
 #: A word, as both backends' text indexes cut text into words: a run of letters and digits.

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.kit.clock import iso_utc, utcnow
+from govhub.kit.clock import utcnow
 from govhub.kit.constraints import violated_constraint
 from govhub.kit.errors import FieldError
 from govhub.ledger import AppendMemo, Keyring, LedgerService
@@ -34,7 +34,7 @@ from govhub.registries.errors import (
     RegisterNotFound,
 )
 from govhub.registries.field_indexes import sync_field_indexes, unique_index_fields
-from govhub.registries.leaves import entry_and_leaf, salted
+from govhub.registries.leaves import EntryMaker
 from govhub.registries.models import (
     PersonalDataUse,
     Register,
@@ -550,23 +550,11 @@ class RegistriesService:
         else:
             batch.changes_begun += 1
             count = batch.count
-        now = utcnow()
-        timestamp = iso_utc(now)
+        maker = EntryMaker(register, version, utcnow())
         entries: list[dict[str, Any]] = []
         leaves: list[bytes] = []
-        with_salt = salted(register.classification)
         for number, (kind, key, content) in enumerate(changes, start=count + 1):
-            entry, entry_leaf = entry_and_leaf(
-                register,
-                version,
-                number,
-                kind=kind,
-                key=key,
-                content=content,
-                now=now,
-                timestamp=timestamp,
-                with_salt=with_salt,
-            )
+            entry, entry_leaf = maker.make(number, kind, key, content)
             entries.append(entry)
             leaves.append(entry_leaf)
         if batch is None:
