@@ -9,7 +9,7 @@ block (`tests/unit/db/test_layer_imports_no_block.py` holds it to that). Its mod
   runs without it);
 - `point_reads`: single-row reads outside any unit of work, for the hottest public reads;
 - `postgres_options`: connection options for every PostgreSQL connection;
-- `copy`: bulk writes through PostgreSQL's COPY;
+- `copy`: bulk writes on PostgreSQL: COPY, and generic plans for a large insert's foreign-key checks;
 - `unnest`: a few rows in one PostgreSQL statement, one array per column;
 - `schema`: Alembic's configuration, the migration heads, and whether a database is at them.
 """
@@ -17,7 +17,7 @@ block (`tests/unit/db/test_layer_imports_no_block.py` holds it to that). Its mod
 from __future__ import annotations
 
 from govhub.db.base import RUNTIME_INDEXES, UNMODELLED, Base, managed_by_migrations
-from govhub.db.copy import copy_rows
+from govhub.db.copy import copy_rows, generic_plans
 from govhub.db.engine import (
     READ_ONLY_BEGIN,
     Database,
@@ -59,6 +59,7 @@ __all__ = [
     "create_async_engine",
     "create_sync_engine",
     "database_location",
+    "generic_plans",
     "insert_unnested",
     "json_value",
     "managed_by_migrations",

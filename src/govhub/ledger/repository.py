@@ -18,6 +18,7 @@ from sqlalchemy.engine import Result
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from govhub.db import generic_plans
 from govhub.kit.clock import utcnow
 from govhub.kit.constraints import violated_constraint
 from govhub.ledger.errors import LogExists
@@ -99,10 +100,10 @@ _POSTGRES_HEAD_AND_NODES = (
 _POSTGRES_APPEND = (
     "WITH new_leaves AS (INSERT INTO ledger_leaves (log_id, idx, data) "
     "SELECT %(log_id)s, %(first_index)s + l.ordinality - 1, l.data "
-    "FROM unnest(%(leaves)s::bytea[]) WITH ORDINALITY AS l(data, ordinality)), "
+    "FROM unnest(%(leaves)b::bytea[]) WITH ORDINALITY AS l(data, ordinality)), "
     "new_nodes AS (INSERT INTO ledger_nodes (log_id, level, idx, hash) "
     "SELECT %(log_id)s, n.level, n.idx, n.hash "
-    "FROM unnest(%(levels)s::smallint[], %(indexes)s::bigint[], %(hashes)s::bytea[]) AS n(level, idx, hash)) "
+    "FROM unnest(%(levels)b::smallint[], %(indexes)b::bigint[], %(hashes)b::bytea[]) AS n(level, idx, hash)) "
     "UPDATE ledger_logs SET size = %(size)s, root_hash = %(root)s, updated_at = %(now)s WHERE id = %(log_id)s"
 )
 
@@ -119,6 +120,12 @@ _POSTGRES_LOCK_AND_FRONTIER = (
     "AND nodes.level = b.level AND nodes.idx = (head.size >> b.level) - 1 "
     "WHERE (head.size >> b.level) & 1 = 1) AS n ON true"
 )
+
+
+#: From how many leaves an append's foreign-key checks (one per leaf and per node) are planned once
+#: (`govhub.db.generic_plans`): six appends of 5,000 leaves took 0.44 s of the server's CPU, not 0.96 s.
+#: Fewer keep their one round trip.
+_GENERIC_PLANS_FROM_LEAVES = 100
 
 
 @dataclass(frozen=True)
@@ -262,7 +269,11 @@ class LedgerRepository:
                 "root": root,
                 "now": now,
             }
-            await connection.exec_driver_sql(_POSTGRES_APPEND, arguments)
+            if len(leaves) < _GENERIC_PLANS_FROM_LEAVES:
+                await connection.exec_driver_sql(_POSTGRES_APPEND, arguments)
+                return now
+            async with generic_plans(connection):
+                await connection.exec_driver_sql(_POSTGRES_APPEND, arguments)
             return now
         await connection.execute(
             insert(LedgerLeaf),

@@ -124,22 +124,52 @@ def _nul_paths(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ..
             yield from _nul_paths(item, (*path, index))
 
 
-def record_errors(schema: Mapping[str, Any], content: Any, pointer_prefix: str) -> list[FieldError]:
-    """Every way `content` breaks `schema`, each with the JSON Pointer of the failing value; and text
-    holding the NUL character, which no register stores (PostgreSQL cannot read it out of JSON)."""
-    errors = [
-        FieldError("body", pointer_prefix + _pointer(path), "text may not contain the NUL character")
-        for path in _nul_paths(content)
-    ]
-    validator = _validator(json.dumps(schema, sort_keys=True))
-    if validator.is_valid(content):
+def _holds_nul(value: Any) -> bool:
+    """Whether any text in `value` (keys included) holds NUL: the quick test before `_nul_paths`."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, Mapping):
+        return any("\x00" in str(key) or _holds_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
+
+
+class RecordChecker:
+    """Checks records against one schema. Made once for many records (a bulk load): finding the compiled
+    validator costs the schema's JSON, several times what checking a record against it costs."""
+
+    def __init__(self, schema: Mapping[str, Any]) -> None:
+        self.validator = _validator(json.dumps(schema, sort_keys=True))
+
+    def errors(self, content: Any, pointer_prefix: str) -> list[FieldError]:
+        """Every way `content` breaks the schema, each with the JSON Pointer of the failing value; and text
+        holding the NUL character, which no register stores (PostgreSQL cannot read it out of JSON)."""
+        errors = (
+            [
+                FieldError("body", pointer_prefix + _pointer(path), "text may not contain the NUL character")
+                for path in _nul_paths(content)
+            ]
+            if _holds_nul(content)
+            else []
+        )
+        if self.validator.is_valid(content):
+            return errors
+        failures = sorted(
+            self.validator.iter_errors(content), key=lambda e: [str(part) for part in e.instance_path]
+        )
+        errors += [
+            FieldError(
+                location="body", name=pointer_prefix + _pointer(error.instance_path), detail=error.message
+            )
+            for error in failures
+        ]
         return errors
-    failures = sorted(validator.iter_errors(content), key=lambda e: [str(part) for part in e.instance_path])
-    errors += [
-        FieldError(location="body", name=pointer_prefix + _pointer(error.instance_path), detail=error.message)
-        for error in failures
-    ]
-    return errors
+
+
+def record_errors(schema: Mapping[str, Any], content: Any, pointer_prefix: str) -> list[FieldError]:
+    """`RecordChecker.errors` for one record."""
+    return RecordChecker(schema).errors(content, pointer_prefix)
 
 
 def _values(value: Any) -> Iterator[str]:
@@ -154,8 +184,18 @@ def _values(value: Any) -> Iterator[str]:
 
 
 def search_text(content: Mapping[str, Any]) -> str:
+    """Every value in `content`, nested ones too, as text, lower-cased: what the text index reads."""
+    # `_values(content)`, with a record's usual top-level strings and numbers taken without a generator each.
+    parts: list[str] = []
+    for value in content.values():
+        if isinstance(value, str):
+            parts.append(value)
+        elif isinstance(value, (int, float)):
+            parts.append(str(value))
+        elif value is not None:
+            parts += _values(value)
     # NUL cannot be stored in a PostgreSQL text column, and no search can ask for it.
-    return " ".join(_values(content)).lower().replace("\x00", "")
+    return " ".join(parts).lower().replace("\x00", "")
 
 
 #: A word, as both backends' text indexes cut text into words: a run of letters and digits.

@@ -14,11 +14,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
-from govhub.kit.clock import iso_utc, utcnow
+from govhub.kit.clock import utcnow
 from govhub.kit.constraints import violated_constraint
 from govhub.kit.errors import FieldError
 from govhub.ledger import AppendMemo, Keyring, LedgerService
 from govhub.registries.access import anyone_may_read, subject_id_of
+from govhub.registries.bulk import write_new_records
 from govhub.registries.caller import Caller, identify_first
 from govhub.registries.definitions import RegisterDefinition, check_definition
 from govhub.registries.errors import (
@@ -33,7 +34,7 @@ from govhub.registries.errors import (
     RegisterNotFound,
 )
 from govhub.registries.field_indexes import sync_field_indexes, unique_index_fields
-from govhub.registries.leaves import leaf, leaf_fields, new_salt, salted
+from govhub.registries.leaves import EntryMaker
 from govhub.registries.models import (
     PersonalDataUse,
     Register,
@@ -43,7 +44,7 @@ from govhub.registries.models import (
     RegistryRecord,
 )
 from govhub.registries.records import (
-    content_hash,
+    RecordChecker,
     describe_errors,
     indexed_value_errors,
     record_errors,
@@ -92,6 +93,18 @@ class WriteBatch:
     #: true until the batch changes anything.
     keys_looked_up: frozenset[str] = frozenset()
     keys_found: frozenset[str] = frozenset()
+
+
+def _as_duplicate(
+    error: IntegrityError, unique_fields: Mapping[str, str], register_name: str
+) -> DuplicateRecord | None:
+    """A unique field's violation as the caller's `DuplicateRecord`; None for any other error."""
+    field = unique_fields.get(violated_constraint(error) or "")
+    if field is None:
+        return None
+    return DuplicateRecord(
+        f"Another record of register {register_name!r} has that {field}; {field} is unique."
+    )
 
 
 def ledger_name(register_name: str) -> str:
@@ -362,23 +375,48 @@ class RegistriesService:
         """Create records in bulk: every one valid and new, or none written. One ledger append."""
         errors: list[FieldError] = []
         keys: list[str] = []
-        records = [with_uuid(opened.version.record_schema, content) for content in records]
-        for position, content in enumerate(records):
+        checker = RecordChecker(opened.version.record_schema)
+        created = [with_uuid(opened.version.record_schema, content) for content in records]
+        for position, content in enumerate(created):
             try:
-                keys.append(self._valid_key(opened, content, f"/{position}"))
+                keys.append(self._valid_key(opened, content, f"/{position}", checker))
             except InvalidRecord as error:
                 errors += error.field_errors
         if errors:
             raise InvalidRecord(describe_errors(errors), field_errors=errors)
+        pairs = list(zip(keys, created, strict=True))
+        if self.batch is not None:  # a group commit's: `_record` keeps the entries for the batch
+            await self._check_new(opened, keys)
+            await self._record(opened, [("create", key, content) for key, content in pairs])
+            return len(pairs)
+        # The register's lock first: no other writer can take a key between the check and the write.
+        register, version = opened.register, opened.version
+        count = await self.repository.lock_for_entries(register.id)
+        await self._check_new(opened, keys)
+        # Read before the write: a failed write expires every loaded object with the transaction.
+        unique_fields, name = unique_index_fields(register, version), register.name
+        try:
+            await write_new_records(
+                self.repository,
+                self.ledgers,
+                register,
+                version,
+                count=count,
+                records=pairs,
+            )
+        except IntegrityError as error:
+            duplicate = _as_duplicate(error, unique_fields, name)
+            if duplicate is None:
+                raise
+            raise duplicate from None
+        return len(pairs)
+
+    async def _check_new(self, opened: Opened, keys: Sequence[str]) -> None:
         repeated = {key for key in keys if keys.count(key) > 1} if len(set(keys)) != len(keys) else set()
         existing = await self.repository.existing_keys(opened.register.id, keys)
         if repeated or existing:
             clash = sorted(repeated | existing)[:10]
             raise DuplicateRecord(f"{len(repeated | existing)} key(s) already exist or repeat, e.g. {clash}.")
-        await self._record(
-            opened, [("create", key, dict(content)) for key, content in zip(keys, records, strict=True)]
-        )
-        return len(records)
 
     @staticmethod
     def check_create(opened: Opened, content: Mapping[str, Any]) -> str:
@@ -494,9 +532,11 @@ class RegistriesService:
         return [content for _, _, content in changes if content is not None]
 
     @staticmethod
-    def _valid_key(opened: Opened, content: Mapping[str, Any], prefix: str) -> str:
+    def _valid_key(
+        opened: Opened, content: Mapping[str, Any], prefix: str, checker: RecordChecker | None = None
+    ) -> str:
         version = opened.version
-        errors = record_errors(version.record_schema, content, prefix)
+        errors = (checker or RecordChecker(version.record_schema)).errors(content, prefix)
         errors += indexed_value_errors(opened.register.indexed_fields, content, prefix)
         key = content.get(version.key_field)
         if not isinstance(key, (str, int)) or isinstance(key, bool) or str(key) == "":
@@ -524,41 +564,13 @@ class RegistriesService:
         else:
             batch.changes_begun += 1
             count = batch.count
-        now = utcnow()
-        timestamp = iso_utc(now)
+        maker = EntryMaker(register, version, utcnow())
         entries: list[dict[str, Any]] = []
         leaves: list[bytes] = []
-        with_salt = salted(register.classification)
-        for offset, (kind, key, content) in enumerate(changes, start=1):
-            digest = content_hash(content)
-            salt = new_salt() if with_salt else None
-            entries.append(
-                {
-                    "register_id": register.id,
-                    "number": count + offset,
-                    "record_key": key,
-                    "kind": kind,
-                    "version_id": version.id,
-                    "content": content,
-                    "content_hash": digest,
-                    "salt": salt,
-                    "recorded_at": now,
-                }
-            )
-            leaves.append(
-                leaf(
-                    leaf_fields(
-                        register=register.name,
-                        version=version.version,
-                        entry=count + offset,
-                        kind=kind,
-                        key=key,
-                        content_hash=digest,
-                        timestamp=timestamp,
-                    ),
-                    salt,
-                )
-            )
+        for number, (kind, key, content) in enumerate(changes, start=count + 1):
+            entry, entry_leaf = maker.make(number, kind, key, content)
+            entries.append(entry)
+            leaves.append(entry_leaf)
         if batch is None:
             appended = await self.ledgers.append(register.ledger_name, leaves)
             for position, entry in enumerate(entries):
@@ -575,12 +587,10 @@ class RegistriesService:
             await self._apply(register, version, entries, keys_absent=keys_absent)
         except IntegrityError as error:
             # The unit of work rolls back entries and leaves with the records: nothing is half-written.
-            field = unique_fields.get(violated_constraint(error) or "")
-            if field is None:
+            duplicate = _as_duplicate(error, unique_fields, name)
+            if duplicate is None:
                 raise
-            raise DuplicateRecord(
-                f"Another record of register {name!r} has that {field}; {field} is unique."
-            ) from None
+            raise duplicate from None
 
     async def _apply(
         self,
