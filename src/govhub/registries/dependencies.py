@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
+from pydantic import BaseModel, Field
 
 from govhub.dependencies import DbSession
 from govhub.kit.access import ACCESS_DEPENDENCIES
@@ -106,20 +107,23 @@ async def _on_demand(request: Request) -> RegistriesOnDemand:
 OnDemandRegistries = Annotated[RegistriesOnDemand, Depends(_on_demand)]
 
 
-async def _read_options(
-    as_of_entry: Annotated[
-        int | None,
-        Query(alias="asOfEntry", ge=1, description="The record as it stood after this entry."),
-    ] = None,
-    as_of_date: Annotated[
-        datetime | None,
-        Query(alias="asOfDate", description="The record as it stood then (ISO 8601)."),
-    ] = None,
-    proof: Annotated[
-        bool, Query(description="Add the entry's inclusion proof against the ledger's signed checkpoint.")
-    ] = False,
-) -> ReadOptions:
-    return ReadOptions(as_of_entry, as_of_date, proof)
+class _ReadOptionsQuery(BaseModel):
+    """`read`'s query parameters as one model: FastAPI looks each declared parameter up on every request,
+    and a model's fields once each rather than twice, then validates them in one call."""
+
+    as_of_entry: int | None = Field(
+        None, alias="asOfEntry", ge=1, description="The record as it stood after this entry."
+    )
+    as_of_date: datetime | None = Field(
+        None, alias="asOfDate", description="The record as it stood then (ISO 8601)."
+    )
+    proof: bool = Field(
+        False, description="Add the entry's inclusion proof against the ledger's signed checkpoint."
+    )
+
+
+async def _read_options(query: Annotated[_ReadOptionsQuery, Query()]) -> ReadOptions:
+    return ReadOptions(query.as_of_entry, query.as_of_date, query.proof)
 
 
 ReadOptionsDep = Annotated[ReadOptions, Depends(_read_options)]
