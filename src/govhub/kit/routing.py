@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Coroutine, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, params
 from fastapi.routing import APIRoute
@@ -120,11 +120,55 @@ def plain_json_problem_response(description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": schema, PROBLEM_JSON: schema}}
 
 
+def optional_header(name: str, description: str) -> dict[str, Any]:
+    """An optional text header in the OpenAPI document, as FastAPI writes a `str | None` `Header`."""
+    schema = {"anyOf": [{"type": "string"}, {"type": "null"}], "description": description, "title": name}
+    return {"description": description, "in": "header", "name": name, "required": False, "schema": schema}
+
+
+_DocumentedDependency = TypeVar("_DocumentedDependency", bound=Callable[..., Any])
+
+
+def reads_headers(
+    *headers: dict[str, Any],
+) -> Callable[[_DocumentedDependency], _DocumentedDependency]:
+    """Documents the headers (`optional_header`) that a dependency reads from the request itself, in the
+    OpenAPI operation of every route that depends on it. A header declared as a FastAPI `Header` parameter
+    is looked up and validated on every request whether or not the dependency uses the value, which costs
+    more than the rest of a cheap route's dependencies (40 us of a 400 us registries read)."""
+
+    def documented(dependency: _DocumentedDependency) -> _DocumentedDependency:
+        setattr(dependency, _READS_HEADERS, headers)
+        return dependency
+
+    return documented
+
+
+_READS_HEADERS = "__govhub_reads_headers__"
+
+
 class ApiRoute(APIRoute):
     def __init__(self, path: str, endpoint: Callable[..., Any], **options: Any) -> None:
         super().__init__(path, endpoint, **options)
         self.literal_prefix = self.path.split("{", 1)[0]
         self._document_the_answers_to_bad_input()
+        self._document_the_headers_read()
+
+    def _document_the_headers_read(self) -> None:
+        """After FastAPI's own parameters, where its `Header` parameters would have been (no route here has
+        a cookie parameter to come between)."""
+        extra = dict(self.openapi_extra or {})
+        # `include_router` builds each route again from the included one, extra parameters included.
+        documented: list[dict[str, Any]] = list(extra.get("parameters", []))
+        pending = [self.dependant]
+        while pending:
+            dependant = pending.pop(0)
+            pending[:0] = dependant.dependencies
+            for header in getattr(dependant.call, _READS_HEADERS, ()):
+                if header not in documented:
+                    documented.append(header)
+        if documented:
+            self.openapi_extra = {**extra, "parameters": documented}
 
     def _document_the_answers_to_bad_input(self) -> None:
         """What `kit.problems` and `json_only` answer to input the route cannot take, in the OpenAPI

@@ -8,11 +8,12 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Header, Path, Query, Request
+from fastapi import Depends, Path, Query, Request
+from pydantic import BaseModel, Field
 
 from govhub.dependencies import DbSession
 from govhub.kit.access import ACCESS_DEPENDENCIES
-from govhub.kit.routing import problem_response
+from govhub.kit.routing import optional_header, problem_response, reads_headers
 from govhub.ledger import Ledgers, LedgerService, keyring_of
 from govhub.registries.caller import Caller
 from govhub.registries.callers import caller_of
@@ -22,26 +23,20 @@ from govhub.registries.service import RegistriesService
 from govhub.registries.writes import RegisterWriter
 
 
-async def identify_caller(
-    request: Request,
-    client: Annotated[  # noqa: ARG001 (documents the header; `callers.caller_of` reads it and its aliases)
-        str | None,
-        Header(
-            alias="Information-Mediator-Client",
-            description="The calling system, INSTANCE/CLASS/MEMBER/SUBSYSTEM. Needed for anything but "
-            "reading open registers, and believed only when verified: with the subsystem's own access "
-            "token (Authorization: Bearer, client_credentials), through the exchange gateway (`/r1/...`, "
-            "which vouches for the caller), or from a trusted mediator's network "
-            "(GOVHUB_REGISTRIES_TRUSTED_MEDIATORS).",
-        ),
-    ] = None,
-    purpose: Annotated[  # noqa: ARG001 (documents the header; read with X-Road-Purpose)
-        str | None,
-        Header(alias="X-Purpose", description="Why the data is read; shown to the person it is about."),
-    ] = None,
-) -> Caller:
-    """Who is calling, from a verified source only (`registries.callers`); whether they may is decided per
-    register by `RegistriesService.open`."""
+@reads_headers(
+    optional_header(
+        "Information-Mediator-Client",
+        "The calling system, INSTANCE/CLASS/MEMBER/SUBSYSTEM. Needed for anything but reading open "
+        "registers, and believed only when verified: with the subsystem's own access token (Authorization: "
+        "Bearer, client_credentials), through the exchange gateway (`/r1/...`, which vouches for the "
+        "caller), or from a trusted mediator's network (GOVHUB_REGISTRIES_TRUSTED_MEDIATORS).",
+    ),
+    optional_header("X-Purpose", "Why the data is read; shown to the person it is about."),
+)
+async def identify_caller(request: Request) -> Caller:
+    """Who is calling, from a verified source only (`registries.callers`, which reads the client header,
+    its aliases and the purpose itself); whether they may is decided per register by
+    `RegistriesService.open`."""
     return await caller_of(request)
 
 
@@ -112,20 +107,23 @@ async def _on_demand(request: Request) -> RegistriesOnDemand:
 OnDemandRegistries = Annotated[RegistriesOnDemand, Depends(_on_demand)]
 
 
-async def _read_options(
-    as_of_entry: Annotated[
-        int | None,
-        Query(alias="asOfEntry", ge=1, description="The record as it stood after this entry."),
-    ] = None,
-    as_of_date: Annotated[
-        datetime | None,
-        Query(alias="asOfDate", description="The record as it stood then (ISO 8601)."),
-    ] = None,
-    proof: Annotated[
-        bool, Query(description="Add the entry's inclusion proof against the ledger's signed checkpoint.")
-    ] = False,
-) -> ReadOptions:
-    return ReadOptions(as_of_entry, as_of_date, proof)
+class _ReadOptionsQuery(BaseModel):
+    """`read`'s query parameters as one model: FastAPI looks each declared parameter up on every request,
+    and a model's fields once each rather than twice, then validates them in one call."""
+
+    as_of_entry: int | None = Field(
+        None, alias="asOfEntry", ge=1, description="The record as it stood after this entry."
+    )
+    as_of_date: datetime | None = Field(
+        None, alias="asOfDate", description="The record as it stood then (ISO 8601)."
+    )
+    proof: bool = Field(
+        False, description="Add the entry's inclusion proof against the ledger's signed checkpoint."
+    )
+
+
+async def _read_options(query: Annotated[_ReadOptionsQuery, Query()]) -> ReadOptions:
+    return ReadOptions(query.as_of_entry, query.as_of_date, query.proof)
 
 
 ReadOptionsDep = Annotated[ReadOptions, Depends(_read_options)]

@@ -4,6 +4,7 @@ inline SQLite connection or a psycopg pool) on a database whose writes are reall
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -150,3 +151,28 @@ async def test_an_unreachable_database_makes_the_point_read_step_aside(settings:
     finally:
         await reader.close()
     assert await PointReads(make_url("sqlite://"), pool_size=1).one("SELECT 1", {}) is None
+
+
+async def test_the_kept_connection_steps_aside_when_it_breaks_and_reads_beside_it_use_the_pool(
+    settings: Settings,
+) -> None:
+    url = make_url(sync_url(settings.database_url))
+    if url.get_backend_name() != "postgresql":
+        pytest.skip("the connection kept between reads is PostgreSQL's")
+    reader = PointReads(url, pool_size=4)
+    try:
+        # Reads in flight together: one on the kept connection, the others on the pool's.
+        answers = await asyncio.gather(*(reader.one("SELECT :n, pg_sleep(0.01)", {"n": n}) for n in range(4)))
+        assert [answer[0] if answer else None for answer in answers] == [0, 1, 2, 3]
+        # The server ends the kept connection's backend: one read steps aside, the next has another.
+        kept = await reader.one("SELECT pg_backend_pid()", {})
+        assert kept is not None
+        killer = PointReads(url, pool_size=1)
+        try:
+            assert await killer.one("SELECT pg_terminate_backend(:pid)", {"pid": kept[0]}) == (True,)
+        finally:
+            await killer.close()
+        assert await reader.one("SELECT 1", {}) is None
+        assert await reader.one("SELECT 1", {}) == (1,)
+    finally:
+        await reader.close()
