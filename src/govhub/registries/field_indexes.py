@@ -4,8 +4,11 @@ own unique index already."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sqlalchemy.exc import IntegrityError
 
+from govhub.kit.constraints import violated_constraint
 from govhub.registries.errors import DuplicateRecord
 from govhub.registries.models import Register, RegisterVersion
 from govhub.registries.records import indexed_fields
@@ -48,3 +51,15 @@ def unique_index_fields(register: Register, version: RegisterVersion) -> dict[st
         field_index_name(register.id, str(field), unique=True): str(field)
         for field in version.record_schema.get("properties", {})
     }
+
+
+def unique_violation(
+    error: IntegrityError, unique_fields: Mapping[str, str], register_name: str
+) -> DuplicateRecord | None:
+    """A unique field's violation as the caller's `DuplicateRecord`; None for any other error."""
+    field = unique_fields.get(violated_constraint(error) or "")
+    if field is None:
+        return None
+    return DuplicateRecord(
+        f"Another record of register {register_name!r} has that {field}; {field} is unique."
+    )

@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from govhub.config import Settings
 from govhub.kit.clock import utcnow
-from govhub.kit.constraints import violated_constraint
 from govhub.kit.errors import FieldError
 from govhub.ledger import AppendMemo, Keyring, LedgerService
 from govhub.registries.access import anyone_may_read, subject_id_of
@@ -33,7 +32,7 @@ from govhub.registries.errors import (
     RegisterExists,
     RegisterNotFound,
 )
-from govhub.registries.field_indexes import sync_field_indexes, unique_index_fields
+from govhub.registries.field_indexes import sync_field_indexes, unique_index_fields, unique_violation
 from govhub.registries.leaves import EntryMaker
 from govhub.registries.models import (
     PersonalDataUse,
@@ -93,18 +92,6 @@ class WriteBatch:
     #: true until the batch changes anything.
     keys_looked_up: frozenset[str] = frozenset()
     keys_found: frozenset[str] = frozenset()
-
-
-def _as_duplicate(
-    error: IntegrityError, unique_fields: Mapping[str, str], register_name: str
-) -> DuplicateRecord | None:
-    """A unique field's violation as the caller's `DuplicateRecord`; None for any other error."""
-    field = unique_fields.get(violated_constraint(error) or "")
-    if field is None:
-        return None
-    return DuplicateRecord(
-        f"Another record of register {register_name!r} has that {field}; {field} is unique."
-    )
 
 
 def ledger_name(register_name: str) -> str:
@@ -405,7 +392,7 @@ class RegistriesService:
                 records=pairs,
             )
         except IntegrityError as error:
-            duplicate = _as_duplicate(error, unique_fields, name)
+            duplicate = unique_violation(error, unique_fields, name)
             if duplicate is None:
                 raise
             raise duplicate from None
@@ -587,7 +574,7 @@ class RegistriesService:
             await self._apply(register, version, entries, keys_absent=keys_absent)
         except IntegrityError as error:
             # The unit of work rolls back entries and leaves with the records: nothing is half-written.
-            duplicate = _as_duplicate(error, unique_fields, name)
+            duplicate = unique_violation(error, unique_fields, name)
             if duplicate is None:
                 raise
             raise duplicate from None

@@ -50,7 +50,9 @@ async def count_changes(
                 continue
             changes[(TOTAL, TOTAL)] += step
             for field in fields:
-                text = await value_text(repository, content.get(field))
+                value = content.get(field)
+                # Text, the usual value of an indexed field, spells itself: no coroutine for it.
+                text = value if isinstance(value, str) else await value_text(repository, value)
                 if text is not None:
                     changes[(field, text)] += step
     return Counter({counted: step for counted, step in changes.items() if step})
