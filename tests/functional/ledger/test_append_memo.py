@@ -86,7 +86,9 @@ async def test_a_memo_of_a_batch_that_did_not_commit_is_not_used(
     assert memo.size == 8
 
 
-async def test_a_frontier_the_lock_did_not_see_is_read_apart(session: AsyncSession, settings: Settings) -> None:
+async def test_a_frontier_the_lock_did_not_see_is_read_apart(
+    session: AsyncSession, settings: Settings
+) -> None:
     await create_ledger(session, settings, NAME, [], batch=1)
     base = LedgerService.for_session(session, settings)
     forgetful = LedgerService(ForgetfulLock(session), settings, base.keyring)
