@@ -156,6 +156,7 @@ def _file_database(url: URL) -> str | None:
 
 
 @functools.cache  # statements are the repositories' constants: a few dozen texts
+@functools.cache
 def _pyformat(statement: str) -> str:
     """`:name` parameters as psycopg's `%(name)s` (statements here use no `::` casts)."""
     return _NAMED_PARAMETER.sub(r"%(\1)s", statement)

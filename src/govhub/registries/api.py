@@ -8,14 +8,18 @@ GovStack's clients and conformance scenarios expect (`kit.problems.plain_json_er
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
+from govhub.exchange import ASSERTION_HEADER
+from govhub.kit.errors import GovhubError
 from govhub.kit.problems import PROBLEM_JSON, plain_json_errors_under
-from govhub.kit.routing import JsonUtf8Response, api_router
+from govhub.kit.routing import JsonUtf8Response, answered_first_by, api_router, is_json_media_type
+from govhub.registries.callers import named_client
 from govhub.registries.dependencies import (
     CATALOGUE_PROBLEMS,
     CallerDep,
@@ -26,6 +30,7 @@ from govhub.registries.dependencies import (
     RegistryName,
     VersionNumber,
     Writes,
+    point_reads_of,
 )
 from govhub.registries.errors import InvalidQuery
 from govhub.registries.open_reads import read_open_record
@@ -194,7 +199,35 @@ async def create(
     return {"content": await writes.create(registry_name, version_number, caller, body.write.content)}
 
 
+async def read_plainly(request: Request) -> Response | None:
+    """`read` answered before FastAPI resolves anything (`kit.routing.answered_first_by`), in its commonest
+    form: a JSON body `{"query": {"content": {key field: value}}}`, no query string, and the caller named by
+    headers alone (not a gateway's assertion nor a token, whose checks are the endpoint's), reading an open
+    register by key: the same point read and answer as the endpoint's own fast path below, without the
+    ~0.1 ms of resolving its parameters. Anything else, a miss included, is None: the endpoint answers."""
+    headers = request.headers
+    if request.scope.get("query_string") or ASSERTION_HEADER in headers or "authorization" in headers:
+        return None
+    content_type = headers.get("content-type", "")
+    if content_type != "application/json" and not is_json_media_type(content_type):
+        return None
+    try:
+        # Without an assertion or a token, all `caller_of` can refuse is client headers that clash.
+        named_client(headers)
+        body = json.loads(await request.body())
+    except (ValueError, RecursionError, GovhubError):
+        return None
+    query = body.get("query") if isinstance(body, dict) and body.keys() == {"query"} else None
+    if not isinstance(query, dict) or query.keys() != {"content"} or not isinstance(query["content"], dict):
+        return None
+    reads = point_reads_of(request)
+    name, version = request.path_params["registryName"], request.path_params["versionNumber"]
+    found = await read_open_record(reads, name, version, query["content"])
+    return None if found is None else JsonUtf8Response({"content": found})
+
+
 @router.post(DATA + "/read", summary="read", operation_id="read", response_model=dict[str, Any])
+@answered_first_by(read_plainly)
 async def read(
     *,
     body: QueryBody,

@@ -82,6 +82,11 @@ async def register_writes(request: Request) -> RegisterWriter:
 Writes = Annotated[RegisterWriter, Depends(register_writes)]
 
 
+def point_reads_of(request: Request) -> RecordPointReads:
+    """Records read by key outside any unit of work, on the app node's point reader."""
+    return RecordPointReads(request.app.state.database.point_reads)
+
+
 class RegistriesOnDemand:
     """Point reads of records, and the registries service in a unit of work that the route opens only if
     it needs one: `read` answers most requests with a point read, and resolving the session and services
@@ -89,7 +94,7 @@ class RegistriesOnDemand:
 
     def __init__(self, request: Request) -> None:
         self._request = request
-        self.point_reads = RecordPointReads(request.app.state.database.point_reads)
+        self.point_reads = point_reads_of(request)
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[tuple[RegistriesService, LedgerService]]:
