@@ -11,13 +11,14 @@ block (`tests/unit/db/test_layer_imports_no_block.py` holds it to that). Its mod
 - `postgres_options`: connection options for every PostgreSQL connection;
 - `copy`: bulk writes on PostgreSQL: COPY, and generic plans for a large insert's foreign-key checks;
 - `unnest`: a few rows in one PostgreSQL statement, one array per column;
+- `rows`: rows of a table by whichever of those, or an executemany, suits the backend and their number;
 - `schema`: Alembic's configuration, the migration heads, and whether a database is at them.
 """
 
 from __future__ import annotations
 
 from govhub.db.base import RUNTIME_INDEXES, UNMODELLED, Base, managed_by_migrations
-from govhub.db.copy import copy_rows, generic_plans
+from govhub.db.copy import copy_rows, copy_table_rows, generic_plans
 from govhub.db.engine import (
     READ_ONLY_BEGIN,
     Database,
@@ -29,6 +30,7 @@ from govhub.db.engine import (
     sync_url,
 )
 from govhub.db.point_reads import PointReader, PointReads, json_value
+from govhub.db.rows import FEW_ROWS, insert_rows
 from govhub.db.schema import (
     MIGRATIONS_DIR,
     MigrationStatus,
@@ -43,6 +45,7 @@ from govhub.db.schema import (
 from govhub.db.unnest import insert_unnested, unnest_insert
 
 __all__ = [
+    "FEW_ROWS",
     "MIGRATIONS_DIR",
     "READ_ONLY_BEGIN",
     "RUNTIME_INDEXES",
@@ -56,10 +59,12 @@ __all__ = [
     "alembic_config",
     "async_url",
     "copy_rows",
+    "copy_table_rows",
     "create_async_engine",
     "create_sync_engine",
     "database_location",
     "generic_plans",
+    "insert_rows",
     "insert_unnested",
     "json_value",
     "managed_by_migrations",

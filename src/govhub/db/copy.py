@@ -6,14 +6,21 @@ would (a unique violation is an `IntegrityError` whose constraint name `govhub.k
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Sequence
+import itertools
+import json
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any
 
 import psycopg
 from psycopg import sql
+from sqlalchemy import JSON, DateTime, Table, TypeDecorator
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+_DIALECT = postgresql.dialect()  # type: ignore[no-untyped-call]
 
 
 @asynccontextmanager
@@ -56,3 +63,58 @@ async def copy_rows(
         raise IntegrityError(f"COPY {table}", None, error) from error
     except psycopg.Error as error:
         raise DBAPIError(f"COPY {table}", None, error) from error
+
+
+async def copy_table_rows(session: AsyncSession, table: Table, rows: Iterable[Mapping[str, Any]]) -> None:
+    """`copy_rows` for rows of `table` given as mappings, each with the columns of the first, read from
+    `rows` as they are sent, their values spelt as SQLAlchemy would bind them (`_CopyValues`)."""
+    remaining = iter(rows)
+    first = next(remaining, None)
+    if first is None:
+        return
+    # COPY is not a statement the session sees: write out whatever it holds first, as it would.
+    await session.flush()
+    values = _CopyValues(table, list(first))
+    await copy_rows(session, table.name, values.columns, map(values, itertools.chain([first], remaining)))
+
+
+class _CopyValues:
+    """A row's values as COPY is sent them: JSON as SQLAlchemy's JSON type writes it (json.dumps; None is
+    JSON null, not SQL NULL), a type decorator's `process_bind_param` applied, and times in ISO 8601, each
+    spelt once for the rows that share it (the rows of a batch share their time, which psycopg would format
+    again for each)."""
+
+    def __init__(self, table: Table, columns: list[str]) -> None:
+        self.columns = columns
+        self.types = [table.c[name].type for name in columns]
+        self.kinds = [_kind(column_type) for column_type in self.types]
+        self.time: datetime | None = None
+        self.time_text = ""
+
+    def __call__(self, row: Mapping[str, Any]) -> list[Any]:
+        values = []
+        for name, column_type, kind in zip(self.columns, self.types, self.kinds, strict=True):
+            value = row[name]
+            if kind is _JSON:
+                value = json.dumps(value)
+            elif kind is _TIME and value is not None:
+                if value is not self.time:
+                    bound = (
+                        column_type.process_bind_param(value, _DIALECT)
+                        if isinstance(column_type, TypeDecorator)
+                        else value
+                    )
+                    self.time, self.time_text = value, bound.isoformat()
+                value = self.time_text
+            values.append(value)
+        return values
+
+
+_PLAIN, _JSON, _TIME = "plain", "json", "time"
+
+
+def _kind(column_type: Any) -> str:
+    if isinstance(column_type, JSON):
+        return _JSON
+    implemented = column_type.impl if isinstance(column_type, TypeDecorator) else column_type
+    return _TIME if isinstance(implemented, DateTime) else _PLAIN

@@ -17,8 +17,9 @@ from govhub.kit.routing import optional_header, problem_response, reads_headers
 from govhub.ledger import Ledgers, LedgerService, keyring_of
 from govhub.registries.caller import Caller
 from govhub.registries.callers import caller_of
+from govhub.registries.open_reads import RecordPointReads
 from govhub.registries.proofs import ReadOptions
-from govhub.registries.repository import RecordPointReads, RegistriesRepository
+from govhub.registries.repository import RegistriesRepository
 from govhub.registries.service import RegistriesService
 from govhub.registries.writes import RegisterWriter
 

@@ -4,16 +4,13 @@ decides whether a caller may see a register at all."""
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import (
-    JSON,
     ColumnElement,
-    DateTime,
     Integer,
     String,
     Table,
@@ -37,7 +34,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from govhub.db import PointReader, copy_rows, insert_unnested, json_value, unnest_insert
+from govhub.db import FEW_ROWS, copy_table_rows, insert_rows, unnest_insert
 from govhub.kit.clock import utcnow
 from govhub.registries.models import (
     FIELD_INDEX_NAME,
@@ -117,9 +114,6 @@ _POSTGRES_LOCK_AND_KEYS = (
 )
 
 
-#: From how many rows a write goes by COPY on PostgreSQL: below, COPY's own round trips cost more than
-#: an INSERT's parameters.
-_COPY_FROM_ROWS = 20
 #: Keys per IN list: well inside both backends' limits on bound parameters.
 _KEYS_PER_QUERY = 500
 
@@ -136,41 +130,6 @@ def _field_sql(dialect: str, field: str, *, qualified: bool) -> str:
     if dialect == "postgresql":
         return f"({column} ->> '{field}')"
     return f"CAST(json_extract({column}, '$.\"{field}\"') AS VARCHAR)"
-
-
-class _CopyValues:
-    """A row's values as COPY is sent them: JSON as SQLAlchemy's JSON type writes it (json.dumps; None is
-    JSON null, not SQL NULL), and times in ISO 8601, each spelt once for the rows that share it (the rows
-    of a batch share their time, which psycopg would format again for each: a tenth of a COPY's cost)."""
-
-    def __init__(self, table: Table, columns: list[str]) -> None:
-        self.columns = columns
-        self.kinds = [
-            _JSON
-            if isinstance(table.c[name].type, JSON)
-            else _TIME
-            if isinstance(table.c[name].type, DateTime)
-            else _PLAIN
-            for name in columns
-        ]
-        self.time: datetime | None = None
-        self.time_text = ""
-
-    def __call__(self, row: Mapping[str, Any]) -> list[Any]:
-        values = []
-        for name, kind in zip(self.columns, self.kinds, strict=True):
-            value = row[name]
-            if kind is _JSON:
-                value = json.dumps(value)
-            elif kind is _TIME and value is not None:
-                if value is not self.time:
-                    self.time, self.time_text = value, value.isoformat()
-                value = self.time_text
-            values.append(value)
-        return values
-
-
-_PLAIN, _JSON, _TIME = "plain", "json", "time"
 
 
 class RegistriesRepository:
@@ -549,7 +508,7 @@ class RegistriesRepository:
         self, rows: Sequence[Mapping[str, Any]], register_id: int, counts: Mapping[tuple[str, str], int]
     ) -> None:
         """New current records, and the moves of their register's value counts (`add_counts`)."""
-        if self.dialect == "postgresql" and 0 < len(rows) < _COPY_FROM_ROWS and counts:
+        if self.dialect == "postgresql" and 0 < len(rows) < FEW_ROWS and counts:
             # A group commit's few records and their counts in one statement: one round trip under the lock.
             insert_records, record_arguments = unnest_insert(_RECORDS_TABLE, rows)
             add_counts, count_arguments = _postgres_add_counts(_count_rows(register_id, counts), "n")
@@ -557,50 +516,23 @@ class RegistriesRepository:
             statement = f"WITH new_records AS ({insert_records}) {add_counts}"
             await connection.exec_driver_sql(statement, {**record_arguments, **count_arguments})
             return
-        await self._insert_rows(_RECORDS_TABLE, rows)
+        await insert_rows(self.session, _RECORDS_TABLE, rows)
         await self.add_counts(register_id, counts)
 
     async def insert_new_record_rows(self, rows: Iterator[Mapping[str, Any]], count: int) -> None:
         """The rows of `count` new records, each made only when it is sent: on PostgreSQL they stream into
         one COPY, so the server stores the first rows while the caller makes the next."""
-        if self.dialect == "postgresql" and count >= _COPY_FROM_ROWS:
-            await self._copy_rows(_RECORDS_TABLE, rows)
+        if self.dialect == "postgresql" and count >= FEW_ROWS:
+            await copy_table_rows(self.session, _RECORDS_TABLE, rows)
         else:
-            await self._insert_rows(_RECORDS_TABLE, list(rows))
-
-    async def _insert_rows(self, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Rows of one table, each with the same columns. The table, not the entity: no ORM bookkeeping.
-        PostgreSQL takes many by COPY (about twice the rate of an executemany), SQLite by executemany."""
-        if not rows:
-            return
-        if self.dialect != "postgresql":
-            await self.session.execute(insert(table), list(rows))
-            return
-        if len(rows) < _COPY_FROM_ROWS:
-            await insert_unnested(self.session, table, rows)
-            return
-        await self._copy_rows(table, rows)
-
-    async def _copy_rows(self, table: Table, rows: Iterable[Mapping[str, Any]]) -> None:
-        """Rows of one table, each with the columns of the first, by COPY (PostgreSQL), read from `rows` as
-        they are sent."""
-        remaining = iter(rows)
-        first = next(remaining, None)
-        if first is None:
-            return
-        # COPY is not a statement the session sees: write out whatever it holds first, as it would.
-        await self.session.flush()
-        values = _CopyValues(table, list(first))
-        await copy_rows(
-            self.session, table.name, values.columns, map(values, itertools.chain([first], remaining))
-        )
+            await insert_rows(self.session, _RECORDS_TABLE, list(rows))
 
     async def delete_record(self, record: RegistryRecord) -> None:
         await self.session.execute(delete(RegistryRecord).where(RegistryRecord.id == record.id))
 
     async def append_entries(self, rows: Sequence[Mapping[str, Any]], register_id: int, count: int) -> None:
         """The entries, and the register's count of them."""
-        if self.dialect == "postgresql" and 0 < len(rows) < _COPY_FROM_ROWS:
+        if self.dialect == "postgresql" and 0 < len(rows) < FEW_ROWS:
             # A group commit's few entries and the count in one statement: one round trip under the lock.
             insert_entries, arguments = unnest_insert(_ENTRIES_TABLE, rows)
             connection = await self.session.connection()
@@ -610,7 +542,7 @@ class RegistriesRepository:
                 {**arguments, "entry_count": count, "register_id": register_id},
             )
             return
-        await self._insert_rows(_ENTRIES_TABLE, rows)
+        await insert_rows(self.session, _ENTRIES_TABLE, rows)
         await self.session.execute(
             update(Register).where(Register.id == register_id).values(entry_count=count)
         )
@@ -766,27 +698,3 @@ class RegistriesRepository:
 #: classification and the version's key field (NULL when there is no such version or record). Every
 #: lookup is through a unique index, one register row driving two subqueries, so even a plan made once
 #: for any parameters (`govhub.db.point_reads`) cannot scan.
-_CURRENT_BY_KEY = """
-SELECT reg.classification,
-  (SELECT ver.key_field FROM registry_versions AS ver
-    WHERE ver.register_id = reg.id AND ver.version = :version),
-  (SELECT rec.content FROM registry_records AS rec
-    WHERE rec.register_id = reg.id AND rec.record_key = :record_key)
-FROM registry_registers AS reg
-WHERE reg.name = :name
-"""
-
-
-class RecordPointReads:
-    """Records read by key outside the unit of work (`govhub.db.point_reads`)."""
-
-    def __init__(self, point_reads: PointReader) -> None:
-        self.point_reads = point_reads
-
-    async def current(self, name: str, version: str, key: str) -> tuple[str, str, Any] | None:
-        """(classification, key field, content) of the record, or None if not found this way."""
-        parameters = {"name": name, "version": version, "record_key": key}
-        row = await self.point_reads.one(_CURRENT_BY_KEY, parameters)
-        if row is None or row[1] is None or row[2] is None:
-            return None
-        return str(row[0]), str(row[1]), json_value(row[2])

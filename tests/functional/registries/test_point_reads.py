@@ -16,8 +16,7 @@ from sqlalchemy.engine import make_url
 from govhub.app import create_app
 from govhub.config import Settings
 from govhub.db import Database, PointReads, sync_url
-from govhub.registries.open_reads import read_open_record
-from govhub.registries.repository import RecordPointReads
+from govhub.registries.open_reads import RecordPointReads, read_open_record
 from govhub.registries.service import RegistriesService
 from tests.conftest import make_settings
 from tests.functional.registries.conftest import MEDIATOR_NETWORKS

@@ -20,8 +20,7 @@ from govhub.kit.errors import GovhubError
 from govhub.registries import anyone_may_read, demo
 from govhub.registries.caller import Caller
 from govhub.registries.models import PersonalDataUse
-from govhub.registries.open_reads import read_open_record
-from govhub.registries.repository import RecordPointReads
+from govhub.registries.open_reads import RecordPointReads, read_open_record
 from govhub.registries.service import RegistriesService
 from tests.support.registries import PLATFORM, open_register
 

@@ -8,7 +8,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from govhub.registries.access import anyone_may_read
-from govhub.registries.repository import RecordPointReads, same_json_value
+from govhub.registries.open_reads.repository import RecordPointReads
+from govhub.registries.repository import same_json_value
 
 
 async def read_open_record(
