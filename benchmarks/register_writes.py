@@ -22,11 +22,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import re
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -36,6 +33,7 @@ from typing import Any
 import httpx
 from alembic import command
 from sqlalchemy import text
+from tests.support.app_nodes import app_nodes, wait_until_serving
 
 from govhub.config import Environment, Settings
 from govhub.db import Database, alembic_config
@@ -69,50 +67,6 @@ def _definition() -> RegisterDefinition:
         },
         key_field="id",
     )
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def node_environment(database_url: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "GOVHUB_ENVIRONMENT": "test",
-        "GOVHUB_DATABASE_URL": database_url,
-        "GOVHUB_LOG_LEVEL": "WARNING",
-        "GOVHUB_DEV_MAILBOX": "false",
-        "GOVHUB_REGISTRIES_TRUSTED_MEDIATORS": '["127.0.0.0/8"]',
-    }
-
-
-def start_node(database_url: str) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    arguments = ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"]
-    process = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
-        [sys.executable, "-m", "uvicorn", "--factory", "govhub.app:create_app", *arguments],
-        env=node_environment(database_url),
-    )
-    return process, f"http://127.0.0.1:{port}"
-
-
-async def wait_ready(url: str, process: subprocess.Popen[bytes], seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    async with httpx.AsyncClient(base_url=url) as client:
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"the node at {url} exited with {process.returncode}")
-            try:
-                if (await client.get("/healthz")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the node at {url} did not start")
-            await asyncio.sleep(0.1)
 
 
 def _percentile(samples: list[float], fraction: float) -> float:
@@ -321,22 +275,21 @@ async def main() -> None:
     bench = Bench(url)
     await bench.unit(lambda registries, _ledgers: registries.define(_definition()))
     reference = await bench.ledger_only(args.clients, min(args.seconds, 10))
-    nodes = [start_node(url) for _ in range(args.nodes)]
-    try:
-        for process, node_url in nodes:
-            await wait_ready(node_url, process)
-        urls = [node_url for _, node_url in nodes]
+    with app_nodes(args.nodes, url, registries_trusted_mediators='["127.0.0.0/8"]') as nodes:
+        for node in nodes:
+            await wait_until_serving(node)
+        urls = [node.url for node in nodes]
         if args.load == "wrk":
             created = _wrk(urls, f"/data/{REGISTER}/1/create", args.clients, args.seconds, WRK_CREATES)
             healthz_run = _wrk(urls, "/healthz", args.clients, min(args.seconds, 5), None)
         else:
             acknowledged, latencies, failures = await _clients(urls, args.clients, args.seconds)
             healthz = await _healthz(urls, args.clients, min(args.seconds, 5))
-    finally:
-        for process, _ in nodes:
-            process.terminate()
-        for process, _ in nodes:
-            process.wait(timeout=30)
+        # Stopped, not killed: each node's shutdown writes what it has queued.
+        for node in nodes:
+            node.process.terminate()
+        for node in nodes:
+            node.process.wait(timeout=30)
     if args.load == "wrk":
         await _report_wrk(bench, args, created, healthz_run, reference)
         return
